@@ -1,0 +1,52 @@
+"""ChessWeb: live chess tournaments. `create_app` builds the Flask app; importing the package starts nothing."""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+
+__version__ = "0.1.0"
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: config layers, extensions, blueprints, the live core."""
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder="../templates", static_folder="../static")
+    from . import config
+    config.load(app, test_config)
+
+    from .extensions import csrf, db, login_manager, migrate, sock
+    db.init_app(app)
+    # Batch mode lets SQLite alter tables; the same migrations run on PostgreSQL.
+    migrate.init_app(app, db, directory=_migrations_dir(app), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    sock.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+
+    from . import auth, cli, errors, health, permissions, templating, tournaments  # noqa: F401
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(tournaments.bp)
+    app.register_blueprint(health.bp)
+    errors.register(app)
+    cli.register(app)
+    templating.register(app)
+    return app
+
+
+def _migrations_dir(app: Flask) -> str:
+    return os.path.join(os.path.dirname(app.root_path), "migrations")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets pages read while a result is being written; foreign keys are off by default in SQLite.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+

@@ -1,0 +1,105 @@
+"""Register, log in and log out views."""
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import rerender_on_csrf_error
+from ..extensions import db
+from ..models import LoginFailure, NotificationPreference, Role, User, utcnow
+from . import bp
+from .forms import LoginForm, RegisterForm
+
+
+def safe_next(target: str | None) -> str:
+    """Only follow `next` to a path on this site (no open redirect)."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("tournaments.index")
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@rerender_on_csrf_error
+def register():
+    """Create a participant account and log it in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("tournaments.index"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        name = form.display_name.data.strip()
+        if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
+            form.email.errors.append("An account with this email already exists.")
+        if db.session.scalar(select(User.id).where(func.lower(User.display_name) == name.lower())):
+            form.display_name.errors.append("This display name is taken.")
+        if not form.errors:
+            user = User(email=email, display_name=name, role=Role.PARTICIPANT)
+            user.set_password(form.password.data)
+            db.session.add(user)
+            try:
+                db.session.flush()
+                db.session.add(NotificationPreference(user_id=user.id))
+                db.session.commit()
+            except IntegrityError:  # a concurrent registration won the race
+                db.session.rollback()
+                form.email.errors.append("An account with this email or name already exists.")
+            else:
+                login_user(user)
+                flash(f"Welcome, {user.display_name}! Your account is ready.", "success")
+                return redirect(url_for("tournaments.index"), code=303)
+    status = 400 if form.errors else 200
+    return render_template("auth/register.html", form=form), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@rerender_on_csrf_error
+def login():
+    """Log in with email and password; repeated failures are slowed down."""
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    form = LoginForm()
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        ip = request.remote_addr or ""
+        if _too_many_failures(email, ip):
+            form.form_errors.append("Too many failed attempts. Wait 15 minutes and try again.")
+            return render_template("auth/login.html", form=form), 429
+        user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+        if user is None or not user.check_password(form.password.data):
+            db.session.add(LoginFailure(email=email, ip=ip))
+            db.session.commit()
+            form.form_errors.append("Wrong email or password.")
+            return render_template("auth/login.html", form=form), 400
+        db.session.execute(LoginFailure.__table__.delete().where(LoginFailure.email == email))
+        user.last_seen_at = utcnow()
+        db.session.commit()
+        login_user(user, remember=form.remember.data)
+        flash(f"Logged in as {user.display_name}.", "success")
+        return redirect(safe_next(request.args.get("next")), code=303)
+    status = 400 if form.errors else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    """Log out (POST with CSRF token, so a link on another site cannot log you out)."""
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("tournaments.index"), code=303)
+
+
+def _too_many_failures(email: str, ip: str) -> bool:
+    cfg = current_app.config
+    since = utcnow() - timedelta(seconds=cfg["LOGIN_FAILURE_WINDOW_SECONDS"])
+    per_email, per_ip = db.session.execute(
+        select(func.count().filter(LoginFailure.email == email), func.count().filter(LoginFailure.ip == ip))
+        .where(LoginFailure.at >= since, or_(LoginFailure.email == email, LoginFailure.ip == ip))).one()
+    return per_email >= cfg["LOGIN_FAILURES_PER_EMAIL"] or per_ip >= cfg["LOGIN_FAILURES_PER_IP"]

@@ -1,0 +1,96 @@
+"""Configuration in layers: code defaults here, then instance/config.py, then the environment, then tests."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+
+class ConfigError(RuntimeError):
+    """The app cannot start with this configuration; the message says how to fix it."""
+
+
+DEFAULTS: dict[str, Any] = {
+    # "development" lets a missing SECRET_KEY be generated; anything else requires one.
+    "ENV": "production",
+    "SQLALCHEMY_DATABASE_URI": None,  # default: SQLite file in instance/
+    "BROKER_URL": "memory://",
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "WTF_CSRF_TIME_LIMIT": None,  # token valid for the session: a long tournament day must not expire forms
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,  # uploads (TRF files) and forms
+    # Failed logins allowed per window before further attempts are refused.
+    "LOGIN_FAILURE_WINDOW_SECONDS": 15 * 60,
+    "LOGIN_FAILURES_PER_EMAIL": 5,
+    "LOGIN_FAILURES_PER_IP": 20,
+    # WebSocket limits and timing (see chessweb/realtime).
+    "WS_ALLOWED_ORIGINS": [],  # besides the site's own origin
+    "WS_MAX_MESSAGE_BYTES": 4096,
+    "WS_MESSAGES_PER_SECOND": 10,
+    "WS_MAX_CHANNELS": 32,
+    "WS_PING_INTERVAL": 25,
+    "WS_OUTBOX_SIZE": 256,
+    "WS_SEND_TIMEOUT": 5.0,
+    "WS_PERMESSAGE_DEFLATE": False,
+}
+
+
+def load(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Fill app.config from every layer and check what must be set."""
+    app.config.update(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    _from_environment(app)
+    if test_config:
+        app.config.update(test_config)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "chessweb.sqlite3")
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
+    _ensure_secret_key(app)
+
+
+def _from_environment(app: Flask) -> None:
+    # The usual unprefixed names first, so CHESSWEB_* can still override them.
+    for env_name, key in (("DATABASE_URL", "SQLALCHEMY_DATABASE_URI"), ("REDIS_URL", "BROKER_URL"),
+                          ("SECRET_KEY", "SECRET_KEY")):
+        if os.environ.get(env_name):
+            app.config[key] = os.environ[env_name]
+    app.config.from_prefixed_env("CHESSWEB")
+
+
+def normalize_database_url(url: str) -> str:
+    """Hosting providers hand out postgres:// URLs; SQLAlchemy wants a dialect+driver name."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        # Wait for the writer instead of failing at once with "database is locked".
+        return {"connect_args": {"timeout": 15}}
+    return {"pool_pre_ping": True}
+
+
+def _ensure_secret_key(app: Flask) -> None:
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config["ENV"] != "development" and not app.config.get("TESTING"):
+        raise ConfigError(
+            "SECRET_KEY is not set. Set the SECRET_KEY environment variable to a long random string, e.g.\n"
+            "    export SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')\n"
+            "or put SECRET_KEY = '...' in instance/config.py. "
+            "(For local development only, CHESSWEB_ENV=development generates one in instance/.)")
+    # Development: a random key kept in instance/, so logins survive restarts. Never committed.
+    key_file = Path(app.instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    app.config["SECRET_KEY"] = key_file.read_text().strip()

@@ -1,0 +1,72 @@
+"""Friendly error pages; a failed request never leaves a half-written transaction behind."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from flask import Flask, current_app, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+MESSAGES = {
+    400: "The request could not be understood.",
+    401: "Please log in to see this page.",
+    403: "You do not have permission to do that.",
+    404: "There is nothing here. The link may be old or mistyped.",
+    405: "That action is not available here.",
+    413: "The upload is too large.",
+    429: "Too many requests. Wait a little and try again.",
+    500: "Something went wrong on our side. Nothing was saved; please try again.",
+}
+
+
+def rerender_on_csrf_error(view: Callable) -> Callable:
+    """Mark a form view whose POST is handled only inside `form.validate_on_submit()`.
+
+    For such views a bad CSRF token re-renders the form with the message next to it, instead of a
+    bare error page; the view's own validation fails on the token, so nothing is written.
+    """
+    view.rerender_on_csrf_error = True  # type: ignore[attr-defined]
+    return view
+
+
+def register(app: Flask) -> None:
+    """Install the handlers on the app."""
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(("/healthz", "/api/")) or request.accept_mimetypes.best == "application/json"
+
+
+def _page(code: int, message: str | None = None) -> tuple[Any, int]:
+    message = message or MESSAGES.get(code, "Something went wrong.")
+    if _wants_json():
+        return jsonify(error=message, status=code), code
+    return render_template("error.html", code=code, message=message), code
+
+
+def _csrf_error(error: CSRFError) -> Any:
+    db.session.rollback()
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is not None and getattr(view, "rerender_on_csrf_error", False):
+        response = current_app.make_response(view(**(request.view_args or {})))
+        response.status_code = 400
+        return response
+    return _page(400, "The form has expired or did not come from this site. Reload the page and try again.")
+
+
+def _http_error(error: HTTPException) -> Any:
+    if error.code and error.code >= 500:
+        db.session.rollback()
+    return _page(error.code or 500, error.description if error.code in (400, 409, 413, 422) else None)
+
+
+def _unexpected_error(error: Exception) -> Any:
+    # Roll back so a half-done change is never committed by a later request on this session.
+    db.session.rollback()
+    current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    return _page(500)

@@ -1,0 +1,35 @@
+"""Jinja filters and globals shared by every template."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from fractions import Fraction
+
+from flask import Flask
+
+from . import __version__
+from .models import Role
+
+
+def points(value: float | Fraction | int | None) -> str:
+    """Chess scores: 2.5 → "2½", 0.5 → "½"."""
+    if value is None:
+        return ""
+    whole = int(value)
+    half = Fraction(value) - whole == Fraction(1, 2)
+    if half:
+        return f"{whole}½" if whole else "½"
+    return str(whole)
+
+
+def when(value: datetime | date | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M") + " UTC"
+    return value.isoformat()
+
+
+def register(app: Flask) -> None:
+    app.add_template_filter(points)
+    app.add_template_filter(when)
+    app.jinja_env.globals.update(Role=Role, app_version=__version__)

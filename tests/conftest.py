@@ -1,0 +1,237 @@
+"""Shared fixtures: a migrated database (SQLite, or PostgreSQL when DATABASE_URL says so), the app,
+clients, accounts, and a real server on a local port.
+
+The schema always comes from `migrations/`, as in production. SQLite tests copy a migrated template
+file per test; PostgreSQL tests run in a schema of their own and truncate between tests.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from werkzeug.security import generate_password_hash
+from werkzeug.serving import make_server
+
+from chessweb import create_app
+from chessweb.extensions import db
+from chessweb.models import NotificationPreference, Role, User
+
+from .servers import require_postgres, require_redis
+
+PASSWORD = "correct-horse-42"
+# Hashing is deliberately slow; compute it once for every account the tests create.
+PASSWORD_HASH = generate_password_hash(PASSWORD)
+
+
+# --------------------------------------------------------------------------- database
+
+@dataclass
+class TestDatabase:
+    url: str
+    template: Path | None = None  # SQLite: migrated file copied per test
+    schema: str | None = None     # PostgreSQL: schema of this test run
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("DATABASE_URL", "")
+    return url if url.startswith(("postgres://", "postgresql")) else None
+
+
+def _upgrade(url: str) -> None:
+    from flask_migrate import upgrade
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+def _with_search_path(url: str, schema: str) -> str:
+    from chessweb.config import normalize_database_url
+    sep = "&" if "?" in url else "?"
+    return f"{normalize_database_url(url)}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(scope="session")
+def test_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabase]:
+    pg_url = _postgres_url()
+    if pg_url is None:
+        template = tmp_path_factory.mktemp("db") / "template.sqlite3"
+        _upgrade(f"sqlite:///{template}")
+        yield TestDatabase(url="", template=template)
+        return
+    require_postgres(pg_url)
+    schema = f"cw_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(_with_search_path(pg_url, "public"))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = _with_search_path(pg_url, schema)
+    try:
+        _upgrade(url)
+        yield TestDatabase(url=url, schema=schema)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def database_url(test_database: TestDatabase, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database for one test."""
+    if test_database.template is not None:
+        path = tmp_path / "chessweb.sqlite3"
+        shutil.copy(test_database.template, path)
+        yield f"sqlite:///{path}"
+        return
+    yield test_database.url
+    engine = create_engine(test_database.url)
+    with engine.begin() as conn:
+        tables = [row[0] for row in conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'alembic_version'"))]
+        if tables:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+# --------------------------------------------------------------------------- app and clients
+
+@pytest.fixture
+def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
+    """Test overrides; a test may change entries before asking for `app`."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "BROKER_URL": "memory://",
+        "SERVER_NAME": None,
+    }
+
+
+@pytest.fixture
+def app(app_config: dict[str, Any]) -> Iterator[Flask]:
+    app = create_app(app_config)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, url: str) -> str:
+    """The CSRF token of the form on `url`, as a browser would read it."""
+    html = client.get(url).get_data(as_text=True)
+    match = CSRF_INPUT.search(html)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1) or match.group(2)
+
+
+def post_form(client: FlaskClient, url: str, data: dict[str, Any], *, form_url: str | None = None,
+              **kwargs: Any):
+    """POST a form with the CSRF token taken from the page that shows it."""
+    token = csrf_token(client, form_url or url)
+    return client.post(url, data={"csrf_token": token, **data}, **kwargs)
+
+
+def make_user(role: Role = Role.PARTICIPANT, name: str | None = None, email: str | None = None,
+              rating: int | None = None) -> User:
+    """An account with the shared test password, committed."""
+    name = name or f"{role.value.title()} {uuid.uuid4().hex[:6]}"
+    user = User(email=email or f"{name.lower().replace(' ', '.')}@example.org", display_name=name, role=role,
+                password_hash=PASSWORD_HASH, rating=rating)
+    db.session.add(user)
+    db.session.flush()
+    db.session.add(NotificationPreference(user_id=user.id))
+    db.session.commit()
+    return user
+
+
+class AuthActions:
+    """Log in and out through the real forms."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(self, user_or_email: User | str, password: str = PASSWORD):
+        email = user_or_email if isinstance(user_or_email, str) else user_or_email.email
+        return post_form(self.client, "/auth/login", {"email": email, "password": password})
+
+    def logout(self):
+        return post_form(self.client, "/auth/logout", {}, form_url="/")
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
+
+
+@pytest.fixture
+def users(app: Flask) -> dict[str, User]:
+    """One account per role."""
+    return {role.value.lower(): make_user(role, name=f"Test {role.value.title()}") for role in Role}
+
+
+# --------------------------------------------------------------------------- a real server
+
+class LiveServer:
+    """The app served by Werkzeug's threaded server in a background thread."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.port = self.server.server_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.ws_url = f"ws://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, name="live-server", daemon=True)
+
+    def start(self) -> LiveServer:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[LiveServer]:
+    server = LiveServer(app).start()
+    yield server
+    server.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A real Redis for broker tests (database 15, so a developer's data is left alone)."""
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    require_redis(url)
+    return url

@@ -1,0 +1,125 @@
+"""Accounts through the real forms: register, log in, log out, and every kind of bad input."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from chessweb.extensions import db
+from chessweb.models import LoginFailure, NotificationPreference, Role, User
+
+from .conftest import PASSWORD, make_user, post_form
+
+GOOD = {"email": "Magnus@Example.org", "display_name": "Magnus C", "password": "e4e5Nf3Nc6!", "confirm": "e4e5Nf3Nc6!"}
+
+
+def user_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(User))
+
+
+def test_register_creates_participant_and_logs_in(client):
+    response = post_form(client, "/auth/register", GOOD)
+    assert response.status_code == 303
+    user = db.session.scalar(select(User))
+    assert (user.email, user.display_name, user.role) == ("magnus@example.org", "Magnus C", Role.PARTICIPANT)
+    assert user.password_hash.startswith("scrypt:") and "e4e5" not in user.password_hash
+    assert db.session.get(NotificationPreference, user.id) is not None
+    assert "Magnus C" in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("change, field_message", [
+    ({"password": "short1!", "confirm": "short1!"}, "at least 10 characters"),
+    ({"password": "abcdefghijkl", "confirm": "abcdefghijkl"}, "Mix letters with digits"),
+    ({"password": "password123", "confirm": "password123"}, "too common"),
+    ({"confirm": "something-else-1"}, "do not match"),
+    ({"email": "not-an-email"}, "Invalid email"),
+    ({"display_name": "<script>"}, "Use letters, digits"),
+    ({"display_name": ""}, "This field is required"),
+])
+def test_register_rejects_bad_input_and_writes_nothing(client, change, field_message):
+    response = post_form(client, "/auth/register", {**GOOD, **change})
+    assert response.status_code == 400
+    assert field_message in response.get_data(as_text=True)
+    assert user_count() == 0
+
+
+def test_register_rejects_duplicate_email_and_name(client, app):
+    make_user(email="magnus@example.org", name="Someone")
+    make_user(email="other@example.org", name="magnus c")
+    response = post_form(client, "/auth/register", GOOD)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "already exists" in html and "display name is taken" in html
+    assert user_count() == 2
+
+
+def test_register_with_bad_csrf_token_rerenders_form_and_writes_nothing(client):
+    response = client.post("/auth/register", data={**GOOD, "csrf_token": "forged"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "The form has expired or did not come from this site" in html
+    assert 'name="display_name"' in html  # the form itself, with the user's input kept
+    assert 'value="Magnus C"' in html
+    assert user_count() == 0
+
+
+def test_role_field_cannot_be_smuggled_into_registration(client):
+    response = post_form(client, "/auth/register", {**GOOD, "role": "ADMIN"})
+    assert response.status_code == 303
+    assert db.session.scalar(select(User.role)) == Role.PARTICIPANT
+
+
+def test_login_logout_and_cookie_flags(client, app):
+    user = make_user(Role.ORGANIZER, name="Olga Org")
+    response = post_form(client, "/auth/login", {"email": user.email.upper(), "password": PASSWORD,
+                                                 "remember": "y"})
+    assert response.status_code == 303
+    cookies = {c.key: c for c in client._cookies.values()}
+    assert cookies["session"].http_only and cookies["session"].same_site == "Lax"
+    assert cookies["remember_token"].http_only
+    assert "Olga Org" in client.get("/").get_data(as_text=True)
+    # Logging out needs a POST with the token; a bare GET or a forged POST does nothing.
+    assert client.get("/auth/logout").status_code == 405
+    assert client.post("/auth/logout", data={"csrf_token": "forged"}).status_code == 400
+    assert "Olga Org" in client.get("/").get_data(as_text=True)
+    assert post_form(client, "/auth/logout", {}, form_url="/").status_code == 303
+    assert "Olga Org" not in client.get("/").get_data(as_text=True)
+
+
+def test_wrong_password_then_lockout(client, app):
+    user = make_user()
+    for _ in range(app.config["LOGIN_FAILURES_PER_EMAIL"]):
+        response = post_form(client, "/auth/login", {"email": user.email, "password": "wrong-password-1"})
+        assert response.status_code == 400
+        assert "Wrong email or password" in response.get_data(as_text=True)
+    # Even the right password is refused while locked out, and says why.
+    response = post_form(client, "/auth/login", {"email": user.email, "password": PASSWORD})
+    assert response.status_code == 429
+    assert "Too many failed attempts" in response.get_data(as_text=True)
+    assert user.display_name not in client.get("/").get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(LoginFailure)) == 5
+
+
+def test_successful_login_clears_failures(client, app):
+    user = make_user()
+    post_form(client, "/auth/login", {"email": user.email, "password": "wrong-password-1"})
+    assert post_form(client, "/auth/login", {"email": user.email, "password": PASSWORD}).status_code == 303
+    assert db.session.scalar(select(func.count()).select_from(LoginFailure)) == 0
+
+
+@pytest.mark.parametrize("target, expected", [
+    ("/tournaments/1", "/tournaments/1"),
+    ("https://evil.example/", "/"),
+    ("//evil.example/", "/"),
+])
+def test_login_follows_only_local_next(client, app, target, expected):
+    user = make_user()
+    token_page = f"/auth/login?next={target}"
+    response = post_form(client, token_page, {"email": user.email, "password": PASSWORD})
+    assert response.headers["Location"] == expected
+
+
+def test_unknown_pages_and_json_errors(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "There is nothing here" in response.get_data(as_text=True)
+    assert client.get("/tournaments/999999").status_code == 404

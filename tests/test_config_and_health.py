@@ -1,0 +1,67 @@
+"""Configuration layers, the secret-key rule, /healthz and /metrics."""
+import pytest
+
+from chessweb import create_app
+from chessweb.config import ConfigError, normalize_database_url
+
+
+def test_missing_secret_key_outside_development_is_an_error(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("CHESSWEB_SECRET_KEY", raising=False)
+    monkeypatch.setenv("CHESSWEB_ENV", "production")
+    with pytest.raises(ConfigError, match="SECRET_KEY is not set. Set the SECRET_KEY environment variable"):
+        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite3"})
+
+
+def test_development_generates_and_keeps_a_key(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("CHESSWEB_ENV", "development")
+    first = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite3"})
+    second = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite3"})
+    assert len(first.config["SECRET_KEY"]) == 64
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+
+
+def test_environment_layers(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "from-env")
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@db.invalid/chess")
+    monkeypatch.setenv("REDIS_URL", "redis://cache.invalid:6379/0")
+    monkeypatch.setenv("CHESSWEB_WS_MAX_CHANNELS", "7")
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "from-env"
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.invalid/chess"
+    assert app.config["BROKER_URL"] == "redis://cache.invalid:6379/0"
+    assert app.config["WS_MAX_CHANNELS"] == 7
+    # Test overrides come last.
+    assert create_app({"WS_MAX_CHANNELS": 3}).config["WS_MAX_CHANNELS"] == 3
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("postgres://a@b/c", "postgresql+psycopg://a@b/c"),
+    ("postgresql://a@b/c", "postgresql+psycopg://a@b/c"),
+    ("sqlite:///x.db", "sqlite:///x.db"),
+])
+def test_normalize_database_url(url, expected):
+    assert normalize_database_url(url) == expected
+
+
+def test_healthz_reports_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "ok" and body["database"] == "ok" and body["version"]
+
+
+def test_healthz_when_database_is_gone(app_config, tmp_path):
+    app_config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path}/missing-dir/nope/x.sqlite3"
+    app = create_app(app_config)
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["status"] == "degraded"
+
+
+def test_metrics_is_prometheus_text(client):
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.content_type.startswith("text/plain")
+    assert "python_info" in response.get_data(as_text=True)
