@@ -1,0 +1,116 @@
+"""Swiss pairings by the FIDE Dutch system (C.04.3, rules in force from 1 February 2026), computed by gacrux.
+
+We do not pair ourselves: the crosstable is written as TRF-16 in memory (with `0000 - H/Z/F/-` for players
+who must not be paired) and gacrux, the FIDE Technical Commission's engine, pairs it in-process. gacrux is
+pinned (see `GACRUX_VERSION`); its behaviour is held by the regression cases in tests/fide.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .crosstable import Crosstable, ResultCode, TournamentType
+from .pairing import Board, Pairing, PairingError
+from .trf import write_trf
+
+GACRUX_VERSION = "1.11.65"
+
+
+def round_to_pair(crosstable: Crosstable) -> int:
+    """The next round to pair: the one after the last round that holds a game or a pairing-allocated bye."""
+    return crosstable.paired_rounds + 1
+
+
+def pair_next_round(crosstable: Crosstable,
+                    not_paired: Mapping[int, ResultCode | str] | Iterable[int] = ()) -> Pairing:
+    """Pair the next round of a Swiss.
+
+    `not_paired` names the players who must not be paired this round besides those the crosstable already
+    excludes (withdrawn before this round, or holding an entry for it such as a requested bye); give a mapping
+    to say how each is recorded (H, Z, F or -), or just the numbers (recorded as - : absent). Boards come back in
+    board order; `bye` is the player with the pairing-allocated bye.
+    """
+    if crosstable.kind is not TournamentType.SWISS:
+        raise PairingError("only a Swiss is paired by the Dutch system; round robins use the Berger tables")
+    round_no = round_to_pair(crosstable)
+    if round_no > crosstable.planned_rounds:
+        raise PairingError(f"all {crosstable.planned_rounds} rounds have been paired")
+    pending = sorted({n for n in crosstable.numbers for r in range(1, round_no)
+                      if crosstable.entry(n, r).is_pending})
+    if pending:
+        raise PairingError(f"round {round_no} cannot be paired before every result is in: players "
+                           f"{', '.join(map(str, pending))} have games without a result")
+    markers = _not_paired_markers(crosstable, round_no, not_paired)
+    available = [n for n in crosstable.numbers if n not in markers]
+    if len(available) < 2:
+        raise PairingError(f"round {round_no} cannot be paired: {len(available)} player(s) available")
+    trf = write_trf(crosstable, through_round=round_no - 1, not_paired_next=markers)
+    pairs = _gacrux_pairs(trf, round_no, crosstable.planned_rounds, crosstable.top_seed_colour.value)
+    return _to_pairing(round_no, pairs, set(available))
+
+
+def _not_paired_markers(crosstable: Crosstable, round_no: int,
+                        not_paired: Mapping[int, ResultCode | str] | Iterable[int]) -> dict[int, ResultCode]:
+    """Code to write for every player who sits this round out."""
+    markers: dict[int, ResultCode] = {}
+    for player in crosstable.players:
+        recorded = crosstable.recorded(player.number, round_no)
+        if recorded is not None:
+            if recorded.opponent is not None or recorded.result is ResultCode.PAIRING_ALLOCATED_BYE:
+                raise PairingError(f"player {player.number} already has a pairing in round {round_no}")
+            markers[player.number] = recorded.result
+        elif player.withdrawn_from is not None and player.withdrawn_from <= round_no:
+            markers[player.number] = ResultCode.FORFEIT_LOSS
+    given = not_paired.items() if isinstance(not_paired, Mapping) else ((n, ResultCode.FORFEIT_LOSS) for n in not_paired)
+    for number, code in given:
+        if number not in crosstable.numbers:
+            raise PairingError(f"player {number} (not to be paired) is not in the tournament")
+        try:
+            code = ResultCode(code)
+        except ValueError:
+            raise PairingError(f"player {number}: {code!r} is not a result code") from None
+        if code not in (ResultCode.HALF_POINT_BYE, ResultCode.ZERO_POINT_BYE, ResultCode.FULL_POINT_BYE,
+                        ResultCode.FORFEIT_LOSS):
+            raise PairingError(f"player {number}: a player who is not paired gets H, Z, F or -, not {code.value!r}")
+        markers[number] = code
+    return markers
+
+
+def _gacrux_pairs(trf: str, round_no: int, planned_rounds: int, top_colour: str) -> list[tuple[int, int, int]]:
+    """(board, white, black) from gacrux; black 0 is the pairing-allocated bye."""
+    from gacrux.gacruxexeptions import GacruxError
+    from gacrux.pairingdutch import pairing_dutch
+    from gacrux.trf2json import trf2json
+
+    reader = trf2json()
+    try:
+        reader.parse_file(trf, 0)
+        status = reader.chessjson["status"]
+        if status["code"] >= 400:
+            raise PairingError(f"gacrux could not read the tournament: {'; '.join(map(str, status['error']))}")
+        tournament: dict[str, Any] = reader.get_tournament(1)
+        # XXC is not read by gacrux: state the drawn colour and the round count explicitly.
+        tournament["topColor"] = top_colour
+        tournament["numRounds"] = planned_rounds
+        engine = pairing_dutch(tournament, round_no, {"experimental": [], "verbose": 0, "top_color": top_colour})
+        brackets = engine.compute_pairing(False, 0)
+    except GacruxError as error:
+        raise PairingError(f"round {round_no} cannot be paired: {error}") from None
+    return sorted((pair["board"], pair["w"], pair["b"])
+                  for bracket in brackets if bracket for pair in bracket.get("pairs", []))
+
+
+def _to_pairing(round_no: int, pairs: list[tuple[int, int, int]], available: set[int]) -> Pairing:
+    """Check the engine's answer covers exactly the available players, then shape it."""
+    boards: list[Board] = []
+    byes: list[int] = []
+    for _, white, black in pairs:
+        if black == 0:
+            byes.append(white)
+        else:
+            boards.append(Board(len(boards) + 1, white, black))
+    seen = [n for b in boards for n in (b.white, b.black)] + byes
+    if sorted(seen) != sorted(available) or len(byes) != len(available) % 2:
+        raise PairingError(f"round {round_no}: the pairing engine returned an incomplete pairing "
+                           f"({len(boards)} boards, byes {byes}) for {len(available)} players")
+    return Pairing(round_no, tuple(boards), byes[0] if byes else None)
