@@ -1,0 +1,199 @@
+"""PGN with python-chess: export games, read and check relayed games move by move, draw a position as SVG."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+import chess
+import chess.pgn
+import chess.svg
+
+from .crosstable import ResultCode
+
+
+class PgnError(ValueError):
+    """A PGN, move or position is not valid; the message names the first thing that is wrong."""
+
+
+RESULTS = ("1-0", "0-1", "1/2-1/2", "*")
+_WHITE_SCORE = {ResultCode.WIN: "1-0", ResultCode.FORFEIT_WIN: "1-0", ResultCode.UNRATED_WIN: "1-0",
+                ResultCode.LOSS: "0-1", ResultCode.FORFEIT_LOSS: "0-1", ResultCode.UNRATED_LOSS: "0-1",
+                ResultCode.DRAW: "1/2-1/2", ResultCode.UNRATED_DRAW: "1/2-1/2", ResultCode.PENDING: "*"}
+
+
+def pgn_result(white_result: ResultCode | str) -> str:
+    """The PGN result of a game from White's result code (a double forfeit has no PGN result: "*")."""
+    try:
+        return _WHITE_SCORE[ResultCode(white_result)]
+    except (KeyError, ValueError):
+        raise PgnError(f"{white_result!r} is not the result of a game") from None
+
+
+@dataclass(frozen=True)
+class GameRecord:
+    """A game to export; `moves` is PGN movetext (may be empty, e.g. for a forfeit)."""
+
+    event: str
+    site: str
+    date: date | None
+    round: int
+    white: str
+    black: str
+    result: str = "*"
+    board: int | None = None
+    white_elo: int | None = None
+    black_elo: int | None = None
+    moves: str = ""
+
+
+def export_pgn(games: Iterable[GameRecord]) -> str:
+    """The games as one PGN file: Seven Tag Roster, then WhiteElo/BlackElo (and Board), then the moves."""
+    chunks = []
+    for record in games:
+        if record.result not in RESULTS:
+            raise PgnError(f"round {record.round}, {record.white} - {record.black}: result {record.result!r} "
+                           f"is not one of {', '.join(RESULTS)}")
+        game = chess.pgn.Game()
+        game.headers["Event"] = record.event or "?"
+        game.headers["Site"] = record.site or "?"
+        game.headers["Date"] = record.date.strftime("%Y.%m.%d") if record.date else "????.??.??"
+        game.headers["Round"] = str(record.round)
+        game.headers["White"] = record.white or "?"
+        game.headers["Black"] = record.black or "?"
+        game.headers["Result"] = record.result
+        if record.white_elo:
+            game.headers["WhiteElo"] = str(record.white_elo)
+        if record.black_elo:
+            game.headers["BlackElo"] = str(record.black_elo)
+        if record.board is not None:
+            game.headers["Board"] = str(record.board)
+        if record.moves.strip():
+            try:
+                moves = _replay(chess.Board(), record.moves).moves
+            except PgnError as error:
+                raise PgnError(f"round {record.round}, {record.white} - {record.black}: {error}") from None
+            game.add_line(moves)
+        chunks.append(game.accept(chess.pgn.StringExporter(headers=True, variations=False, comments=False)))
+    return "\n\n".join(chunks) + ("\n" if chunks else "")
+
+
+@dataclass(frozen=True)
+class RelayedGame:
+    """A relayed game after checking every move."""
+
+    headers: Mapping[str, str]
+    san_moves: tuple[str, ...]
+    fen: str  # the final position
+    result: str  # "1-0", "0-1", "1/2-1/2" or "*"
+    last_move: str | None = None  # UCI, for highlighting
+    uci_moves: tuple[str, ...] = field(default=(), repr=False)
+
+
+_HEADER = re.compile(r'^\s*\[(\w+)\s+"((?:[^"\\]|\\.)*)"\s*\]\s*$')
+
+
+def parse_relayed_pgn(text: str) -> RelayedGame:
+    """Read one game, play its main line from the start (or from its FEN tag) and report where it ended."""
+    headers: dict[str, str] = {}
+    movetext_lines = []
+    in_headers = True
+    for line in text.replace("\r\n", "\n").split("\n"):
+        match = _HEADER.match(line) if in_headers else None
+        if match:
+            headers[match.group(1)] = match.group(2).replace('\\"', '"').replace("\\\\", "\\")
+        elif line.strip() or not in_headers:
+            in_headers = False
+            movetext_lines.append(line)
+    if not headers and not "".join(movetext_lines).strip():
+        raise PgnError("no game in the PGN text")
+    board = _starting_board(headers)
+    replay = _replay(board, "\n".join(movetext_lines))
+    header_result = headers.get("Result", "*")
+    if header_result not in RESULTS:
+        raise PgnError(f"the Result tag {header_result!r} is not one of {', '.join(RESULTS)}")
+    result = replay.result or header_result
+    if replay.result and header_result != "*" and replay.result != header_result:
+        raise PgnError(f"the Result tag says {header_result} but the moves end with {replay.result}")
+    return RelayedGame(headers=headers, san_moves=replay.san, fen=replay.board.fen(), result=result,
+                       last_move=replay.moves[-1].uci() if replay.moves else None,
+                       uci_moves=tuple(m.uci() for m in replay.moves))
+
+
+def board_svg(fen: str = chess.STARTING_FEN, last_move: str | None = None, *, size: int = 360,
+              flipped: bool = False) -> str:
+    """An SVG of the position, the last move (UCI) highlighted."""
+    try:
+        board = chess.Board(fen)
+    except ValueError as error:
+        raise PgnError(f"invalid FEN {fen!r}: {error}") from None
+    move = None
+    if last_move:
+        try:
+            move = chess.Move.from_uci(last_move)
+        except ValueError:
+            raise PgnError(f"invalid move {last_move!r}: expected UCI such as e2e4") from None
+    return chess.svg.board(board, lastmove=move, size=size, orientation=chess.BLACK if flipped else chess.WHITE)
+
+
+# ------------------------------------------------------------------ movetext
+
+@dataclass
+class _Replay:
+    board: chess.Board
+    moves: list[chess.Move] = field(default_factory=list)
+    san: tuple[str, ...] = ()
+    result: str | None = None
+
+
+_TOKEN = re.compile(r"\{[^}]*\}|;[^\n]*|^%[^\n]*|\(|\)|\$\d+|[^\s(){};]+", re.MULTILINE)
+_MOVE_NUMBER = re.compile(r"^\d+\.+")
+
+
+def _starting_board(headers: Mapping[str, str]) -> chess.Board:
+    fen = headers.get("FEN")
+    if not fen:
+        return chess.Board()
+    chess960 = "960" in headers.get("Variant", "")
+    try:
+        return chess.Board(fen, chess960=chess960)
+    except ValueError as error:
+        raise PgnError(f"the FEN tag {fen!r} is not a valid position: {error}") from None
+
+
+def _replay(board: chess.Board, movetext: str) -> _Replay:
+    """Play the main line; the first token that is not a legal move raises PgnError naming it."""
+    replay = _Replay(board)
+    san: list[str] = []
+    depth = 0
+    for token in _TOKEN.findall(movetext):
+        if token.startswith(("{", ";", "%", "$")):
+            continue
+        if token == "(":
+            depth += 1
+            continue
+        if token == ")":
+            depth = max(0, depth - 1)
+            continue
+        if depth:
+            continue  # variations are not part of the game
+        if replay.result is not None:
+            raise PgnError(f"text after the result {replay.result}: {token!r}")
+        if token in RESULTS:
+            replay.result = token
+            continue
+        move_text = _MOVE_NUMBER.sub("", token).rstrip("!?")
+        if not move_text or set(move_text) <= {"."}:
+            continue
+        where = f"move {board.fullmove_number} ({'white' if board.turn == chess.WHITE else 'black'})"
+        try:
+            move = board.parse_san(move_text)
+        except ValueError:
+            raise PgnError(f"{where}: {move_text!r} is not a legal move in {board.fen()}") from None
+        san.append(board.san(move))
+        board.push(move)
+        replay.moves.append(move)
+    replay.san = tuple(san)
+    return replay
+
