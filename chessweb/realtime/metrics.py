@@ -1,0 +1,57 @@
+"""What the live core did: Prometheus metrics for operators and per-event delivery counts for RealtimeEvent rows.
+
+Importing this module registers the metrics with prometheus_client's default registry, which `/metrics` serves.
+"""
+from __future__ import annotations
+
+import threading
+
+from prometheus_client import Counter, Gauge
+
+CONNECTIONS_OPEN = Gauge("chessweb_ws_connections_open", "WebSocket connections open in this process")
+CONNECTIONS_TOTAL = Counter("chessweb_ws_connections", "WebSocket connections accepted")
+MESSAGES_DELIVERED = Counter("chessweb_ws_messages_delivered", "Frames written to sockets")
+MESSAGES_DROPPED = Counter("chessweb_ws_messages_dropped",
+                           "Messages not written to a socket (superseded or undeliverable)", ["reason"])
+SLOW_CONSUMER_CLOSES = Counter("chessweb_ws_slow_consumer_closes",
+                               "Connections closed because they could not keep up", ["cause"])
+BROKER_MESSAGES = Counter("chessweb_broker_messages", "Messages through the broker", ["direction"])
+BROKER_RESYNCS = Counter("chessweb_broker_resyncs", "Broker subscriptions restored (every connection resynced)")
+JOB_FAILURES = Counter("chessweb_realtime_job_failures", "After-commit jobs that raised")
+
+# Label values pre-created so they show up as 0 before the first occurrence.
+for _reason in ("old_version", "coalesced", "connection_closed", "outbox_full", "broker_overflow"):
+    MESSAGES_DROPPED.labels(_reason)
+for _cause in ("outbox_full", "send_timeout"):
+    SLOW_CONSUMER_CLOSES.labels(_cause)
+for _direction in ("published", "received"):
+    BROKER_MESSAGES.labels(_direction)
+
+
+class DeliveryCounts:
+    """Delivered/failed counts per RealtimeEvent id, gathered by every writer, taken in batches for the DB."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[int, list[int]] = {}
+
+    def record(self, event_id: int | None, delivered: bool) -> None:
+        if event_id is None:
+            return
+        with self._lock:
+            counts = self._counts.setdefault(event_id, [0, 0])
+            counts[0 if delivered else 1] += 1
+
+    def take(self) -> dict[int, tuple[int, int]]:
+        """{event_id: (delivered, failed)} since the last take."""
+        with self._lock:
+            taken, self._counts = self._counts, {}
+        return {event_id: (d, f) for event_id, (d, f) in taken.items()}
+
+    def add_back(self, counts: dict[int, tuple[int, int]]) -> None:
+        """Return counts that could not be written, so the next flush carries them."""
+        with self._lock:
+            for event_id, (d, f) in counts.items():
+                current = self._counts.setdefault(event_id, [0, 0])
+                current[0] += d
+                current[1] += f

@@ -1,0 +1,83 @@
+"""A connection's bounded queue of frames waiting to be written; pending fragments with the same key coalesce."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from enum import Enum
+
+from .frames import header_length
+
+
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """One message in one format, encoded once: the whole text frame, shared by every recipient."""
+    frame: bytes
+
+    @property
+    def text(self) -> str:
+        """The payload as text (for the permessage-deflate path, which must frame it per connection)."""
+        return self.frame[header_length(self.frame):].decode()
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    encoded: Encoded
+    event_id: int | None = None  # RealtimeEvent credited when written
+
+
+class Put(Enum):
+    QUEUED = "queued"
+    REPLACED = "replaced"  # a pending older version of the same key was dropped
+    STALE = "stale"  # not newer than what this connection already has or has queued
+    FULL = "full"  # no room: the connection cannot keep up
+
+
+class Outbox:
+    """Thread-safe: many publishers put, the connection's one writer takes."""
+
+    def __init__(self, capacity: int) -> None:
+        if capacity < 1:
+            raise ValueError(f"outbox capacity must be at least 1, got {capacity}")
+        self.capacity = capacity
+        self._lock = threading.Lock()
+        self._pending: dict[str, Item] = {}  # insertion order = write order
+        self._versions: dict[str, int] = {}  # per fragment key: newest version queued or written
+        self._serial = 0  # unique keys for items that never coalesce
+
+    def put_fragment(self, key: str, version: int, item: Item, *, force: bool = False) -> tuple[Put, Item | None]:
+        """Queue a fragment unless an equal or newer version was already queued or written.
+
+        `force` ignores the capacity (a connect's snapshot must never count as falling behind).
+        Returns the outcome and, for REPLACED, the superseded item."""
+        slot = "f:" + key
+        with self._lock:
+            known = self._versions.get(key)
+            if known is not None and version <= known:
+                return Put.STALE, None
+            replaced = self._pending.pop(slot, None)
+            if replaced is None and not force and len(self._pending) >= self.capacity:
+                return Put.FULL, None
+            # Re-inserted at the end: it is written after whatever was queued before it.
+            self._pending[slot] = item
+            self._versions[key] = version
+            return (Put.REPLACED, replaced) if replaced is not None else (Put.QUEUED, None)
+
+    def put(self, item: Item, *, force: bool = False) -> Put:
+        """Queue a frame that never coalesces (events, control replies)."""
+        with self._lock:
+            if not force and len(self._pending) >= self.capacity:
+                return Put.FULL
+            self._serial += 1
+            self._pending[f"m:{self._serial}"] = item
+            return Put.QUEUED
+
+    def take_all(self) -> list[Item]:
+        """Everything pending, oldest first; the outbox is empty afterwards."""
+        with self._lock:
+            items = list(self._pending.values())
+            self._pending.clear()
+            return items
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._pending)

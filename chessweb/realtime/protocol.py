@@ -1,0 +1,156 @@
+"""The client-facing wire protocol: parsing client frames, building server replies, per-connection limits."""
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Callable
+
+from .messages import Event, Fragment
+
+# "tournament:7:standings", "user:12", "system": a lowercase name, then up to four ":"-separated parts.
+CHANNEL_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,31}(?::[A-Za-z0-9_-]{1,64}){0,4}")
+MAX_CHANNEL_LENGTH = 128
+
+
+def is_valid_channel(name: object) -> bool:
+    """True for a well-formed channel name (authorization is a separate question)."""
+    return isinstance(name, str) and len(name) <= MAX_CHANNEL_LENGTH and CHANNEL_PATTERN.fullmatch(name) is not None
+
+
+class ProtocolError(Exception):
+    """A client frame we cannot act on; becomes an `error` reply and the connection stays usable."""
+
+    def __init__(self, code: str, message: str, channel: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.channel = channel
+
+
+@dataclass(frozen=True, slots=True)
+class Subscribe:
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unsubscribe:
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ping:
+    id: str | int | None = None  # echoed in the pong so a client can match replies
+
+
+ClientMessage = Subscribe | Unsubscribe | Ping
+
+
+def parse_client_message(frame: str | bytes) -> ClientMessage:
+    """Parse one client frame; raises ProtocolError naming what is wrong."""
+    if isinstance(frame, (bytes, bytearray)):
+        raise ProtocolError("bad_frame", "binary frames are not accepted; send JSON text")
+    try:
+        body = json.loads(frame)
+    except ValueError:
+        raise ProtocolError("bad_json", "frame is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise ProtocolError("bad_json", "frame must be a JSON object")
+    kind = body.get("type")
+    if kind is None:
+        raise ProtocolError("missing_field", "missing field 'type'")
+    if kind == "ping":
+        ping_id = body.get("id")
+        if ping_id is not None and (not isinstance(ping_id, (str, int)) or isinstance(ping_id, bool)
+                                    or len(str(ping_id)) > 64):
+            raise ProtocolError("invalid_field", "field 'id' must be a short string or integer")
+        return Ping(ping_id)
+    if kind in ("subscribe", "unsubscribe"):
+        if "channel" not in body:
+            raise ProtocolError("missing_field", "missing field 'channel'")
+        channel = body["channel"]
+        if not is_valid_channel(channel):
+            raise ProtocolError("bad_channel", f"invalid channel name {str(channel)[:MAX_CHANNEL_LENGTH]!r}")
+        return Subscribe(channel) if kind == "subscribe" else Unsubscribe(channel)
+    raise ProtocolError("unknown_type", f"unknown message type {str(kind)[:32]!r}")
+
+
+# --------------------------------------------------------------------------- server messages (JSON clients)
+
+def encode(body: dict[str, Any]) -> bytes:
+    """Compact UTF-8 JSON, the payload of one text frame."""
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def connected(session_id: str, user_id: int | None) -> dict[str, Any]:
+    return {"type": "connected", "session_id": session_id, "user_id": user_id}
+
+
+def subscribed(channels: list[str]) -> dict[str, Any]:
+    return {"type": "subscribed", "channels": channels}
+
+
+def unsubscribed(channels: list[str]) -> dict[str, Any]:
+    return {"type": "unsubscribed", "channels": channels}
+
+
+def pong(ping_id: str | int | None) -> dict[str, Any]:
+    return {"type": "pong", "id": ping_id}
+
+
+def error(code: str, message: str, channel: str | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"type": "error", "code": code, "message": message}
+    if channel is not None:
+        body["channel"] = channel
+    return body
+
+
+def _delivery_type(channel: str) -> str:
+    # A user's own channel carries messages meant for that user alone.
+    return "user_message" if channel.startswith("user:") else "broadcast"
+
+
+def fragment_body(fragment: Fragment) -> dict[str, Any]:
+    """What a JSON client gets for a fragment: the state, without the html."""
+    return {"type": _delivery_type(fragment.channel), "channel": fragment.channel, "key": fragment.key,
+            "version": fragment.version, "data": fragment.data}
+
+
+def event_body(event: Event) -> dict[str, Any]:
+    return {"type": _delivery_type(event.channel), "channel": event.channel, "event": event.type,
+            "data": event.data}
+
+
+# --------------------------------------------------------------------------- rate limit
+
+class Verdict(Enum):
+    ALLOW = "allow"
+    REFUSE = "refuse"  # reply with an error, keep the connection
+    ABUSE = "abuse"  # close the connection (1008)
+
+
+class TokenBucket:
+    """Messages per second with a burst; refused messages still cost a token, so sustained excess goes into
+    debt, and a debt beyond `abuse_after` seconds' worth of tokens means abuse."""
+
+    def __init__(self, rate: float, *, abuse_after: float = 3.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if rate <= 0:
+            raise ValueError(f"rate must be positive, got {rate!r}")
+        self.rate = float(rate)
+        self.capacity = float(rate)
+        self.abuse_limit = -abuse_after * rate
+        self._clock = clock
+        self._tokens = self.capacity
+        self._last = clock()
+
+    def take(self) -> Verdict:
+        now = self._clock()
+        self._tokens = min(self.capacity, self._tokens + (now - self._last) * self.rate)
+        self._last = now
+        self._tokens -= 1
+        if self._tokens >= 0:
+            return Verdict.ALLOW
+        return Verdict.ABUSE if self._tokens < self.abuse_limit else Verdict.REFUSE

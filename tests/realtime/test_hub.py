@@ -1,0 +1,245 @@
+"""The hub: version ordering per key, cache for snapshots, encoding once, role filtering, resync."""
+import json
+import threading
+
+import pytest
+
+from chessweb.realtime.hub import Hub, encode_fragment
+from chessweb.realtime.messages import Event, Fragment
+from chessweb.realtime.outbox import Item, Outbox
+
+
+class Recorder:
+    """A subscriber with a real outbox; stands in for a socket connection."""
+
+    def __init__(self, fmt="html", role=None):
+        self.format = fmt
+        self.role = role
+        self.outbox = Outbox(100)
+        self.items: list[Item] = []
+
+    def offer_fragment(self, key, version, item, *, force=False):
+        self.outbox.put_fragment(key, version, item, force=force)
+
+    def offer(self, item, *, force=False):
+        self.outbox.put(item, force=force)
+
+    def received(self):
+        self.items.extend(self.outbox.take_all())
+        return [i.encoded.text for i in self.items]
+
+
+def frag(version, key="standings-7", channel="tournament:7:standings", html=None, event_id=None):
+    return Fragment(channel=channel, key=key, version=version,
+                    html=html or f'<div id="{key}" hx-swap-oob="true">v{version}</div>',
+                    data={"v": version}, event_id=event_id)
+
+
+class Snapshots:
+    def __init__(self, fragments=None):
+        self.fragments = fragments or {}
+        self.calls = []
+
+    def __call__(self, channel):
+        self.calls.append(channel)
+        return list(self.fragments.get(channel, []))
+
+
+def test_a_fragment_not_newer_than_the_last_seen_is_dropped():
+    hub = Hub(Snapshots())
+    sub = Recorder()
+    hub.attach(sub, "tournament:7:standings")
+    for version in (3, 2, 3, 5, 4):
+        hub.deliver(frag(version))
+        sub.received()  # written at once, so nothing coalesces in the outbox
+    assert sub.received() == [frag(3).html, frag(5).html]
+    assert [f.version for f in hub.current("tournament:7:standings")] == [5]
+
+
+def test_versions_are_per_channel_and_key():
+    hub = Hub(Snapshots())
+    sub = Recorder()
+    hub.attach(sub, "tournament:7")
+    hub.attach(sub, "tournaments:all")
+    hub.deliver(frag(5, key="header-7", channel="tournament:7"))
+    hub.deliver(frag(5, key="header-7", channel="tournaments:all"))  # same key, other channel: delivered
+    hub.deliver(frag(4, key="games-7", channel="tournament:7"))  # other key: its own versions
+    assert len(sub.received()) == 2  # the per-connection outbox keeps one version 5 of header-7
+    assert hub.current("tournaments:all")[0].version == 5
+
+
+def test_json_and_html_clients_get_their_format_encoded_once():
+    hub = Hub(Snapshots())
+    html_subs = [Recorder("html") for _ in range(3)]
+    json_subs = [Recorder("json") for _ in range(3)]
+    for sub in html_subs + json_subs:
+        hub.attach(sub, "game:42")
+    hub.deliver(frag(1, key="game-42", channel="game:42"))
+    html_frames = {id(s.outbox.take_all()[0].encoded.frame) for s in html_subs}
+    json_items = [s.outbox.take_all()[0] for s in json_subs]
+    assert len(html_frames) == 1, "every html socket gets the very same bytes object"
+    assert len({id(i.encoded.frame) for i in json_items}) == 1
+    assert json.loads(json_items[0].encoded.text) == {
+        "type": "broadcast", "channel": "game:42", "key": "game-42", "version": 1, "data": {"v": 1}}
+
+
+def test_user_channels_are_user_messages_for_json_clients():
+    hub = Hub(Snapshots())
+    sub = Recorder("json")
+    hub.attach(sub, "user:3")
+    hub.deliver(Event(channel="user:3", type="notification", data={"title": "Round 2 paired"}))
+    assert json.loads(sub.received()[0]) == {"type": "user_message", "channel": "user:3",
+                                            "event": "notification", "data": {"title": "Round 2 paired"}}
+
+
+def test_events_with_roles_reach_only_those_roles_and_html_needs_html():
+    hub = Hub(Snapshots())
+    admin, viewer, anonymous = Recorder("json", "ADMIN"), Recorder("json", "VIEWER"), Recorder("json", None)
+    html_admin = Recorder("html", "ADMIN")
+    for sub in (admin, viewer, anonymous, html_admin):
+        hub.attach(sub, "system")
+    hub.deliver(Event(channel="system", type="announcement", data={"n": 1}, roles=("ADMIN", "ORGANIZER")))
+    hub.deliver(Event(channel="system", type="announcement", data={"n": 2}, html="<div>all</div>"))
+    assert [json.loads(t)["data"]["n"] for t in admin.received()] == [1, 2]
+    assert [json.loads(t)["data"]["n"] for t in viewer.received()] == [2]
+    assert [json.loads(t)["data"]["n"] for t in anonymous.received()] == [2]
+    assert html_admin.received() == ["<div>all</div>"]  # the first event had no html
+
+
+def test_events_are_not_versioned_or_cached():
+    hub = Hub(Snapshots())
+    sub = Recorder("json")
+    hub.attach(sub, "system")
+    for _ in range(3):
+        hub.deliver(Event(channel="system", type="ping", data={}))
+    assert len(sub.received()) == 3
+    assert hub.current("system") == []
+
+
+def test_channels_without_local_subscribers_cost_nothing_and_cache_nothing():
+    snapshots = Snapshots({"tournament:7:standings": [frag(9)]})
+    hub = Hub(snapshots)
+    hub.deliver(frag(10))
+    sub = Recorder()
+    hub.attach(sub, "tournament:7:standings")
+    assert [f.version for f in hub.current("tournament:7:standings")] == [9]  # rendered, not a stale cache
+
+
+def test_current_renders_once_then_serves_the_cache_updated_by_newer_fragments():
+    snapshots = Snapshots({"tournament:7": [frag(4, key="header-7", channel="tournament:7"),
+                                           frag(4, key="players-7", channel="tournament:7")]})
+    hub = Hub(snapshots)
+    hub.attach(Recorder(), "tournament:7")
+    assert {f.key: f.version for f in hub.current("tournament:7")} == {"header-7": 4, "players-7": 4}
+    hub.deliver(frag(5, key="header-7", channel="tournament:7"))
+    assert {f.key: f.version for f in hub.current("tournament:7")} == {"header-7": 5, "players-7": 4}
+    assert snapshots.calls == ["tournament:7"]
+
+
+def test_a_snapshot_older_than_a_fragment_that_arrived_while_rendering_does_not_win():
+    channel = "tournament:7"
+    hub = None
+
+    def slow_snapshot(ch):
+        hub.deliver(frag(6, key="header-7", channel=channel))  # published while the snapshot was being read
+        return [frag(5, key="header-7", channel=channel), frag(5, key="players-7", channel=channel)]
+
+    hub = Hub(slow_snapshot)
+    hub.attach(Recorder(), channel)
+    assert {f.key: f.version for f in hub.current(channel)} == {"header-7": 6, "players-7": 5}
+
+
+def test_last_subscriber_leaving_forgets_the_channel():
+    snapshots = Snapshots({"game:1": [frag(1, key="game-1", channel="game:1")]})
+    hub = Hub(snapshots)
+    sub = Recorder()
+    hub.attach(sub, "game:1")
+    hub.current("game:1")
+    hub.detach(sub, "game:1")
+    assert hub.local_count("game:1") == 0
+    hub.attach(sub, "game:1")
+    hub.current("game:1")
+    assert snapshots.calls == ["game:1", "game:1"]
+
+
+def test_counts_are_reported_on_every_change():
+    changes = []
+    hub = Hub(Snapshots(), on_count=lambda channel, n: changes.append((channel, n)))
+    a, b = Recorder(), Recorder()
+    hub.attach(a, "game:1")
+    hub.attach(b, "game:1")
+    hub.attach(b, "game:1")  # already there: no change
+    hub.detach_all(a, ["game:1"])
+    hub.detach(a, "game:1")  # not there: no change
+    assert changes == [("game:1", 1), ("game:1", 2), ("game:1", 1)]
+    assert hub.local_counts() == {"game:1": 1}
+
+
+def test_resync_renders_every_watched_channel_afresh_and_offers_only_what_changed():
+    state = {"tournament:7": [frag(3, key="header-7", channel="tournament:7"),
+                              frag(3, key="players-7", channel="tournament:7")]}
+    hub = Hub(Snapshots(state))
+    sub = Recorder("json")
+    hub.attach(sub, "tournament:7")
+    for f in hub.current("tournament:7"):  # what the connect sequence sends
+        sub.offer_fragment(f.key, f.version, encode_fragment(f, "json"))
+    assert len(sub.received()) == 2
+    # Messages were lost while the broker was away: the database moved on to version 4 for the header.
+    state["tournament:7"] = [frag(4, key="header-7", channel="tournament:7"),
+                             frag(3, key="players-7", channel="tournament:7")]
+    hub.resync()
+    new = [json.loads(t) for t in sub.received()[2:]]
+    assert [(m["key"], m["version"]) for m in new] == [("header-7", 4)]
+
+
+def test_dispatcher_thread_delivers_in_order_and_barrier_waits_for_it():
+    hub = Hub(Snapshots())
+    sub = Recorder()
+    hub.attach(sub, "game:1")
+    hub.start()
+    try:
+        for version in range(1, 51):
+            hub.receive(frag(version, key="game-1", channel="game:1"))
+        assert hub.barrier(5)
+        assert sub.received() == [frag(50, key="game-1", channel="game:1").html]
+    finally:
+        hub.stop()
+
+
+def test_a_failing_message_does_not_stop_the_dispatcher(caplog):
+    hub = Hub(Snapshots())
+    sub = Recorder()
+    hub.attach(sub, "game:1")
+    hub.start()
+    try:
+        hub.receive("not a message")
+        hub.receive(frag(1, key="game-1", channel="game:1"))
+        assert hub.barrier(5)
+        assert len(sub.received()) == 1
+        assert "delivering" in caplog.text
+    finally:
+        hub.stop()
+
+
+def test_concurrent_attach_and_deliver():
+    hub = Hub(Snapshots())
+    subs = [Recorder() for _ in range(50)]
+    stop = threading.Event()
+
+    def churn():
+        while not stop.is_set():
+            for s in subs[:25]:
+                hub.attach(s, "game:1")
+                hub.detach(s, "game:1")
+
+    for s in subs[25:]:
+        hub.attach(s, "game:1")
+    t = threading.Thread(target=churn)
+    t.start()
+    try:
+        for version in range(1, 200):
+            hub.deliver(frag(version, key="game-1", channel="game:1"))
+    finally:
+        stop.set()
+        t.join()
+    assert all(s.received()[-1] == frag(199, key="game-1", channel="game:1").html for s in subs[25:])
