@@ -55,9 +55,7 @@ def _not_paired_markers(crosstable: Crosstable, round_no: int,
     markers: dict[int, ResultCode] = {}
     for player in crosstable.players:
         recorded = crosstable.recorded(player.number, round_no)
-        if recorded is not None:
-            if recorded.opponent is not None or recorded.result is ResultCode.PAIRING_ALLOCATED_BYE:
-                raise PairingError(f"player {player.number} already has a pairing in round {round_no}")
+        if recorded is not None:  # a bye entered ahead of the pairing (a game would make the round paired)
             markers[player.number] = recorded.result
         elif player.withdrawn_from is not None and player.withdrawn_from <= round_no:
             markers[player.number] = ResultCode.FORFEIT_LOSS
