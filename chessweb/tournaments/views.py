@@ -1,22 +1,20 @@
-"""Tournament list and tournament page."""
+"""Public tournament pages (list, tournament, scoreboard, standings, crosstable) and players' own actions."""
 from __future__ import annotations
 
-from flask import abort, render_template
+from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Registration, RegistrationStatus, Tournament, TournamentStatus
-from ..permissions import can_manage, can_view
-from . import bp
+from ..models import Registration, RegistrationStatus, Role, Tournament, TournamentStatus
+from ..permissions import can_manage, can_view, role_required
+from . import bp, interchange, queries, registration
+from .forms import ActionForm, ReportForm
+from .service import ServiceError
+from .web import live_url, page_or_fragment, report_error, visible_tournament
 
-
-def get_visible_tournament(tournament_id: int) -> Tournament:
-    """The tournament, or 404 when it does not exist or the viewer may not see it."""
-    tournament = db.session.get(Tournament, tournament_id)
-    if tournament is None or not can_view(current_user, tournament):
-        abort(404)
-    return tournament
+# Kept for callers of the foundation's name.
+get_visible_tournament = visible_tournament
 
 
 @bp.get("/")
@@ -38,9 +36,108 @@ def index():
     return render_template("tournaments/index.html", groups=groups, counts=counts)
 
 
+def _page_context(tournament: Tournament) -> dict:
+    """What every tournament page shows around its fragments: tabs, the viewer's own entry and games."""
+    mine = None
+    games = []
+    if current_user.is_authenticated:
+        mine = next((r for r in tournament.registrations if r.user_id == current_user.id), None)
+        games = queries.player_games(tournament.id, current_user.id) if mine else []
+    t = tournament.id
+    return {"manage": can_manage(current_user, tournament), "my_registration": mine, "my_games": games,
+            "action_form": ActionForm(), "report_form": ReportForm(),
+            "live_url": live_url(f"tournament:{t}", f"tournament:{t}:games", f"tournament:{t}:standings")}
+
+
 @bp.get("/tournaments/<int:tournament_id>")
 def detail(tournament_id: int):
-    """One tournament: header, registered players, links to scoreboard and standings."""
-    tournament = get_visible_tournament(tournament_id)
-    return render_template("tournaments/detail.html", tournament=tournament,
-                           manage=can_manage(current_user, tournament))
+    """One tournament: header, registration, the viewer's games, registered players."""
+    tournament = visible_tournament(tournament_id)
+    return _detail_page(tournament)
+
+
+@bp.get("/tournaments/<int:tournament_id>/scoreboard")
+def scoreboard(tournament_id: int):
+    """Every published round with boards, players, colours and results; the current round first."""
+    tournament = visible_tournament(tournament_id)
+    return page_or_fragment("tournaments/scoreboard.html", "scoreboard", queries.scoreboard_context(tournament_id),
+                            header=queries.header_context(tournament_id), **_page_context(tournament))
+
+
+@bp.get("/tournaments/<int:tournament_id>/standings")
+def standings(tournament_id: int):
+    """Rank, player, rating, points and each tie-break, with rank changes since the previous round."""
+    tournament = visible_tournament(tournament_id)
+    return page_or_fragment("tournaments/standings.html", "standings", queries.standings_context(tournament_id),
+                            header=queries.header_context(tournament_id), **_page_context(tournament))
+
+
+@bp.get("/tournaments/<int:tournament_id>/crosstable")
+def crosstable(tournament_id: int):
+    """The round robin's table of everyone against everyone."""
+    tournament = visible_tournament(tournament_id)
+    if not tournament.is_round_robin:
+        abort(404)
+    return page_or_fragment("tournaments/crosstable.html", "crosstable", queries.crosstable_context(tournament_id),
+                            header=queries.header_context(tournament_id), **_page_context(tournament))
+
+
+@bp.post("/tournaments/<int:tournament_id>/register")
+@role_required(Role.PARTICIPANT)
+def register(tournament_id: int):
+    """The logged-in player enters the tournament."""
+    tournament = visible_tournament(tournament_id)
+    return _player_action(tournament, lambda: registration.register_self(tournament_id, current_user.id),
+                          "You are registered. Good luck!")
+
+
+@bp.post("/tournaments/<int:tournament_id>/unregister")
+@role_required(Role.PARTICIPANT)
+def unregister(tournament_id: int):
+    """The logged-in player withdraws their entry while registration is open."""
+    tournament = visible_tournament(tournament_id)
+    return _player_action(tournament, lambda: registration.withdraw_self(tournament_id, current_user.id),
+                          "Your registration is withdrawn.")
+
+
+def _player_action(tournament: Tournament, action, success: str) -> Response:
+    form = ActionForm()
+    if not form.validate_on_submit():
+        flash("The form has expired; reload the page and try again.", "error")
+        status = 400
+    else:
+        try:
+            action()
+        except ServiceError as error:
+            status = report_error(error)
+        else:
+            flash(success, "success")
+            return redirect(url_for("tournaments.detail", tournament_id=tournament.id), code=303)
+    db.session.expire_all()
+    return _detail_page(tournament), status
+
+
+def _detail_page(tournament: Tournament) -> str:
+    return render_template("tournaments/detail.html", header=queries.header_context(tournament.id),
+                           registrations=queries.registrations_context(tournament.id), **_page_context(tournament))
+
+
+def _download(text: str, tournament: Tournament, extension: str, mimetype: str) -> Response:
+    slug = "".join(c if c.isalnum() else "-" for c in tournament.name.lower()).strip("-") or "tournament"
+    response = Response(text, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{slug[:60]}.{extension}"'
+    return response
+
+
+@bp.get("/tournaments/<int:tournament_id>/export.trf")
+def export_trf(tournament_id: int):
+    """The tournament as a FIDE TRF-16 file (published rounds)."""
+    tournament = visible_tournament(tournament_id)
+    return _download(interchange.export_trf(tournament_id), tournament, "trf", "text/plain")
+
+
+@bp.get("/tournaments/<int:tournament_id>/games.pgn")
+def export_pgn(tournament_id: int):
+    """Every game of the published rounds as PGN."""
+    tournament = visible_tournament(tournament_id)
+    return _download(interchange.export_pgn(tournament_id), tournament, "pgn", "application/x-chess-pgn")

@@ -1,0 +1,33 @@
+"""Relayed moves: an organizer posts a game's PGN; it is checked move by move before it is stored."""
+from __future__ import annotations
+
+from .. import events
+from ..extensions import db
+from ..fide.pgn import PgnError, parse_relayed_pgn
+from ..models import EventType, Game, RoundStatus
+from ..tournaments.service import ServiceError, changing
+
+# The live board changes with every relay; until a dedicated event type exists the game's start event carries it.
+MOVES_RELAYED: EventType = getattr(EventType, "GAME_UPDATED", EventType.GAME_STARTED)
+
+
+def relay_moves(tournament_id: int, game_id: int, pgn_text: str, actor_id: int) -> int:
+    """Replace the game's moves with `pgn_text` when every move is legal; returns the number of half-moves."""
+    with changing(tournament_id) as tournament:
+        game = db.session.get(Game, game_id)
+        if game is None or game.round.tournament_id != tournament.id:
+            raise ServiceError("This game is not in this tournament.", status=404)
+        if game.round.status == RoundStatus.DRAFT:
+            raise ServiceError("The round is not published yet.", status=409)
+        if game.black_id is None:
+            raise ServiceError("A bye has no moves.", status=409)
+        try:
+            relayed = parse_relayed_pgn(pgn_text)
+        except PgnError as error:
+            raise ServiceError(f"Nothing was changed: {error}.", "pgn") from None
+        game.pgn = pgn_text.strip()
+        db.session.flush()
+        events.record_change(tournament, MOVES_RELAYED, entity_type="game", entity_id=game.id,
+                             payload={"moves": len(relayed.san_moves), "last": relayed.san_moves[-1:] and
+                                      relayed.san_moves[-1]}, actor_id=actor_id)
+        return len(relayed.san_moves)

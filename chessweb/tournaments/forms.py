@@ -1,0 +1,89 @@
+"""Forms of the tournament pages; Flask-WTF adds and checks the CSRF token on each."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+
+from ..models import GameResult, TournamentFormat
+from .registration import MAX_RATING, TITLES
+from .settings import MAX_SWISS_ROUNDS
+
+# What an arbiter may enter; byes are set by the pairing, never by hand. (Value → label dicts: WTForms'
+# shorthand for choices.)
+ARBITER_RESULTS = {
+    GameResult.WHITE_WIN.value: "1–0", GameResult.BLACK_WIN.value: "0–1", GameResult.DRAW.value: "½–½",
+    GameResult.WHITE_WIN_FORFEIT.value: "1–0 forfeit (black did not play)",
+    GameResult.BLACK_WIN_FORFEIT.value: "0–1 forfeit (white did not play)",
+    GameResult.DOUBLE_FORFEIT.value: "double forfeit",
+}
+PLAYER_RESULTS = dict(list(ARBITER_RESULTS.items())[:3])
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class ReasonForm(FlaskForm):
+    reason = StringField("Reason", validators=[InputRequired(message="Say why (kept in the audit trail)."),
+                                               Length(max=500)])
+
+
+class TournamentForm(FlaskForm):
+    name = StringField("Name", validators=[InputRequired(), Length(max=120)])
+    format = SelectField("Format", choices={f.value: f.label for f in TournamentFormat},
+                         default=TournamentFormat.SWISS.value)
+    planned_rounds = IntegerField("Rounds", validators=[Optional(), NumberRange(1, MAX_SWISS_ROUNDS)])
+    time_control = StringField("Time control", validators=[Optional(), Length(max=40)])
+    venue = StringField("Venue", validators=[Optional(), Length(max=120)])
+    start_date = DateField("Start date", validators=[InputRequired(message="Choose the first day.")])
+    is_public = BooleanField("Public (anyone may watch)", default=True)
+    tiebreaks = StringField("Tie-breaks, in order", validators=[Optional(), Length(max=200)])
+    tiebreak_edition = SelectField("Tie-break rules (FIDE C.07 edition)", choices={
+        "": "In force on the start date", "2024": "2024 edition", "2026": "2026 edition (capped dummy)"})
+    top_seed_colour = SelectField("Top seed's colour in round 1", choices={"w": "White", "b": "Black"})
+
+
+class PlayerForm(FlaskForm):
+    name = StringField("Name", validators=[InputRequired(), Length(max=64)])
+    rating = IntegerField("Rating", validators=[Optional(), NumberRange(0, MAX_RATING)])
+    title = SelectField("Title", choices={"": "–", **{t: t for t in TITLES}}, validators=[Optional()])
+    federation = StringField("Federation", validators=[Optional(), Length(max=3)])
+    fide_id = StringField("FIDE ID", validators=[Optional(), Length(max=12)])
+
+
+class AddPlayerForm(PlayerForm):
+    account_email = EmailField("Account email (optional: links the player's login)",
+                               validators=[Optional(), Email(check_deliverability=False), Length(max=254)])
+
+
+class ByeForm(FlaskForm):
+    registration_id = SelectField("Player", coerce=int, validators=[InputRequired()])
+    round_number = IntegerField("Round", validators=[InputRequired(), NumberRange(1, MAX_SWISS_ROUNDS)])
+    points = SelectField("Bye", choices={"half": "½-point bye", "zero": "0-point bye"})
+
+
+class SwapForm(FlaskForm):
+    first = SelectField("Player", coerce=int, validators=[InputRequired()])
+    second = SelectField("swaps places with", coerce=int, validators=[InputRequired()])
+    reason = StringField("Reason", validators=[InputRequired(message="Say why (kept in the audit trail)."),
+                                               Length(max=500)])
+
+
+class ResultForm(FlaskForm):
+    result = SelectField("Result", choices=ARBITER_RESULTS)
+    reason = StringField("Reason (needed to correct a result)", validators=[Optional(), Length(max=500)])
+
+
+class ReportForm(FlaskForm):
+    result = SelectField("Result", choices=PLAYER_RESULTS)
+
+
+class TrfImportForm(FlaskForm):
+    trf = FileField("TRF-16 file", validators=[FileRequired(message="Choose a TRF file to upload.")])
+    is_public = BooleanField("Public (anyone may watch)", default=True)
+
+
+class MovesForm(FlaskForm):
+    pgn = TextAreaField("Moves (PGN)", validators=[InputRequired(), Length(max=20000)])

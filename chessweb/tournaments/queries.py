@@ -1,0 +1,334 @@
+"""Read models: one function per live fragment, loading in a few queries everything its macro needs.
+
+The full pages and the live publisher call the same functions, and each returns the macro's keyword
+arguments, e.g. `fragments.standings(**queries.standings_context(7))`. The views are plain frozen
+dataclasses, so a macro cannot lazily load anything, and nothing in them depends on who is looking.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from fractions import Fraction
+from typing import Any
+
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..extensions import db
+from ..fide import pgn
+from ..fide.standings import StandingRow, format_value, standings
+from ..models import (Game, GameResult, Registration, RegistrationStatus, Round, RoundStatus, Tournament,
+                      TournamentFormat, TournamentStatus)
+
+
+from . import crosstable as tables
+from .tiebreaks import label as tiebreak_label
+
+
+class NotFound(LookupError):
+    """The tournament or game asked for does not exist."""
+
+
+# --------------------------------------------------------------------------- view types
+
+@dataclass(frozen=True)
+class TournamentView:
+    id: int
+    name: str
+    format: TournamentFormat
+    status: TournamentStatus
+    planned_rounds: int
+    time_control: str
+    venue: str
+    start_date: date
+    is_public: bool
+    tiebreaks: tuple[str, ...]
+    organizer_id: int
+    revision: int
+    updated_at: datetime
+
+    @property
+    def is_round_robin(self) -> bool:
+        return self.format != TournamentFormat.SWISS
+
+
+@dataclass(frozen=True)
+class PlayerView:
+    id: int  # registration id
+    number: int | None
+    name: str
+    title: str
+    rating: int | None
+    federation: str
+    user_id: int | None
+    withdrawn: bool
+    withdrawn_from: int | None
+    byes: tuple[tuple[int, bool], ...] = ()  # (round, half point) requested for later rounds
+
+
+@dataclass(frozen=True)
+class GameView:
+    id: int
+    round: int
+    board: int
+    white: PlayerView
+    black: PlayerView | None
+    result: GameResult
+    reported: GameResult | None
+    disputed: bool
+    has_moves: bool
+
+    @property
+    def is_bye(self) -> bool:
+        return self.black is None
+
+
+@dataclass(frozen=True)
+class RoundView:
+    number: int
+    status: RoundStatus
+    games: tuple[GameView, ...]
+    not_paired: tuple[PlayerView, ...]
+    started_at: datetime | None
+    completed_at: datetime | None
+
+    @property
+    def finished_games(self) -> int:
+        return sum(1 for g in self.games if g.result.is_final)
+
+
+def tournament_view(t: Tournament) -> TournamentView:
+    return TournamentView(id=t.id, name=t.name, format=t.format, status=t.status, planned_rounds=t.planned_rounds,
+                          time_control=t.time_control, venue=t.venue, start_date=t.start_date, is_public=t.is_public,
+                          tiebreaks=tuple(t.tiebreak_list), organizer_id=t.organizer_id, revision=t.revision,
+                          updated_at=t.updated_at)
+
+
+def player_view(r: Registration) -> PlayerView:
+    return PlayerView(id=r.id, number=r.pairing_number, name=r.name, title=r.title or "", rating=r.rating,
+                      federation=r.federation or "", user_id=r.user_id,
+                      withdrawn=r.status == RegistrationStatus.WITHDRAWN, withdrawn_from=r.withdrawn_from_round,
+                      byes=tuple((b.round_number, b.half_point) for b in r.bye_requests))
+
+
+def player_order(p: PlayerView) -> tuple:
+    """Pairing number when given, else as the numbers would be given: rating desc, then name."""
+    return (p.number is None, p.number or 0, -(p.rating or 0), p.name.casefold())
+
+
+# --------------------------------------------------------------------------- loading
+
+def load_tournament(tournament_id: int, *, with_rounds: bool = True, with_byes: bool = False) -> Tournament:
+    """The tournament with its players (and rounds and games), in four queries."""
+    options = [selectinload(Tournament.registrations)]
+    if with_byes:
+        options = [selectinload(Tournament.registrations).selectinload(Registration.bye_requests)]
+    if with_rounds:
+        options.append(selectinload(Tournament.rounds).selectinload(Round.games))
+    tournament = db.session.scalar(select(Tournament).where(Tournament.id == tournament_id).options(*options))
+    if tournament is None:
+        raise NotFound(f"tournament {tournament_id}")
+    return tournament
+
+
+def _players(tournament: Tournament) -> dict[int, PlayerView]:
+    return {r.id: player_view(r) for r in tournament.registrations}
+
+
+def _game_view(game: Game, round_number: int, players: dict[int, PlayerView]) -> GameView:
+    return GameView(id=game.id, round=round_number, board=game.board, white=players[game.white_id],
+                    black=players[game.black_id] if game.black_id is not None else None, result=game.result,
+                    reported=game.reported_result, disputed=game.disputed, has_moves=bool(game.pgn))
+
+
+def round_view(round_: Round, players: dict[int, PlayerView]) -> RoundView:
+    games = tuple(_game_view(g, round_.number, players) for g in round_.games)
+    in_round = {g.white.id for g in games} | {g.black.id for g in games if g.black is not None}
+    not_paired = tuple(sorted(
+        (p for p in players.values() if p.number is not None and p.id not in in_round
+         and not (p.withdrawn and p.withdrawn_from is not None and p.withdrawn_from <= round_.number)),
+        key=player_order))
+    return RoundView(number=round_.number, status=round_.status, games=games, not_paired=not_paired,
+                     started_at=round_.started_at, completed_at=round_.completed_at)
+
+
+def public_rounds(tournament: Tournament) -> list[Round]:
+    """Rounds everyone may see: drafts are for the organizer only."""
+    return [r for r in tournament.rounds if r.status != RoundStatus.DRAFT]
+
+
+def current_round_number(tournament: Tournament) -> int | None:
+    rounds = public_rounds(tournament)
+    return rounds[-1].number if rounds else None
+
+
+# --------------------------------------------------------------------------- fragment contexts
+
+def header_context(tournament_id: int) -> dict[str, Any]:
+    """Arguments of `fragments.header`: status, current round, player count."""
+    tournament = load_tournament(tournament_id)
+    active = sum(1 for r in tournament.registrations if r.status == RegistrationStatus.ACTIVE)
+    return {"tournament": tournament_view(tournament), "current_round": current_round_number(tournament),
+            "player_count": active}
+
+
+def registrations_context(tournament_id: int) -> dict[str, Any]:
+    """Arguments of `fragments.registrations`: every player in pairing order."""
+    tournament = load_tournament(tournament_id, with_rounds=False, with_byes=True)
+    players = sorted(_players(tournament).values(), key=player_order)
+    return {"tournament": tournament_view(tournament), "players": players}
+
+
+def scoreboard_context(tournament_id: int) -> dict[str, Any]:
+    """Arguments of `fragments.scoreboard`: published rounds, the current one first."""
+    tournament = load_tournament(tournament_id)
+    players = _players(tournament)
+    rounds = [round_view(r, players) for r in reversed(public_rounds(tournament))]
+    return {"tournament": tournament_view(tournament), "rounds": rounds}
+
+
+def scoreboard_round_context(tournament_id: int, round_number: int) -> dict[str, Any]:
+    """Arguments of `fragments.scoreboard_round` for one published round."""
+    tournament = load_tournament(tournament_id)
+    round_ = next((r for r in public_rounds(tournament) if r.number == round_number), None)
+    if round_ is None:
+        raise NotFound(f"round {round_number} of tournament {tournament_id}")
+    return {"tournament": tournament_view(tournament), "round": round_view(round_, _players(tournament))}
+
+
+def organizer_round_context(tournament_id: int, round_number: int) -> dict[str, Any]:
+    """The organizer's view of one round, drafts included (never pushed)."""
+    tournament = load_tournament(tournament_id)
+    round_ = next((r for r in tournament.rounds if r.number == round_number), None)
+    if round_ is None:
+        raise NotFound(f"round {round_number} of tournament {tournament_id}")
+    return {"tournament": tournament_view(tournament), "round": round_view(round_, _players(tournament))}
+
+
+@dataclass(frozen=True)
+class StandingsRowView:
+    rank: int
+    shared: bool
+    player: PlayerView
+    points: Fraction
+    tiebreaks: tuple[str, ...]
+    change: int | None  # places gained since the previous standings; None when there are none
+    live_points: Fraction | None  # with the finished games of the round being played
+
+
+def standings_context(tournament_id: int) -> dict[str, Any]:
+    """Arguments of `fragments.standings`: the standings after the last complete round, compared with the round
+    before (round 1 is compared with the starting order), and live points while a round is being played."""
+    tournament = load_tournament(tournament_id)
+    table = tables.build(tournament)
+    through = table.completed_rounds
+    players = {p.number: p for p in _players(tournament).values() if p.number is not None}
+    order = tournament.tiebreak_list
+    rows: list[StandingsRowView] = []
+    if through:
+        previous: Any = ({n: n for n in table.numbers} if through == 1
+                         else standings(table, order, through_round=through - 1))
+        in_progress = table.paired_rounds > through
+        for row in standings(table, order, through_round=through, previous=previous):
+            rows.append(_standing_view(row, players[row.number],
+                                       table.points(row.number) if in_progress else None))
+    return {"tournament": tournament_view(tournament), "rows": rows,
+            "tiebreaks": [(code, tiebreak_label(code)) for code in order], "through_round": through,
+            "compared_with": (through - 1 if through > 1 else None), "updated_at": tournament.updated_at,
+            "live": any(r.live_points is not None for r in rows)}
+
+
+def _standing_view(row: StandingRow, player: PlayerView, live: Fraction | None) -> StandingsRowView:
+    return StandingsRowView(rank=row.rank, shared=row.shared, player=player, points=row.points,
+                            tiebreaks=tuple(format_value(v) for v in row.tiebreaks.values()),
+                            change=row.movement, live_points=live)
+
+
+@dataclass(frozen=True)
+class CrosstableRowView:
+    player: PlayerView
+    cells: tuple[str, ...]  # against each pairing number in turn; "■" against oneself
+    points: Fraction
+
+
+_CELL = {"1": "1", "0": "0", "=": "½", "+": "+", "-": "−", "W": "1", "D": "½", "L": "0", "*": "·"}
+
+
+def crosstable_context(tournament_id: int) -> dict[str, Any]:
+    """Arguments of `fragments.crosstable`: everyone against everyone, in pairing-number order."""
+    tournament = load_tournament(tournament_id)
+    table = tables.build(tournament)
+    players = {p.number: p for p in _players(tournament).values() if p.number is not None}
+    numbers = list(table.numbers)
+    rows = []
+    for number in numbers:
+        against: dict[int, list[str]] = {}
+        for entry in table.entries.get(number, ()):
+            if entry.opponent is not None:
+                against.setdefault(entry.opponent, []).append(_CELL[entry.result.value])
+        cells = tuple("■" if other == number else " ".join(against.get(other, [])) for other in numbers)
+        rows.append(CrosstableRowView(player=players[number], cells=cells, points=table.points(number)))
+    return {"tournament": tournament_view(tournament), "rows": rows, "columns": numbers}
+
+
+@dataclass(frozen=True)
+class GameDetailView:
+    id: int
+    tournament_id: int
+    tournament_name: str
+    round: int
+    board: int
+    white: PlayerView
+    black: PlayerView | None
+    result: GameResult
+    reported: GameResult | None
+    disputed: bool
+    moves: tuple[tuple[str, str | None], ...]  # (white's move, black's move) per move number
+    board_svg: Markup
+    published: bool
+
+
+def game_context(game_id: int) -> dict[str, Any]:
+    """Arguments of `fragments.game`: players, result, the position after the relayed moves, the move list."""
+    game = db.session.scalar(select(Game).where(Game.id == game_id).options(
+        joinedload(Game.round).joinedload(Round.tournament),
+        joinedload(Game.white).selectinload(Registration.bye_requests),
+        joinedload(Game.black).selectinload(Registration.bye_requests)))
+    if game is None:
+        raise NotFound(f"game {game_id}")
+    fen, last_move, san = None, None, ()
+    if game.pgn:
+        relayed = pgn.parse_relayed_pgn(game.pgn)  # stored only after the same check passed
+        fen, last_move, san = relayed.fen, relayed.last_move, relayed.san_moves
+    svg = pgn.board_svg(fen, last_move) if fen else pgn.board_svg()
+    first_black = bool(san) and _starts_with_black(game.pgn)
+    moves = _move_pairs(san, first_black)
+    return {"game": GameDetailView(
+        id=game.id, tournament_id=game.round.tournament_id, tournament_name=game.round.tournament.name,
+        round=game.round.number, board=game.board, white=player_view(game.white),
+        black=player_view(game.black) if game.black is not None else None, result=game.result,
+        reported=game.reported_result, disputed=game.disputed, moves=moves, board_svg=Markup(svg),
+        published=game.round.status != RoundStatus.DRAFT)}
+
+
+def _starts_with_black(text: str) -> bool:
+    """A relayed game from a FEN with black to move starts its move list with black."""
+    for line in text.splitlines():
+        if line.strip().startswith("[FEN"):
+            return ' b ' in line
+    return False
+
+
+def _move_pairs(san: tuple[str, ...], first_black: bool) -> tuple[tuple[str, str | None], ...]:
+    moves = (["…"] if first_black else []) + list(san)
+    return tuple((moves[i], moves[i + 1] if i + 1 < len(moves) else None) for i in range(0, len(moves), 2))
+
+
+def player_games(tournament_id: int, user_id: int) -> list[GameView]:
+    """The published games of the player with this account, the latest round first (not a live fragment)."""
+    tournament = load_tournament(tournament_id)
+    players = _players(tournament)
+    mine = {p.id for p in players.values() if p.user_id == user_id}
+    return [_game_view(g, r.number, players) for r in reversed(public_rounds(tournament)) for g in r.games
+            if g.white_id in mine or g.black_id in mine]

@@ -1,0 +1,263 @@
+"""Who plays: self-registration, players added by the organizer, pairing numbers, byes, withdrawals."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from .. import events
+from ..extensions import db
+from ..models import (ByeRequest, EventType, Registration, RegistrationStatus, Round, RoundStatus, Tournament,
+                      TournamentFormat, TournamentStatus, User)
+from .service import ServiceError, audit, changing, require_text
+from .settings import record_tournament_updated, refresh_round_robin_rounds
+
+TITLES = ("GM", "IM", "FM", "CM", "WGM", "WIM", "WFM", "WCM")
+MAX_RATING = 3500
+
+
+@dataclass(frozen=True)
+class PlayerDetails:
+    """A player as the organizer enters them."""
+
+    name: str
+    rating: int | None = None
+    title: str = ""
+    federation: str = ""
+    fide_id: str = ""
+
+
+def _validated(details: PlayerDetails) -> dict:
+    name = require_text(details.name, "The player's name", "name", 64)
+    if details.rating is not None and not 0 <= details.rating <= MAX_RATING:
+        raise ServiceError(f"A rating is between 0 and {MAX_RATING}.", "rating")
+    title = details.title.strip().upper()
+    if title and title not in TITLES:
+        raise ServiceError(f"Unknown title {title!r}; use one of {', '.join(TITLES)}.", "title")
+    federation = details.federation.strip().upper()
+    if federation and not re.fullmatch(r"[A-Z]{3}", federation):
+        raise ServiceError("A federation is a three-letter code such as NOR or IND.", "federation")
+    fide_id = details.fide_id.strip()
+    if fide_id and not re.fullmatch(r"\d{1,12}", fide_id):
+        raise ServiceError("A FIDE ID is a number of at most 12 digits.", "fide_id")
+    return {"name": name, "rating": details.rating or None, "title": title or None,
+            "federation": federation or None, "fide_id": fide_id or None}
+
+
+def _started(tournament: Tournament) -> bool:
+    return tournament.status in (TournamentStatus.ACTIVE, TournamentStatus.COMPLETED)
+
+
+def _registration(tournament: Tournament, registration_id: int) -> Registration:
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.tournament_id != tournament.id:
+        raise ServiceError("This player is not registered in this tournament.", status=404)
+    return registration
+
+
+def _last_paired_round(tournament: Tournament) -> int:
+    return max((r.number for r in tournament.rounds), default=0)
+
+
+def _next_pairing_number(tournament: Tournament) -> int:
+    return (db.session.scalar(select(func.max(Registration.pairing_number))
+                              .where(Registration.tournament_id == tournament.id)) or 0) + 1
+
+
+def _record(tournament: Tournament, event_type: EventType, registration: Registration, actor_id: int | None) -> None:
+    db.session.flush()
+    events.record_change(tournament, event_type, entity_type="registration", entity_id=registration.id,
+                         payload={"name": registration.name}, actor_id=actor_id,
+                         target_user_ids=[registration.user_id] if registration.user_id else [])
+
+
+# --------------------------------------------------------------------------- registration window
+
+def open_registration(tournament_id: int, actor_id: int) -> None:
+    """Let players register themselves."""
+    with changing(tournament_id) as tournament:
+        if _started(tournament):
+            raise ServiceError("The tournament has started; add late players from the players page instead.", status=409)
+        tournament.status = TournamentStatus.REGISTRATION
+        audit(tournament, "registration", actor_id=actor_id, old="closed", new="open")
+        record_tournament_updated(tournament, actor_id)
+
+
+def close_registration(tournament_id: int, actor_id: int) -> None:
+    """Stop self-registration (the organizer can still add players)."""
+    with changing(tournament_id) as tournament:
+        if _started(tournament):
+            raise ServiceError("The tournament has started; registration is already closed.", status=409)
+        tournament.status = TournamentStatus.UPCOMING
+        audit(tournament, "registration", actor_id=actor_id, old="open", new="closed")
+        record_tournament_updated(tournament, actor_id)
+
+
+# --------------------------------------------------------------------------- players themselves
+
+def register_self(tournament_id: int, user_id: int) -> int:
+    """A player enters while registration is open; returns the registration id."""
+    with changing(tournament_id) as tournament:
+        if tournament.status != TournamentStatus.REGISTRATION:
+            why = "the tournament has started" if _started(tournament) else "it is not open yet"
+            raise ServiceError(f"Registration is closed: {why}.", status=409)
+        if any(r.user_id == user_id for r in tournament.registrations):
+            raise ServiceError("You are already registered for this tournament.", status=409)
+        user = db.session.get(User, user_id)
+        if user is None:
+            raise ServiceError("Log in to register.", status=401)
+        registration = Registration(tournament=tournament, user_id=user.id, name=user.display_name,
+                                    rating=user.rating, fide_id=user.fide_id)
+        db.session.add(registration)
+        refresh_round_robin_rounds(tournament)
+        _record(tournament, EventType.PARTICIPANT_REGISTERED, registration, user_id)
+        return registration.id
+
+
+def withdraw_self(tournament_id: int, user_id: int) -> None:
+    """A player leaves again while registration is open (the entry is removed: nothing was played)."""
+    with changing(tournament_id) as tournament:
+        registration = next((r for r in tournament.registrations if r.user_id == user_id), None)
+        if registration is None:
+            raise ServiceError("You are not registered for this tournament.", status=409)
+        if tournament.status != TournamentStatus.REGISTRATION:
+            raise ServiceError("Registration is closed; ask the organizer to withdraw you.", status=409)
+        _record(tournament, EventType.PARTICIPANT_WITHDREW, registration, user_id)
+        tournament.registrations.remove(registration)
+        refresh_round_robin_rounds(tournament)
+
+
+# --------------------------------------------------------------------------- the organizer
+
+def add_player(tournament_id: int, details: PlayerDetails, actor_id: int, *, account_email: str = "") -> int:
+    """Enter a player (with or without an account); in a running Swiss this is a late entry."""
+    with changing(tournament_id) as tournament:
+        values = _validated(details)
+        if tournament.status == TournamentStatus.COMPLETED:
+            raise ServiceError("The tournament is finished.", status=409)
+        late = _started(tournament)
+        if late and tournament.format != TournamentFormat.SWISS:
+            raise ServiceError("A round robin's field is fixed once it has started.", status=409)
+        user_id = None
+        if account_email.strip():
+            user = db.session.scalar(select(User).where(func.lower(User.email) == account_email.strip().lower()))
+            if user is None:
+                raise ServiceError("No account has this email.", "account_email")
+            if any(r.user_id == user.id for r in tournament.registrations):
+                raise ServiceError(f"{user.display_name} is already registered.", "account_email", status=409)
+            user_id = user.id
+        registration = Registration(tournament=tournament, user_id=user_id, **values)
+        if late:
+            registration.pairing_number = _next_pairing_number(tournament)
+            audit(tournament, "late_entry", actor_id=actor_id, new=values["name"],
+                  reason=f"joins from round {_last_paired_round(tournament) + 1}")
+        db.session.add(registration)
+        refresh_round_robin_rounds(tournament)
+        _record(tournament, EventType.PARTICIPANT_REGISTERED, registration, actor_id)
+        return registration.id
+
+
+def update_player(tournament_id: int, registration_id: int, details: PlayerDetails, actor_id: int) -> None:
+    """Correct a player's name, rating, title, federation or FIDE ID."""
+    with changing(tournament_id) as tournament:
+        registration = _registration(tournament, registration_id)
+        values = _validated(details)
+        changes = [f"{key}: {getattr(registration, key) or '–'} → {value or '–'}" for key, value in values.items()
+                   if getattr(registration, key) != value]
+        if not changes:
+            return
+        for key, value in values.items():
+            setattr(registration, key, value)
+        audit(tournament, "player", actor_id=actor_id, old=registration.name, new="; ".join(changes))
+        record_tournament_updated(tournament, actor_id)
+
+
+def assign_pairing_numbers(tournament_id: int, actor_id: int) -> None:
+    """Number the players by rating (highest first), then name; withdrawn players keep their place in line."""
+    with changing(tournament_id) as tournament:
+        if tournament.rounds and tournament.is_round_robin:
+            raise ServiceError("A round robin's pairing numbers are fixed by its first round.", status=409)
+        if any(r.status == RoundStatus.DRAFT for r in tournament.rounds):
+            raise ServiceError("Publish or discard the draft round first.", status=409)
+        renumber(tournament)
+        audit(tournament, "pairing_numbers", actor_id=actor_id, new="by rating, then name")
+        record_tournament_updated(tournament, actor_id)
+
+
+def renumber(tournament: Tournament) -> None:
+    """Give every registration its number in the (rating desc, name) order, in the current transaction."""
+    ordered = sorted(tournament.registrations, key=lambda r: (-(r.rating or 0), r.name.casefold(), r.id))
+    for registration in ordered:  # clear first: numbers are unique per tournament at every moment
+        registration.pairing_number = None
+    db.session.flush()
+    for number, registration in enumerate(ordered, start=1):
+        registration.pairing_number = number
+    db.session.flush()
+
+
+def request_bye(tournament_id: int, registration_id: int, round_number: int, half_point: bool,
+                actor_id: int) -> None:
+    """Record a requested half- or zero-point bye for a round not paired yet (Swiss only)."""
+    with changing(tournament_id) as tournament:
+        registration = _registration(tournament, registration_id)
+        if tournament.format != TournamentFormat.SWISS:
+            raise ServiceError("Requested byes are for Swiss tournaments; in a round robin enter a forfeit.",
+                               "round_number")
+        first_open = _last_paired_round(tournament) + 1
+        if not first_open <= round_number <= tournament.planned_rounds:
+            raise ServiceError(f"Choose a round from {first_open} to {tournament.planned_rounds}; earlier rounds "
+                               "are already paired.", "round_number")
+        if registration.status == RegistrationStatus.WITHDRAWN:
+            raise ServiceError(f"{registration.name} has withdrawn.", status=409)
+        existing = next((b for b in registration.bye_requests if b.round_number == round_number), None)
+        old = "" if existing is None else ("½" if existing.half_point else "0")
+        if existing is None:
+            registration.bye_requests.append(ByeRequest(round_number=round_number, half_point=half_point))
+        else:
+            existing.half_point = half_point
+        audit(tournament, "bye_request", actor_id=actor_id, old=old,
+              new=f"{registration.name}: {'½' if half_point else '0'}-point bye in round {round_number}")
+        record_tournament_updated(tournament, actor_id)
+
+
+def cancel_bye(tournament_id: int, registration_id: int, round_number: int, actor_id: int) -> None:
+    """Take back a requested bye for a round not paired yet."""
+    with changing(tournament_id) as tournament:
+        registration = _registration(tournament, registration_id)
+        request = next((b for b in registration.bye_requests if b.round_number == round_number), None)
+        if request is None:
+            raise ServiceError(f"{registration.name} has no bye requested for round {round_number}.", status=409)
+        if round_number <= _last_paired_round(tournament):
+            raise ServiceError(f"Round {round_number} is already paired.", status=409)
+        registration.bye_requests.remove(request)
+        audit(tournament, "bye_request", actor_id=actor_id,
+              old=f"{registration.name}: bye in round {round_number}", new="cancelled")
+        record_tournament_updated(tournament, actor_id)
+
+
+def withdraw_player(tournament_id: int, registration_id: int, reason: str, actor_id: int) -> None:
+    """Take a player out: before the start the entry is removed, afterwards they are not paired again."""
+    with changing(tournament_id) as tournament:
+        registration = _registration(tournament, registration_id)
+        if registration.status == RegistrationStatus.WITHDRAWN:
+            raise ServiceError(f"{registration.name} has already withdrawn.", status=409)
+        if tournament.status == TournamentStatus.COMPLETED:
+            raise ServiceError("The tournament is finished.", status=409)
+        draft = next((r for r in tournament.rounds if r.status == RoundStatus.DRAFT), None)
+        if draft is not None and _in_round(draft, registration.id):
+            raise ServiceError(f"{registration.name} is in the draft of round {draft.number}; discard the draft "
+                               "first, then withdraw.", status=409)
+        audit(tournament, "withdrawal", actor_id=actor_id, old=registration.name, reason=reason)
+        _record(tournament, EventType.PARTICIPANT_WITHDREW, registration, actor_id)
+        if not tournament.rounds:
+            tournament.registrations.remove(registration)
+            refresh_round_robin_rounds(tournament)
+            return
+        registration.status = RegistrationStatus.WITHDRAWN
+        registration.withdrawn_from_round = _last_paired_round(tournament) + 1
+        registration.bye_requests.clear()
+
+
+def _in_round(round_: Round, registration_id: int) -> bool:
+    return any(registration_id in (g.white_id, g.black_id) for g in round_.games)

@@ -1,0 +1,149 @@
+"""Results: arbiters enter and correct them; players report their own game and the opponent confirms."""
+from __future__ import annotations
+
+from .. import events
+from ..extensions import db
+from ..models import (EventType, Game, GameResult, Round, RoundStatus, Tournament, TournamentStatus, User, utcnow)
+from .service import ServiceError, audit, changing
+
+ARBITER_CODES = frozenset({GameResult.WHITE_WIN, GameResult.BLACK_WIN, GameResult.DRAW,
+                           GameResult.WHITE_WIN_FORFEIT, GameResult.BLACK_WIN_FORFEIT, GameResult.DOUBLE_FORFEIT})
+PLAYER_CODES = frozenset({GameResult.WHITE_WIN, GameResult.BLACK_WIN, GameResult.DRAW})
+
+
+def _code(value: str, allowed: frozenset[GameResult]) -> GameResult:
+    try:
+        code = GameResult(value)
+    except ValueError:
+        code = None
+    if code not in allowed:
+        choices = ", ".join(c.value for c in GameResult if c in allowed)
+        raise ServiceError(f"Unknown result {value!r}; use one of {choices}.", "result")
+    return code
+
+
+def _game(tournament: Tournament, game_id: int) -> Game:
+    """The game, if it belongs to this tournament and its round is published."""
+    game = db.session.get(Game, game_id)
+    if game is None or game.round.tournament_id != tournament.id:
+        raise ServiceError("This game is not in this tournament.", status=404)
+    if game.round.status == RoundStatus.DRAFT:
+        raise ServiceError(f"Round {game.round.number} is not published yet.", status=409)
+    if game.black_id is None:
+        raise ServiceError("Byes are set by the pairing and have no result to enter.", status=409)
+    return game
+
+
+def _finalize(tournament: Tournament, game: Game, result: GameResult, actor_id: int | None) -> None:
+    """Make `result` final, publish the change, and complete the round (and tournament) when it was the last."""
+    game.result = result
+    game.reported_result = None
+    game.reported_by_id = None
+    game.disputed = False
+    game.confirmed_by_id = actor_id
+    db.session.flush()
+    payload = {"round": game.round.number, "board": game.board, "result": result.value}
+    events.record_change(tournament, EventType.GAME_COMPLETED, entity_type="game", entity_id=game.id,
+                         payload=payload, actor_id=actor_id, target_user_ids=_players(game))
+    events.record_change(tournament, EventType.STANDINGS_UPDATED, entity_type="tournament", entity_id=tournament.id,
+                         payload={"round": game.round.number}, actor_id=actor_id)
+    complete_if_done(tournament, game.round, actor_id)
+
+
+def _players(game: Game) -> list[int]:
+    return [p.user_id for p in (game.white, game.black) if p is not None and p.user_id is not None]
+
+
+def complete_if_done(tournament: Tournament, round_: Round, actor_id: int | None) -> None:
+    """A published round whose every game is final becomes complete; after the last round, so does the tournament."""
+    if round_.status != RoundStatus.PUBLISHED or not all(g.result.is_final for g in round_.games):
+        return
+    round_.status = RoundStatus.COMPLETED
+    round_.completed_at = utcnow()
+    events.record_change(tournament, EventType.ROUND_COMPLETED, entity_type="round", entity_id=round_.id,
+                         payload={"round": round_.number}, actor_id=actor_id)
+    if round_.number >= tournament.planned_rounds and tournament.status == TournamentStatus.ACTIVE:
+        tournament.status = TournamentStatus.COMPLETED
+        events.record_change(tournament, EventType.TOURNAMENT_COMPLETED, entity_type="tournament",
+                             entity_id=tournament.id, actor_id=actor_id)
+
+
+def set_result(tournament_id: int, game_id: int, result: str, actor_id: int, reason: str = "") -> None:
+    """An arbiter enters or corrects a result; a correction needs a reason. Every change is audited."""
+    with changing(tournament_id) as tournament:
+        game = _game(tournament, game_id)
+        new = _code(result, ARBITER_CODES)
+        old = game.result
+        if old.is_final and old != new and not reason.strip():
+            raise ServiceError(f"The result is already {old.label}; give a reason for the correction.", "reason")
+        if old == new and not game.reported_result and not game.disputed:
+            return  # nothing changes
+        action = "result_corrected" if old.is_final else "result"
+        audit(tournament, action, actor_id=actor_id, game_id=game.id, old=old.value, new=new.value, reason=reason)
+        _finalize(tournament, game, new, actor_id)
+
+
+def report_result(tournament_id: int, game_id: int, result: str, user_id: int) -> None:
+    """A player reports their own game: final once the opponent agrees; a contradiction is flagged."""
+    with changing(tournament_id) as tournament:
+        game = _game(tournament, game_id)
+        code = _code(result, PLAYER_CODES)
+        side = _side(game, user_id)
+        if side is None:
+            raise ServiceError("Only the two players of a game can report its result.", status=403)
+        if game.result.is_final:
+            raise ServiceError(f"The result is already final ({game.result.label}); ask an arbiter to correct it.",
+                               status=409)
+        if game.disputed:
+            raise ServiceError("The reports contradict each other; an arbiter will decide.", status=409)
+        reporter = db.session.get(User, user_id)
+        if game.reported_result is None or game.reported_by_id == user_id:
+            audit(tournament, "result_reported", actor_id=user_id, game_id=game.id,
+                  old=(game.reported_result or GameResult.PENDING).value, new=code.value)
+            game.reported_result = code
+            game.reported_by_id = user_id
+            db.session.flush()
+            events.record_change(tournament, EventType.GAME_RESULT_SUBMITTED, entity_type="game", entity_id=game.id,
+                                 payload={"result": code.value, "by": reporter.display_name if reporter else ""},
+                                 actor_id=user_id, target_user_ids=[u for u in _players(game) if u != user_id])
+            return
+        if code == game.reported_result:  # the opponent says the same: that is a confirmation
+            audit(tournament, "result_confirmed", actor_id=user_id, game_id=game.id, old=game.result.value,
+                  new=code.value)
+            _finalize(tournament, game, code, user_id)
+            return
+        audit(tournament, "result_disputed", actor_id=user_id, game_id=game.id, old=game.reported_result.value,
+              new=code.value, reason="the opponent reported a different result")
+        game.disputed = True
+        db.session.flush()
+        events.record_change(tournament, EventType.GAME_RESULT_SUBMITTED, entity_type="game", entity_id=game.id,
+                             payload={"result": code.value, "disputed": True}, actor_id=user_id,
+                             target_user_ids=[tournament.organizer_id] + _players(game))
+
+
+def confirm_result(tournament_id: int, game_id: int, user_id: int) -> None:
+    """The opponent of the reporting player agrees with the report; the result becomes final."""
+    with changing(tournament_id) as tournament:
+        game = _game(tournament, game_id)
+        if _side(game, user_id) is None:
+            raise ServiceError("Only the players of a game can confirm its result.", status=403)
+        if game.result.is_final:
+            raise ServiceError(f"The result is already final ({game.result.label}).", status=409)
+        if game.reported_result is None:
+            raise ServiceError("Nothing to confirm: no result has been reported yet.", status=409)
+        if game.reported_by_id == user_id:
+            raise ServiceError("You reported this result; your opponent or an arbiter must confirm it.", status=403)
+        if game.disputed:
+            raise ServiceError("The reports contradict each other; an arbiter will decide.", status=409)
+        audit(tournament, "result_confirmed", actor_id=user_id, game_id=game.id, old=game.result.value,
+              new=game.reported_result.value)
+        _finalize(tournament, game, game.reported_result, user_id)
+
+
+def _side(game: Game, user_id: int) -> str | None:
+    """'white' or 'black' when `user_id` plays this game."""
+    if game.white.user_id == user_id:
+        return "white"
+    if game.black is not None and game.black.user_id == user_id:
+        return "black"
+    return None

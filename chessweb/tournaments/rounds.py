@@ -1,0 +1,221 @@
+"""Rounds: pair the next one as a draft, adjust it by hand, publish it."""
+from __future__ import annotations
+
+from .. import events
+from ..extensions import db
+from ..fide import berger, dutch
+from ..fide.crosstable import ResultCode
+from ..fide.pairing import Pairing, PairingError
+from ..models import (EventType, Game, GameResult, Registration, RegistrationStatus, Round, RoundStatus, Tournament,
+                      TournamentFormat, TournamentStatus, utcnow)
+from . import crosstable
+from .registration import renumber
+from .results import complete_if_done
+from .service import ServiceError, audit, changing
+from .settings import record_tournament_updated, round_robin_round_count
+
+
+def pair_next_round(tournament_id: int, actor_id: int) -> int:
+    """Pair the next round as a draft the organizer sees first; the first pairing starts the tournament."""
+    with changing(tournament_id) as tournament:
+        number = _check_can_pair(tournament)
+        first = number == 1
+        if first:
+            _prepare_start(tournament)
+        pairing = _pairing(tournament, number)
+        round_ = Round(tournament=tournament, number=number, status=RoundStatus.DRAFT)
+        db.session.add(round_)
+        _add_games(tournament, round_, pairing)
+        audit(tournament, "pairing", actor_id=actor_id, new=f"round {number} paired ({len(round_.games)} boards)")
+        db.session.flush()
+        if first:
+            tournament.status = TournamentStatus.ACTIVE
+            events.record_change(tournament, EventType.TOURNAMENT_STARTED, entity_type="tournament",
+                                 entity_id=tournament.id, actor_id=actor_id)
+        events.record_change(tournament, EventType.PAIRING_GENERATED, entity_type="round", entity_id=round_.id,
+                             payload={"round": number, "published": False}, actor_id=actor_id)
+        return number
+
+
+def _check_can_pair(tournament: Tournament) -> int:
+    """The number of the round to pair, or a ServiceError saying why none can be."""
+    if tournament.status == TournamentStatus.COMPLETED:
+        raise ServiceError("The tournament is finished.", status=409)
+    rounds = tournament.rounds
+    if rounds:
+        last = rounds[-1]
+        if last.status == RoundStatus.DRAFT:
+            raise ServiceError(f"Round {last.number} is already paired (draft); publish or discard it first.",
+                               status=409)
+        if last.status != RoundStatus.COMPLETED:
+            missing = sum(1 for g in last.games if not g.result.is_final)
+            raise ServiceError(f"Round {last.number} is not complete: {missing} game(s) still have no final "
+                               "result.", status=409)
+    number = len(rounds) + 1
+    if rounds and number > tournament.planned_rounds:
+        raise ServiceError(f"All {tournament.planned_rounds} rounds have been paired.", status=409)
+    return number
+
+
+def _prepare_start(tournament: Tournament) -> None:
+    """Fix the field: pairing numbers 1..n (by rating unless already given) and a round robin's rounds."""
+    active = [r for r in tournament.registrations if r.status == RegistrationStatus.ACTIVE]
+    if len(active) < 2:
+        raise ServiceError("At least two players are needed to pair a round.", status=409)
+    numbers = sorted(r.pairing_number or 0 for r in tournament.registrations)
+    if numbers != list(range(1, len(numbers) + 1)):
+        renumber(tournament)
+    if tournament.is_round_robin:
+        tournament.planned_rounds = round_robin_round_count(len(active), tournament.format)
+
+
+def _pairing(tournament: Tournament, number: int) -> Pairing:
+    try:
+        if tournament.is_round_robin:
+            field = sum(1 for r in tournament.registrations if r.pairing_number is not None)
+            return berger.berger_round(field, number, double=tournament.format == TournamentFormat.DOUBLE_ROUND_ROBIN)
+        table = crosstable.build(tournament)
+        if dutch.round_to_pair(table) != number:
+            raise ServiceError(f"Round {dutch.round_to_pair(table) - 1} has no games; it cannot be followed by a "
+                               "pairing.", status=409)
+        return dutch.pair_next_round(table, _requested_byes(tournament, number))
+    except PairingError as error:
+        raise ServiceError(f"Round {number} cannot be paired: {error}", status=409) from None
+
+
+def _requested_byes(tournament: Tournament, number: int) -> dict[int, ResultCode]:
+    """Pairing number → H or Z for active players who asked to sit out round `number`."""
+    return {r.pairing_number: ResultCode.HALF_POINT_BYE if b.half_point else ResultCode.ZERO_POINT_BYE
+            for r in tournament.registrations if r.status == RegistrationStatus.ACTIVE and r.pairing_number
+            for b in r.bye_requests if b.round_number == number}
+
+
+def _add_games(tournament: Tournament, round_: Round, pairing: Pairing) -> None:
+    """One Game per board, then the pairing-allocated bye, then requested byes (Swiss)."""
+    by_number = {r.pairing_number: r for r in tournament.registrations if r.pairing_number is not None}
+    board = 0
+    for pair in pairing.boards:
+        board += 1
+        game = Game(board=board, white_id=by_number[pair.white].id, black_id=by_number[pair.black].id)
+        round_.games.append(game)
+        _score_withdrawals(game, by_number[pair.white], by_number[pair.black], round_.number)
+    if pairing.bye is not None and pairing.bye_result in crosstable.BYE_RESULTS:
+        board += 1
+        round_.games.append(Game(board=board, white_id=by_number[pairing.bye].id,
+                                 result=crosstable.BYE_RESULTS[pairing.bye_result]))
+    if not tournament.is_round_robin:
+        for number, code in sorted(_requested_byes(tournament, round_.number).items()):
+            board += 1
+            round_.games.append(Game(board=board, white_id=by_number[number].id,
+                                     result=crosstable.BYE_RESULTS[code]))
+
+
+def _withdrawn_by(registration: Registration, round_number: int) -> bool:
+    return (registration.status == RegistrationStatus.WITHDRAWN and registration.withdrawn_from_round is not None
+            and registration.withdrawn_from_round <= round_number)
+
+
+def _score_withdrawals(game: Game, white: Registration, black: Registration, round_number: int) -> None:
+    """In a round robin a withdrawn player's remaining games are lost by forfeit."""
+    gone = (_withdrawn_by(white, round_number), _withdrawn_by(black, round_number))
+    game.result = {(True, True): GameResult.DOUBLE_FORFEIT, (True, False): GameResult.BLACK_WIN_FORFEIT,
+                   (False, True): GameResult.WHITE_WIN_FORFEIT}.get(gone, GameResult.PENDING)
+
+
+def _round(tournament: Tournament, number: int) -> Round:
+    round_ = next((r for r in tournament.rounds if r.number == number), None)
+    if round_ is None:
+        raise ServiceError(f"Round {number} has not been paired.", status=404)
+    return round_
+
+
+def _draft(tournament: Tournament, number: int) -> Round:
+    round_ = _round(tournament, number)
+    if round_.status != RoundStatus.DRAFT:
+        raise ServiceError(f"Round {number} is published; its pairings can no longer change.", status=409)
+    return round_
+
+
+def publish_round(tournament_id: int, round_number: int, actor_id: int) -> None:
+    """Make a draft's pairings visible to everyone; the round is being played from now on."""
+    with changing(tournament_id) as tournament:
+        round_ = _draft(tournament, round_number)
+        round_.status = RoundStatus.PUBLISHED
+        round_.started_at = utcnow()
+        audit(tournament, "publish", actor_id=actor_id, new=f"round {round_number} published")
+        db.session.flush()
+        events.record_change(tournament, EventType.ROUND_STARTED, entity_type="round", entity_id=round_.id,
+                             payload={"round": round_number},
+                             target_user_ids=sorted({u for g in round_.games for u in _user_ids(g)}),
+                             actor_id=actor_id)
+        complete_if_done(tournament, round_, actor_id)  # a round of forfeits and byes only is complete at once
+
+
+def _user_ids(game: Game) -> list[int]:
+    return [p.user_id for p in (game.white, game.black) if p is not None and p.user_id is not None]
+
+
+def discard_draft(tournament_id: int, round_number: int, reason: str, actor_id: int) -> None:
+    """Throw a draft away (to pair it again after a change); before round 1 the tournament is not started."""
+    with changing(tournament_id) as tournament:
+        round_ = _draft(tournament, round_number)
+        if not reason.strip():
+            raise ServiceError("Say why the draft is discarded.", "reason")
+        tournament.rounds.remove(round_)
+        if not tournament.rounds:
+            tournament.status = TournamentStatus.UPCOMING
+        audit(tournament, "draft_discarded", actor_id=actor_id, old=f"round {round_number} draft", reason=reason)
+        record_tournament_updated(tournament, actor_id)
+
+
+def swap_players(tournament_id: int, round_number: int, first_id: int, second_id: int, reason: str,
+                 actor_id: int) -> None:
+    """Exchange two players' places in a draft (boards, colours or the pairing-allocated bye)."""
+    with changing(tournament_id) as tournament:
+        round_ = _draft(tournament, round_number)
+        if not reason.strip():
+            raise ServiceError("Say why the pairing is changed by hand.", "reason")
+        if first_id == second_id:
+            raise ServiceError("Choose two different players.", "second")
+        places = {}
+        for player_id in (first_id, second_id):
+            game = next((g for g in round_.games if player_id in (g.white_id, g.black_id)), None)
+            if game is None:
+                raise ServiceError("Both players must be in this round's pairing.", "first")
+            if game.result in (GameResult.BYE_HALF, GameResult.BYE_ZERO):
+                raise ServiceError(f"{game.white.name} asked for a bye this round; cancel that first.", "first")
+            places[player_id] = game
+        names = {g.white_id: g.white.name for g in round_.games} | {
+            g.black_id: g.black.name for g in round_.games if g.black is not None}
+        swap = {first_id: second_id, second_id: first_id}
+        for game in set(places.values()):
+            game.white_id = swap.get(game.white_id, game.white_id)
+            if game.black_id is not None:
+                game.black_id = swap.get(game.black_id, game.black_id)
+        db.session.flush()
+        for game in set(places.values()):
+            db.session.refresh(game)
+            if game.black is not None:
+                _score_withdrawals(game, game.white, game.black, round_number)
+        audit(tournament, "pairing_swap", actor_id=actor_id, reason=reason,
+              new=f"round {round_number}: {names[first_id]} ⇄ {names[second_id]}")
+        record_tournament_updated(tournament, actor_id)
+
+
+def swap_colours(tournament_id: int, game_id: int, reason: str, actor_id: int) -> None:
+    """Give white to black and black to white on one board of a draft."""
+    with changing(tournament_id) as tournament:
+        game = db.session.get(Game, game_id)
+        if game is None or game.round.tournament_id != tournament.id:
+            raise ServiceError("This game is not in this tournament.", status=404)
+        _draft(tournament, game.round.number)
+        if game.black_id is None:
+            raise ServiceError("A bye has no colours.", status=409)
+        if not reason.strip():
+            raise ServiceError("Say why the colours are changed by hand.", "reason")
+        game.white_id, game.black_id = game.black_id, game.white_id
+        game.result = {GameResult.WHITE_WIN_FORFEIT: GameResult.BLACK_WIN_FORFEIT,
+                       GameResult.BLACK_WIN_FORFEIT: GameResult.WHITE_WIN_FORFEIT}.get(game.result, game.result)
+        audit(tournament, "colour_swap", actor_id=actor_id, game_id=game.id, reason=reason,
+              new=f"round {game.round.number} board {game.board}")
+        record_tournament_updated(tournament, actor_id)

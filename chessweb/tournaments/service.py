@@ -1,0 +1,57 @@
+"""What every tournament service shares: the one error type, the one-transaction frame, the audit trail."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from .. import events
+from ..extensions import db
+from ..models import AuditEntry, Tournament
+
+
+class ServiceError(Exception):
+    """Bad input for a service; `message` is for the user, `field` names the form field it belongs to."""
+
+    def __init__(self, message: str, field: str | None = None, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.status = status
+
+
+@contextmanager
+def changing(tournament_id: int) -> Iterator[Tournament]:
+    """Lock the tournament (bumping its revision), yield it, commit once; roll back on any error.
+
+    A ServiceError raised inside leaves the database exactly as it was: the revision bump goes too.
+    """
+    try:
+        tournament = events.lock_tournament(tournament_id)
+    except LookupError:
+        db.session.rollback()
+        raise ServiceError("This tournament does not exist.", status=404) from None
+    try:
+        yield tournament
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def audit(tournament: Tournament, action: str, *, actor_id: int | None, old: str = "", new: str = "",
+          reason: str = "", game_id: int | None = None) -> AuditEntry:
+    """Add one audit-trail row to the current transaction."""
+    entry = AuditEntry(tournament_id=tournament.id, game_id=game_id, actor_id=actor_id, action=action,
+                       old_value=old[:200], new_value=new[:200], reason=reason.strip()[:500])
+    db.session.add(entry)
+    return entry
+
+
+def require_text(value: str | None, what: str, field: str, max_length: int) -> str:
+    """A stripped, non-empty text of at most `max_length` characters."""
+    text = (value or "").strip()
+    if not text:
+        raise ServiceError(f"{what} is required.", field)
+    if len(text) > max_length:
+        raise ServiceError(f"{what} is too long (at most {max_length} characters).", field)
+    return text

@@ -1,0 +1,122 @@
+"""Creating a tournament and changing its settings."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from .. import events
+from ..extensions import db
+from ..fide.berger import round_robin_rounds
+from ..models import EventType, Registration, RegistrationStatus, Tournament, TournamentFormat, TournamentStatus
+from . import tiebreaks
+from .service import ServiceError, audit, changing, require_text
+
+MAX_SWISS_ROUNDS = 30
+# Until the lead adds EventType.TOURNAMENT_UPDATED (see the report), settings changes record no event.
+TOURNAMENT_UPDATED: EventType | None = getattr(EventType, "TOURNAMENT_UPDATED", None)
+
+
+@dataclass(frozen=True)
+class TournamentSettings:
+    """What an organizer chooses for a tournament; plain values as a form delivers them."""
+
+    name: str
+    format: TournamentFormat
+    start_date: date
+    planned_rounds: int | None = None  # Swiss only; round robins derive it from the field
+    time_control: str = ""
+    venue: str = ""
+    is_public: bool = True
+    tiebreaks: tuple[str, ...] = ()  # empty: FIDE's recommended list for the format
+    tiebreak_edition: str | None = None  # None: by start date
+    top_seed_colour: str = "w"
+
+
+def round_robin_round_count(players: int, fmt: TournamentFormat) -> int:
+    """Rounds of a (double) round robin for this many players; at least 1 so an empty field still shows."""
+    if players < 2:
+        return 1 if fmt == TournamentFormat.ROUND_ROBIN else 2
+    return round_robin_rounds(players, double=fmt == TournamentFormat.DOUBLE_ROUND_ROBIN)
+
+
+def _validated(settings: TournamentSettings) -> dict:
+    """The column values for `settings`, or a ServiceError naming the first bad field."""
+    name = require_text(settings.name, "The name", "name", 120)
+    if settings.format == TournamentFormat.SWISS:
+        rounds = settings.planned_rounds
+        if rounds is None or not 1 <= rounds <= MAX_SWISS_ROUNDS:
+            raise ServiceError(f"A Swiss needs between 1 and {MAX_SWISS_ROUNDS} rounds.", "planned_rounds")
+    if settings.top_seed_colour not in ("w", "b"):
+        raise ServiceError("The top seed's first colour must be white or black.", "top_seed_colour")
+    if settings.tiebreak_edition not in (None, "2024", "2026"):
+        raise ServiceError("Unknown tie-break edition; choose 2024, 2026 or by start date.", "tiebreak_edition")
+    codes = tiebreaks.validated(settings.tiebreaks, settings.format)
+    if len(settings.time_control) > 40:
+        raise ServiceError("The time control is too long (at most 40 characters).", "time_control")
+    if len(settings.venue) > 120:
+        raise ServiceError("The venue is too long (at most 120 characters).", "venue")
+    return {"name": name, "format": settings.format, "start_date": settings.start_date,
+            "time_control": settings.time_control.strip(), "venue": settings.venue.strip(),
+            "is_public": settings.is_public, "tiebreaks": ",".join(codes),
+            "tiebreak_edition": settings.tiebreak_edition, "top_seed_colour": settings.top_seed_colour}
+
+
+def create_tournament(settings: TournamentSettings, organizer_id: int) -> int:
+    """A new tournament, closed for registration until the organizer opens it; returns its id."""
+    values = _validated(settings)
+    rounds = (settings.planned_rounds if settings.format == TournamentFormat.SWISS
+              else round_robin_round_count(0, settings.format))
+    tournament = Tournament(**values, planned_rounds=rounds, organizer_id=organizer_id,
+                            status=TournamentStatus.UPCOMING)
+    db.session.add(tournament)
+    try:
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return tournament.id
+
+
+def update_tournament(tournament_id: int, settings: TournamentSettings, actor_id: int) -> None:
+    """Change the settings; the format cannot change once the first round is paired."""
+    with changing(tournament_id) as tournament:
+        values = _validated(settings)
+        started = bool(tournament.rounds)
+        if started and settings.format != tournament.format:
+            raise ServiceError("The format cannot change after the first pairing.", "format")
+        if settings.format == TournamentFormat.SWISS and settings.planned_rounds is not None:
+            paired = max((r.number for r in tournament.rounds), default=0)
+            if settings.planned_rounds < paired:
+                raise ServiceError(f"Round {paired} is already paired; plan at least {paired} rounds.",
+                                   "planned_rounds")
+        changes = [f"{key}: {getattr(tournament, key)} → {value}" for key, value in values.items()
+                   if getattr(tournament, key) != value]
+        for key, value in values.items():
+            setattr(tournament, key, value)
+        if settings.format == TournamentFormat.SWISS:
+            tournament.planned_rounds = settings.planned_rounds
+        elif not started:
+            tournament.planned_rounds = round_robin_round_count(active_player_count(tournament), settings.format)
+        if changes:
+            audit(tournament, "settings", actor_id=actor_id, new="; ".join(changes))
+        record_tournament_updated(tournament, actor_id)
+
+
+def active_player_count(tournament: Tournament) -> int:
+    return sum(1 for r in tournament.registrations if r.status == RegistrationStatus.ACTIVE)
+
+
+def refresh_round_robin_rounds(tournament: Tournament) -> None:
+    """Before the start a round robin's rounds follow its field: n-1 (or twice that), one more when odd."""
+    if tournament.is_round_robin and not tournament.rounds:
+        db.session.flush()
+        count = db.session.query(Registration).filter_by(
+            tournament_id=tournament.id, status=RegistrationStatus.ACTIVE).count()
+        tournament.planned_rounds = round_robin_round_count(count, tournament.format)
+
+
+def record_tournament_updated(tournament: Tournament, actor_id: int | None) -> None:
+    """Record the header change when the event type exists (see TOURNAMENT_UPDATED)."""
+    if TOURNAMENT_UPDATED is not None:
+        events.record_change(tournament, TOURNAMENT_UPDATED, entity_type="tournament", entity_id=tournament.id,
+                             actor_id=actor_id)
