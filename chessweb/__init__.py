@@ -28,8 +28,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
 
-    from . import auth, cli, errors, health, permissions, templating, tournaments  # noqa: F401
+    from . import auth, cli, errors, games, health, permissions, templating, tournaments  # noqa: F401
     app.register_blueprint(auth.bp)
+    app.register_blueprint(games.bp)
     app.register_blueprint(tournaments.bp)
     app.register_blueprint(health.bp)
     errors.register(app)
