@@ -16,6 +16,12 @@ game against the scheduled opponent, a free round of an odd field is left out, a
 
 Internally points are integers (half points, quarter points for Sonneborn-Berger) so that nothing is rounded;
 values come out as `Fraction` (points-like) or `int` (counts, ARO).
+
+Checked against gacrux 1.11.65 (the TEC's engine) on generated events: every value and rank agrees, with two
+deliberate differences. (1) Direct Encounter in a round robin that is not finished: gacrux treats the tied
+players as if all had met; we apply DE only when they all have met or a lead cannot be overtaken, as C.07
+Art. 6 says. (2) ARO with unrated opponents: gacrux drops ARO for everyone unless a rating for unrated players
+is given; we leave unrated opponents out (or use `unrated_rating` when the tournament sets one).
 """
 from __future__ import annotations
 

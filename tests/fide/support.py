@@ -10,7 +10,9 @@ from typing import Any
 from gacrux.tiebreak import tiebreak
 from gacrux.trf2json import trf2json
 
-from chessweb.fide.crosstable import Crosstable, ResultCode
+from chessweb.fide.crosstable import (
+    Crosstable, Player, ResultCode, TieBreakEdition, TournamentType, bye_entry, game_entries,
+)
 from chessweb.fide.pairing import Board, Pairing
 from chessweb.fide.tiebreaks import TieBreak
 from chessweb.fide.trf import read_trf, write_trf
@@ -68,3 +70,24 @@ def random_pairer(seed: int):
         boards = tuple(Board(i, *(p if rng.random() < 0.5 else p[::-1])) for i, p in enumerate(pairs, start=1))
         return Pairing(round_no, boards, bye)
     return pair
+
+
+def event(spec: str, players: int, rounds: int | None = None, *, kind: TournamentType = TournamentType.SWISS,
+          edition: TieBreakEdition = TieBreakEdition.C07_2024, ratings: dict[int, int | None] | None = None
+          ) -> Crosstable:
+    """A crosstable from a compact spec: rounds split by '/', items by ',': 'white-black code' (White's code,
+    two codes for both sides) or 'player code' for a round without an opponent."""
+    table_rounds = spec.split("/")
+    roster = tuple(Player(n, f"P{n}", (ratings or {}).get(n, 2000 - 10 * n)) for n in range(1, players + 1))
+    table = Crosstable(roster, {}, rounds or len(table_rounds), kind=kind, edition=edition)
+    for round_no, text in enumerate(table_rounds, start=1):
+        entries = {}
+        for item in filter(None, (part.strip() for part in text.split(","))):
+            who, code = item.split()
+            if "-" in who[1:]:
+                white, black = map(int, who.split("-"))
+                entries.update(game_entries(round_no, white, black, code[0], code[1] if len(code) > 1 else None))
+            else:
+                entries[int(who)] = bye_entry(round_no, code)
+        table = table.with_entries(entries)
+    return table
