@@ -43,3 +43,16 @@ def register(app: Flask) -> None:
             db.session.rollback()
             raise click.ClickException(str(exc)) from None
         click.echo(f"Created {user.role.value} {user.display_name} <{user.email}>.")
+
+    @app.cli.command("seed-demo")
+    def seed_demo_command() -> None:
+        """Fill an EMPTY database with demo accounts and tournaments; print the demo logins."""
+        from .demo import LOGINS, is_seeded, seed_demo
+        if seed_demo():
+            click.echo("Demo data created: a round robin and a Swiss under way, and an open registration.")
+        else:
+            click.echo("The database is not empty; no demo data added.")
+        if is_seeded():
+            click.echo("Demo logins (email / password):")
+            for login in LOGINS:
+                click.echo(f"  {login.role.value.lower():<12} {login.email:<28} {login.password}")

@@ -147,12 +147,12 @@ def add_player(tournament_id: int, details: PlayerDetails, actor_id: int, *, acc
             if any(r.user_id == user.id for r in tournament.registrations):
                 raise ServiceError(f"{user.display_name} is already registered.", "account_email", status=409)
             user_id = user.id
-        registration = Registration(tournament=tournament, user_id=user_id, **values)
+        number = _next_pairing_number(tournament) if late else None
+        registration = Registration(tournament=tournament, user_id=user_id, pairing_number=number, **values)
+        db.session.add(registration)
         if late:
-            registration.pairing_number = _next_pairing_number(tournament)
             audit(tournament, "late_entry", actor_id=actor_id, new=values["name"],
                   reason=f"joins from round {_last_paired_round(tournament) + 1}")
-        db.session.add(registration)
         refresh_round_robin_rounds(tournament)
         _record(tournament, EventType.PARTICIPANT_REGISTERED, registration, actor_id)
         return registration.id

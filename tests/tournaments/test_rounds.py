@@ -1,0 +1,182 @@
+"""Pairing rounds through the pages: drafts first, Berger and Dutch, byes, manual changes, publishing."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from chessweb.extensions import db
+from chessweb.fide.berger import berger_round
+from chessweb.models import (AuditEntry, EventType, GameResult, RealtimeEvent, Registration, Round, RoundStatus,
+                             Tournament, TournamentFormat, TournamentStatus)
+from chessweb.tournaments import registration, results
+
+from .conftest import setup_tournament, start_round
+from .helpers import db_state, games_of, manage_action, pair, publish
+
+
+def numbers(tid: int) -> dict[int, int]:
+    """registration id → pairing number"""
+    return {r.id: r.pairing_number for r in db.session.scalars(select(Registration)
+                                                                .where(Registration.tournament_id == tid))}
+
+
+def finish_round(tid: int, number: int, organizer, result: str = "1-0") -> None:
+    for game in games_of(tid, number):
+        if not game.result.is_final:
+            results.set_result(tid, game.id, result, organizer.id)
+
+
+def test_round_robin_follows_berger_and_starts_the_tournament(org_client, organizer, client):
+    tid = setup_tournament(organizer, 5, TournamentFormat.ROUND_ROBIN)
+    response = pair(org_client, tid)
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/tournaments/{tid}/rounds/1")
+    db.session.expire_all()
+    t = db.session.get(Tournament, tid)
+    assert t.status == TournamentStatus.ACTIVE and t.planned_rounds == 5
+    by_id = numbers(tid)
+    expected = berger_round(5, 1)
+    assert [(by_id[g.white_id], by_id[g.black_id]) for g in games_of(tid, 1)] == \
+        [(b.white, b.black) for b in expected.boards]
+    draft = org_client.get(f"/tournaments/{tid}/rounds/1").get_data(as_text=True)
+    assert "Only you see this draft" in draft and "Not paired: Player 0" in draft  # the odd field's free round
+    # Nobody else sees the draft: not on the scoreboard, not on the game page.
+    assert "Round 1" not in client.get(f"/tournaments/{tid}/scoreboard").get_data(as_text=True)
+    assert client.get(f"/games/{games_of(tid, 1)[0].id}").status_code == 404
+    types = [e.type for e in db.session.scalars(select(RealtimeEvent).order_by(RealtimeEvent.id))]
+    assert types[-2:] == [EventType.TOURNAMENT_STARTED, EventType.PAIRING_GENERATED]
+
+    assert publish(org_client, tid, 1).status_code == 303
+    board = client.get(f"/tournaments/{tid}/scoreboard").get_data(as_text=True)
+    assert f'id="scoreboard-{tid}-round-1"' in board and "Not paired:" in board
+
+
+def test_pairing_twice_and_pairing_with_results_missing_change_nothing(org_client, organizer):
+    tid = setup_tournament(organizer, 4)
+    assert pair(org_client, tid).status_code == 303
+    before = db_state()
+    again = pair(org_client, tid)
+    assert again.status_code == 409 and "already paired (draft)" in again.get_data(as_text=True)
+    assert db_state() == before
+
+    publish(org_client, tid, 1)
+    first = games_of(tid, 1)[0]
+    results.set_result(tid, first.id, "1-0", organizer.id)
+    before = db_state()
+    missing = pair(org_client, tid)
+    assert missing.status_code == 409
+    assert "Round 1 is not complete: 1 game(s) still have no final result" in missing.get_data(as_text=True)
+    assert db_state() == before
+
+
+def test_publish_twice_is_refused(org_client, organizer):
+    tid = setup_tournament(organizer, 4)
+    pair(org_client, tid)
+    assert publish(org_client, tid, 1).status_code == 303
+    before = db_state()
+    response = publish(org_client, tid, 1)
+    assert response.status_code == 409 and "its pairings can no longer change" in response.get_data(as_text=True)
+    assert db_state() == before
+
+
+def test_swiss_gives_requested_and_pairing_allocated_byes(org_client, organizer):
+    tid = setup_tournament(organizer, 9)
+    entries = list(db.session.scalars(select(Registration).where(Registration.tournament_id == tid)
+                                      .order_by(Registration.pairing_number)))
+    registration.request_bye(tid, entries[3].id, 1, True, organizer.id)
+    registration.request_bye(tid, entries[5].id, 1, False, organizer.id)
+    pair(org_client, tid)
+    games = games_of(tid, 1)
+    byes = {g.white_id: g.result for g in games if g.black_id is None}
+    assert byes[entries[3].id] == GameResult.BYE_HALF and byes[entries[5].id] == GameResult.BYE_ZERO
+    # Seven players are left to pair: three boards and the pairing-allocated bye for the lowest-ranked.
+    assert len(byes) == 3 and byes[entries[8].id] == GameResult.BYE_PAIRING
+    assert len([g for g in games if g.black_id is not None]) == 3
+
+
+def test_odd_swiss_field_gets_one_pairing_allocated_bye(org_client, organizer, client):
+    tid = setup_tournament(organizer, 7)
+    pair(org_client, tid)
+    publish(org_client, tid, 1)
+    games = games_of(tid, 1)
+    byes = [g for g in games if g.black_id is None]
+    assert len(byes) == 1 and byes[0].result == GameResult.BYE_PAIRING
+    assert numbers(tid)[byes[0].white_id] == 7  # the lowest-ranked player
+    board = client.get(f"/tournaments/{tid}/scoreboard").get_data(as_text=True)
+    assert "pairing-allocated bye" in board and "bye (1)" in board
+
+
+def test_swap_players_and_colours_in_a_draft_are_audited(org_client, organizer):
+    tid = setup_tournament(organizer, 4)
+    pair(org_client, tid)
+    (w1, b1, id1), (w2, b2, _) = [(g.white_id, g.black_id, g.id) for g in games_of(tid, 1)]
+    url = f"/tournaments/{tid}/rounds/1"
+    swap = manage_action(org_client, tid, "rounds/1/swap",
+                         {"first": b1, "second": b2, "reason": "brothers must not meet"}, form_url=url)
+    assert swap.status_code == 303
+    assert [(g.white_id, g.black_id) for g in games_of(tid, 1)] == [(w1, b2), (w2, b1)]
+    colours = manage_action(org_client, tid, f"games/{id1}/colours", {"reason": "wheelchair side"}, form_url=url)
+    assert colours.status_code == 303
+    assert [(g.white_id, g.black_id) for g in games_of(tid, 1)] == [(b2, w1), (w2, b1)]
+    actions = [(a.action, a.reason) for a in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+    assert ("pairing_swap", "brothers must not meet") in actions and ("colour_swap", "wheelchair side") in actions
+    before = db_state()
+    no_reason = manage_action(org_client, tid, "rounds/1/swap",
+                              {"first": w1, "second": w2, "reason": ""}, form_url=url)
+    assert no_reason.status_code == 400 and "Say why" in no_reason.get_data(as_text=True)
+    same = manage_action(org_client, tid, "rounds/1/swap",
+                         {"first": w1, "second": w1, "reason": "x"}, form_url=url)
+    assert same.status_code == 400 and "two different players" in same.get_data(as_text=True)
+    assert db_state() == before
+    publish(org_client, tid, 1)
+    before = db_state()
+    late = manage_action(org_client, tid, "rounds/1/swap",
+                         {"first": w1, "second": w2, "reason": "too late"}, form_url=url)
+    assert late.status_code == 409 and "can no longer change" in late.get_data(as_text=True)
+    assert db_state() == before
+
+
+def test_discard_draft_to_pair_again_after_a_withdrawal(org_client, organizer):
+    tid = setup_tournament(organizer, 5)
+    pair(org_client, tid)
+    leaving = games_of(tid, 1)[0].white_id
+    before = db_state()
+    blocked = manage_action(org_client, tid, f"players/{leaving}/withdraw", {"reason": "ill"})
+    assert blocked.status_code == 409 and "discard the draft" in blocked.get_data(as_text=True)
+    assert db_state() == before
+    discard = manage_action(org_client, tid, "rounds/1/discard", {"reason": "a player fell ill"},
+                            form_url=f"/tournaments/{tid}/rounds/1")
+    assert discard.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Tournament, tid).status == TournamentStatus.UPCOMING
+    assert db.session.scalars(select(Round)).all() == []
+    assert manage_action(org_client, tid, f"players/{leaving}/withdraw", {"reason": "ill"}).status_code == 303
+    pair(org_client, tid)
+    assert len(games_of(tid, 1)) == 2  # four players left, two boards
+
+
+def test_round_robin_withdrawal_forfeits_remaining_games(org_client, organizer):
+    tid = setup_tournament(organizer, 4, TournamentFormat.ROUND_ROBIN)
+    start_round(tid, organizer)
+    finish_round(tid, 1, organizer, "1/2-1/2")
+    leaving = games_of(tid, 1)[0].white_id
+    registration.withdraw_player(tid, leaving, "left", organizer.id)
+    start_round(tid, organizer)
+    (forfeit,) = [g for g in games_of(tid, 2) if leaving in (g.white_id, g.black_id)]
+    assert forfeit.result == (GameResult.BLACK_WIN_FORFEIT if forfeit.white_id == leaving
+                              else GameResult.WHITE_WIN_FORFEIT)
+
+
+def test_rounds_complete_and_the_tournament_ends_after_the_last(org_client, organizer):
+    tid = setup_tournament(organizer, 3, TournamentFormat.ROUND_ROBIN)
+    for number in (1, 2, 3):
+        start_round(tid, organizer)
+        finish_round(tid, number, organizer)
+        db.session.expire_all()
+        assert db.session.scalar(select(Round.status).where(Round.number == number)) == RoundStatus.COMPLETED
+    db.session.expire_all()
+    assert db.session.get(Tournament, tid).status == TournamentStatus.COMPLETED
+    types = [e.type for e in db.session.scalars(select(RealtimeEvent).order_by(RealtimeEvent.id))]
+    assert types.count(EventType.ROUND_COMPLETED) == 3 and types[-1] == EventType.TOURNAMENT_COMPLETED
+    before = db_state()
+    response = pair(org_client, tid)
+    assert response.status_code == 409 and "finished" in response.get_data(as_text=True)
+    assert db_state() == before
