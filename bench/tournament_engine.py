@@ -14,15 +14,16 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from chessweb.fide.crosstable import Crosstable, ResultCode  # noqa: E402
-from chessweb.fide.dutch import pair_next_round  # noqa: E402
-from chessweb.fide.simulation import Mishaps, simulate_swiss  # noqa: E402
-from chessweb.fide.standings import standings  # noqa: E402
-from chessweb.fide.tiebreaks import TieBreak  # noqa: E402
+from chessweb.fide.crosstable import Crosstable, ResultCode
+from chessweb.fide.dutch import pair_next_round
+from chessweb.fide.simulation import Mishaps, simulate_swiss
+from chessweb.fide.standings import standings
+from chessweb.fide.tiebreaks import TieBreak
 
 PAIRING_GOAL_S = 5.0
 STANDINGS_GOAL_S = 0.050
@@ -66,7 +67,7 @@ def main() -> None:
         state = before_round(table, round_no)
         pairing = pair_next_round(state)
         same = all(table.entry(b.white, round_no).opponent == b.black for b in pairing.boards)
-        seconds = median_seconds(lambda state=state: pair_next_round(state), args.repeat)
+        seconds = median_seconds(partial(pair_next_round, state), args.repeat)
         print(f"  round {round_no}: {seconds:6.2f} s  ({seconds / PAIRING_GOAL_S:4.0%} of goal, "
               f"{len(pairing.boards)} boards, {'same as' if same else 'DIFFERENT from'} the pairing played)")
 

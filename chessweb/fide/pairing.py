@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .crosstable import RoundEntry, ResultCode, bye_entry, game_entries
+from .crosstable import ResultCode, RoundEntry, bye_entry, game_entries
 
 
 class PairingError(ValueError):

@@ -11,7 +11,14 @@ from datetime import date
 
 from .berger import berger_round, round_robin_rounds
 from .crosstable import (
-    Colour, Crosstable, Player, ResultCode, RoundEntry, TournamentType, bye_entry, game_entries,
+    Colour,
+    Crosstable,
+    Player,
+    ResultCode,
+    RoundEntry,
+    TournamentType,
+    bye_entry,
+    game_entries,
 )
 from .dutch import pair_next_round
 from .pairing import Pairing

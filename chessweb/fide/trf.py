@@ -14,7 +14,15 @@ from datetime import date
 from fractions import Fraction
 
 from .crosstable import (
-    Colour, Crosstable, CrosstableError, Player, ResultCode, RoundEntry, TournamentType, absent_entry, bye_entry,
+    Colour,
+    Crosstable,
+    CrosstableError,
+    Player,
+    ResultCode,
+    RoundEntry,
+    TournamentType,
+    absent_entry,
+    bye_entry,
 )
 
 _TYPE_LINES = {
@@ -191,7 +199,9 @@ def _read_line(draft: _Draft, number: int, line: str) -> None:
 
 def _read_player(draft: _Draft, number: int, line: str) -> None:
     padded = line.ljust(_PLAYER_PREFIX)
-    start = _int_field(padded[4:8], number, "start number", required=True)
+    start = _int_field(padded[4:8], number, "start number")
+    if start is None:
+        raise TrfError("start number is missing", number)
     if start in draft.player_lines:
         raise TrfError(f"start number {start} is used twice (first on line {draft.player_lines[start]})", number)
     sex = padded[9].strip().lower()
@@ -247,11 +257,9 @@ def _result(char: str, where: str, number: int) -> ResultCode:
         raise TrfError(f"{where}: unknown result code {char!r}", number) from None
 
 
-def _int_field(text: str, number: int, what: str, required: bool = False) -> int | None:
+def _int_field(text: str, number: int, what: str) -> int | None:
     text = text.strip()
     if not text:
-        if required:
-            raise TrfError(f"{what} is missing", number)
         return None
     if not text.isdigit():
         raise TrfError(f"{what} {text!r} is not a number", number)

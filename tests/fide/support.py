@@ -11,7 +11,13 @@ from gacrux.tiebreak import tiebreak
 from gacrux.trf2json import trf2json
 
 from chessweb.fide.crosstable import (
-    Crosstable, Player, ResultCode, TieBreakEdition, TournamentType, bye_entry, game_entries,
+    Crosstable,
+    Player,
+    ResultCode,
+    TieBreakEdition,
+    TournamentType,
+    bye_entry,
+    game_entries,
 )
 from chessweb.fide.pairing import Board, Pairing
 from chessweb.fide.tiebreaks import TieBreak

@@ -7,7 +7,15 @@ from fractions import Fraction
 import pytest
 
 from chessweb.fide.crosstable import (
-    Colour, Crosstable, CrosstableError, Player, ResultCode, RoundEntry, TieBreakEdition, absent_entry, bye_entry,
+    Colour,
+    Crosstable,
+    CrosstableError,
+    Player,
+    ResultCode,
+    RoundEntry,
+    TieBreakEdition,
+    absent_entry,
+    bye_entry,
     game_entries,
 )
 

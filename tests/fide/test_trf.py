@@ -136,6 +136,7 @@ GOOD = "001    1      Alpha                             2000                    
     ("XXR x\n" + GOOD, 1, "XXR"),
     ("042 tomorrow\n" + GOOD, 1, "start date 'tomorrow'"),
     (GOOD + "001   1x      Gamma                             1800\n", 3, "start number '1x'"),
+    (GOOD + "001           Gamma                             1800\n", 3, "start number is missing"),
     (GOOD + "001    1      Gamma                             1800\n", 3, "start number 1 is used twice"),
     (GOOD + "001    3      Gamma                             18a0\n", 3, "rating '18a0'"),
     (GOOD + "001    3 x    Gamma                             1800\n", 3, "sex"),
