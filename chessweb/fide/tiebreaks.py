@@ -125,6 +125,8 @@ class TieBreakCalculator:
         self._score = {n: sum(h) for n, h in self._half.items()}
         self._adjusted = {n: self._adjusted_half_points(n) for n in self._rows}
         self._contributions: dict[int, list[tuple[int, int, bool]]] = {}
+        self._cut_order: dict[int, list[int]] = {}
+        self._count_cache: dict[int, dict[TieBreak, int]] = {}
 
     # ------------------------------------------------------------------ scores
 
@@ -163,7 +165,7 @@ class TieBreakCalculator:
             return self._average_rating_of_opponents(number)
         if tiebreak is TieBreak.DE:
             raise TieBreakError("Direct Encounter is decided within a tie: use direct_encounter()")
-        return sum(1 for e in self._rows[number] if _COUNTERS[tiebreak](e))
+        return self._counts(number)[tiebreak]
 
     def values(self, tiebreak: TieBreak) -> dict[int, TieBreakValue]:
         return {n: self.value(tiebreak, n) for n in self._rows}
@@ -190,13 +192,35 @@ class TieBreakCalculator:
         return contributions
 
     def _cut_sum(self, number: int, low: int, high: int) -> int:
-        items = [(score, vur) for score, _, vur in self._opposition(number)]
-        for _ in range(min(low, len(items))):
-            vurs = [item for item in items if item[1]]
-            items.remove(min(vurs) if vurs else min(items))
-        for _ in range(min(high, len(items))):
-            items.remove(max(items, key=lambda item: item[0]))
-        return sum(score for score, _ in items)
+        """Buchholz without the `low` least significant values (VURs first) and the `high` most significant."""
+        order = self._cut_order.get(number)
+        if order is None:
+            opposition = self._opposition(number)
+            order = (sorted(score for score, _, vur in opposition if vur)
+                     + sorted(score for score, _, vur in opposition if not vur))
+            self._cut_order[number] = order
+        kept = order[min(low, len(order)):]
+        if high:
+            kept = sorted(kept)[:max(0, len(kept) - high)]
+        return sum(kept)
+
+    def _counts(self, number: int) -> dict[TieBreak, int]:
+        """WIN, WON, BPG and BWG in one pass over the player's rounds."""
+        counts = self._count_cache.get(number)
+        if counts is None:
+            win = won = black_games = black_wins = 0
+            for entry in self._rows[number]:
+                result = entry.result
+                win += result.half_points == 2
+                if result.is_played:
+                    won_game = result in _WON_GAME
+                    won += won_game
+                    if entry.colour is Colour.BLACK:
+                        black_games += 1
+                        black_wins += won_game
+            counts = {TieBreak.WIN: win, TieBreak.WON: won, TieBreak.BPG: black_games, TieBreak.BWG: black_wins}
+            self._count_cache[number] = counts
+        return counts
 
     def _average_rating_of_opponents(self, number: int) -> int | None:
         ratings = []
@@ -257,21 +281,5 @@ class TieBreakCalculator:
         return scores, met
 
 
-def _is_win(entry: RoundEntry) -> bool:
-    return entry.result.half_points == 2
 
-
-def _is_won_game(entry: RoundEntry) -> bool:
-    return entry.result in (ResultCode.WIN, ResultCode.UNRATED_WIN)
-
-
-def _is_black_game(entry: RoundEntry) -> bool:
-    return entry.colour is Colour.BLACK and entry.is_played
-
-
-def _is_black_win(entry: RoundEntry) -> bool:
-    return entry.colour is Colour.BLACK and _is_won_game(entry)
-
-
-_COUNTERS = {TieBreak.WIN: _is_win, TieBreak.WON: _is_won_game, TieBreak.BPG: _is_black_game,
-             TieBreak.BWG: _is_black_win}
+_WON_GAME = frozenset({ResultCode.WIN, ResultCode.UNRATED_WIN})
