@@ -17,15 +17,21 @@ MAX_TRF_PLAYERS = 2000
 
 
 def export_trf(tournament_id: int) -> str:
-    """The published rounds as TRF-16; players with a requested bye in the next round are marked for it."""
-    tournament = queries.load_tournament(tournament_id, with_byes=True)
+    """The published rounds as TRF-16; for the next round, requested byes and withdrawn players are marked."""
+    tournament = queries.load_tournament(tournament_id)
     table = tables.build(tournament)
     next_round = table.paired_rounds + 1
-    markers = {}
-    if next_round <= table.planned_rounds:
-        markers = {r.pairing_number: ResultCode.HALF_POINT_BYE if b.half_point else ResultCode.ZERO_POINT_BYE
-                   for r in tournament.registrations if r.pairing_number and r.status == RegistrationStatus.ACTIVE
-                   for b in r.bye_requests if b.round_number == next_round}
+    markers: dict[int, ResultCode] = {}
+    if next_round <= table.planned_rounds and tournament.status != TournamentStatus.COMPLETED:
+        for r in tournament.registrations:
+            if r.pairing_number is None:
+                continue
+            if r.status == RegistrationStatus.WITHDRAWN:
+                markers[r.pairing_number] = ResultCode.FORFEIT_LOSS  # "0000 - -": not to be paired
+            for bye in r.bye_requests:
+                if bye.round_number == next_round:
+                    markers[r.pairing_number] = (ResultCode.HALF_POINT_BYE if bye.half_point
+                                                 else ResultCode.ZERO_POINT_BYE)
     return write_trf(table, not_paired_next=markers)
 
 
@@ -105,11 +111,17 @@ def _fill(tournament: Tournament, table: Crosstable) -> None:
         if all(g.result.is_final for g in round_.games):
             round_.status = RoundStatus.COMPLETED
             round_.completed_at = utcnow()
-    for player in table.players:  # byes requested ahead of the pairing
+    for player in table.players:  # entries ahead of the pairing: requested byes, and "not paired" = withdrawn
+        entry_of = registrations[player.number]
         for entry in table.entries.get(player.number, ()):
-            if entry.round > paired and entry.result in (ResultCode.HALF_POINT_BYE, ResultCode.ZERO_POINT_BYE):
-                registrations[player.number].bye_requests.append(
+            if entry.round <= paired or entry.opponent is not None:
+                continue
+            if entry.result in (ResultCode.HALF_POINT_BYE, ResultCode.ZERO_POINT_BYE):
+                entry_of.bye_requests.append(
                     ByeRequest(round_number=entry.round, half_point=entry.result is ResultCode.HALF_POINT_BYE))
+            elif entry.result is ResultCode.FORFEIT_LOSS and entry_of.status != RegistrationStatus.WITHDRAWN:
+                entry_of.status = RegistrationStatus.WITHDRAWN
+                entry_of.withdrawn_from_round = entry.round
     if paired and paired == table.planned_rounds and all(r.status == RoundStatus.COMPLETED for r in tournament.rounds):
         tournament.status = TournamentStatus.COMPLETED
 

@@ -119,14 +119,14 @@ def player_order(p: PlayerView) -> tuple:
 
 # --------------------------------------------------------------------------- loading
 
-def load_tournament(tournament_id: int, *, with_rounds: bool = True, with_byes: bool = False) -> Tournament:
-    """The tournament with its players (and rounds and games), in four queries."""
-    options = [selectinload(Tournament.registrations)]
-    if with_byes:
-        options = [selectinload(Tournament.registrations).selectinload(Registration.bye_requests)]
+def load_tournament(tournament_id: int, *, with_rounds: bool = True) -> Tournament:
+    """The tournament with its players and their byes (and rounds and games), in at most five queries."""
+    options = [selectinload(Tournament.registrations).selectinload(Registration.bye_requests)]
     if with_rounds:
         options.append(selectinload(Tournament.rounds).selectinload(Round.games))
-    tournament = db.session.scalar(select(Tournament).where(Tournament.id == tournament_id).options(*options))
+    # populate_existing: a session that has seen these rows before still gets the committed state.
+    tournament = db.session.scalar(select(Tournament).where(Tournament.id == tournament_id).options(*options)
+                                   .execution_options(populate_existing=True))
     if tournament is None:
         raise NotFound(f"tournament {tournament_id}")
     return tournament
@@ -175,7 +175,7 @@ def header_context(tournament_id: int) -> dict[str, Any]:
 
 def registrations_context(tournament_id: int) -> dict[str, Any]:
     """Arguments of `fragments.registrations`: every player in pairing order."""
-    tournament = load_tournament(tournament_id, with_rounds=False, with_byes=True)
+    tournament = load_tournament(tournament_id, with_rounds=False)
     players = sorted(_players(tournament).values(), key=player_order)
     return {"tournament": tournament_view(tournament), "players": players}
 
