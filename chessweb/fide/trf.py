@@ -54,8 +54,8 @@ def write_trf(crosstable: Crosstable, *, through_round: int | None = None,
     Every paired round is written for every player (no entry: `0000 - -`); entries recorded ahead of the
     pairing (byes requested for a later round) are written where they are. `through_round` drops the rounds
     after it. `not_paired_next` gives, for players who must not be paired in the next round to pair, the code
-    written for it (H, Z, F or -). `ranks` fills the rank column; by default players are ranked by points,
-    then pairing number.
+    written for it (H, Z, F or -); withdrawn players get `-` there without being named. `ranks` fills the rank
+    column; by default players are ranked by points, then pairing number.
     """
     paired = crosstable.paired_rounds
     last = crosstable.last_round if through_round is None else through_round
@@ -69,6 +69,12 @@ def write_trf(crosstable: Crosstable, *, through_round: int | None = None,
         crosstable.player(number)
         if marker.result not in _NOT_PAIRED_CODES:
             raise TrfError(f"player {number}: {marker.result.value!r} cannot mark a player who is not paired")
+    if next_round <= crosstable.planned_rounds:
+        # A withdrawn player must not be paired next either: say so, as readers have no withdrawal record.
+        for player in crosstable.players:
+            if (player.withdrawn_from is not None and player.withdrawn_from <= next_round
+                    and player.number not in markers and crosstable.recorded(player.number, next_round) is None):
+                markers[player.number] = absent_entry(next_round)
     rows = {p.number: _written_entries(crosstable, p.number, last, paired, markers.get(p.number), next_round)
             for p in crosstable.players}
     # The points column adds up the line, as readers check it against the results.

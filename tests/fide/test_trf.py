@@ -121,6 +121,17 @@ def test_pairing_markers_and_pending_games_are_written():
                   not_paired_next={1: "H"})
 
 
+def test_withdrawn_players_are_marked_not_to_be_paired_next():
+    players = (Player(1, "A"), Player(2, "B"), Player(3, "C", withdrawn_from=2), Player(4, "D", withdrawn_from=3))
+    table = Crosstable(players, {**game_entries(1, 1, 2, "1"), **game_entries(1, 3, 4, "=")}, 3)
+    lines = write_trf(table).splitlines()
+    assert lines[-2].endswith("     4 w =  0000 - -") and lines[-1].endswith("     3 b =")
+    again = read_trf(write_trf(table))
+    assert again.entry(3, 2).result is ResultCode.FORFEIT_LOSS and again.recorded(4, 2) is None
+    finished = Crosstable(players[:2], {n: e for n, e in game_entries(1, 1, 2, "1").items()}, 1)
+    assert "0000" not in write_trf(finished)  # no next round to mark
+
+
 def test_bytes_are_utf8_or_latin1():
     table = Crosstable((Player(1, "Müller, Jörg"), Player(2, "Ødegård, Åse")), game_entries(1, 1, 2, "1"), 1)
     text = write_trf(table)
