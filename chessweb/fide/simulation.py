@@ -4,6 +4,7 @@ Everything is drawn from a `random.Random` seeded by the caller, so the same see
 """
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -116,8 +117,7 @@ def play_next_round(crosstable: Crosstable, round_no: int, rng: random.Random, m
     crosstable = play_round(crosstable, pairing, rng, mishaps, absent)
     leaving = [p for p in active if round_no < crosstable.planned_rounds and rng.random() < mishaps.withdrawal]
     if leaving:
-        crosstable = crosstable.with_players(
-            Player(**{**p.__dict__, "withdrawn_from": round_no + 1}) for p in leaving)
+        crosstable = crosstable.with_players(dataclasses.replace(p, withdrawn_from=round_no + 1) for p in leaving)
     return crosstable
 
 
