@@ -6,6 +6,7 @@ pinned (see `GACRUX_VERSION`); its behaviour is held by the regression cases in 
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -44,9 +45,25 @@ def pair_next_round(crosstable: Crosstable,
     available = [n for n in crosstable.numbers if n not in markers]
     if len(available) < 2:
         raise PairingError(f"round {round_no} cannot be paired: {len(available)} player(s) available")
-    trf = write_trf(crosstable, through_round=round_no - 1, not_paired_next=markers)
+    table, original = _numbered_from_one(crosstable)
+    renumber = {old: new for new, old in original.items()}
+    trf = write_trf(table, through_round=round_no - 1,
+                    not_paired_next={renumber[n]: code for n, code in markers.items()})
     pairs = _gacrux_pairs(trf, round_no, crosstable.planned_rounds, crosstable.top_seed_colour.value)
+    pairs = [(board, original[white], original.get(black, 0)) for board, white, black in pairs]
     return _to_pairing(round_no, pairs, set(available))
+
+
+def _numbered_from_one(crosstable: Crosstable) -> tuple[Crosstable, dict[int, int]]:
+    """gacrux needs start numbers 1..N: close any gaps, keeping the order (the ranking); also new -> old."""
+    numbers = crosstable.numbers
+    if numbers == tuple(range(1, len(numbers) + 1)):
+        return crosstable, {n: n for n in numbers}
+    new = {old: index for index, old in enumerate(numbers, start=1)}
+    players = tuple(dataclasses.replace(p, number=new[p.number]) for p in crosstable.players)
+    entries = {new[n]: tuple(dataclasses.replace(e, opponent=new[e.opponent] if e.opponent else None) for e in es)
+               for n, es in crosstable.entries.items()}
+    return dataclasses.replace(crosstable, players=players, entries=entries), {v: k for k, v in new.items()}
 
 
 def _not_paired_markers(crosstable: Crosstable, round_no: int,

@@ -1,6 +1,7 @@
 """Dutch pairings through our interface: bbpPairings regression cases, round 1, and whole generated events."""
 from __future__ import annotations
 
+import dataclasses
 import random
 import subprocess
 import sys
@@ -164,3 +165,21 @@ def test_a_late_entry_is_paired_with_zero_points_for_the_missed_rounds():
     pairing = pair_next_round(table)
     assert pairing.round == 3 and 9 in pairing.paired_players()
     assert table.points(9) == 0 and table.entry(9, 1).result is ResultCode.FORFEIT_LOSS
+
+
+def test_gaps_in_the_pairing_numbers_do_not_change_the_pairing():
+    """gacrux needs start numbers 1..N; a field numbered with gaps (a deleted entry) is paired in the same order."""
+    rng = random.Random(8)
+    dense = Crosstable(generate_players(10, rng), {}, 4)
+    gappy_number = {n: n if n < 7 else n + 1 for n in dense.numbers}  # no player 7
+    for round_no in range(1, 5):
+        dense_pairing = pair_next_round(dense, {3: "H"} if round_no == 2 else ())
+        gappy = Crosstable(tuple(dataclasses.replace(p, number=gappy_number[p.number]) for p in dense.players), {
+            gappy_number[n]: tuple(dataclasses.replace(e, opponent=gappy_number.get(e.opponent)) for e in es)
+            for n, es in dense.entries.items()}, 4)
+        gappy_pairing = pair_next_round(gappy, {3: "H"} if round_no == 2 else ())
+        assert [(gappy_number[b.white], gappy_number[b.black]) for b in dense_pairing.boards] == [
+            (b.white, b.black) for b in gappy_pairing.boards]
+        assert gappy_pairing.bye == (gappy_number[dense_pairing.bye] if dense_pairing.bye else None)
+        dense = play_round(dense, dense_pairing, rng, not_paired={3: ResultCode.HALF_POINT_BYE} if round_no == 2
+                           else None)
