@@ -1,0 +1,92 @@
+"""The live core: fragments and events pushed to WebSockets. Knows nothing about chess.
+
+    realtime.init_app(app, authorize=..., snapshot=...)     # in create_app
+    realtime.after_commit("standings:7", job)               # in a service, before commit
+    realtime.publish(Fragment(...))                         # anywhere, after commit
+
+See DESIGN.md ("The one idea: live fragments" onwards) for the data flow.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from flask import Flask, current_app
+
+from .connection import UserInfo
+from .messages import Event, Fragment, Message, MessageError
+from .publisher import Job
+
+__all__ = ["Event", "Fragment", "Message", "MessageError", "Realtime", "UserInfo", "realtime"]
+
+
+class Realtime:
+    """One per process, created unbound; `init_app` binds it to an app (state lives in app.extensions)."""
+
+    def init_app(self, app: Flask, *, authorize: Callable[[UserInfo, str], bool],
+                 snapshot: Callable[[str], list[Fragment]],
+                 on_presence: Callable[[str, int], None] | None = None) -> None:
+        """Register `/ws` on the app.
+
+        authorize(user, channel): may this user join this channel?
+        snapshot(channel): the channel's current fragments, with versions (rendered in an app context).
+        on_presence(channel, watching): called (debounced, in an app context) when a channel's count changes.
+        """
+        from ..extensions import db
+        from . import endpoint
+        from .core import Core
+        from .publisher import install_session_hooks
+
+        ping = app.config.get("WS_PING_INTERVAL")
+        app.config["SOCK_SERVER_OPTIONS"] = {
+            **app.config.get("SOCK_SERVER_OPTIONS", {}),
+            # simple-websocket pings at this interval and closes (1008) a peer that missed the previous pong.
+            "ping_interval": float(ping) if ping else None,
+            # Larger client messages are refused by simple-websocket with close code 1009.
+            "max_message_size": int(app.config.get("WS_MAX_MESSAGE_BYTES") or 4096),
+        }
+        app.extensions["realtime"] = Core(app, authorize=authorize, snapshot=snapshot, on_presence=on_presence)
+        app.register_blueprint(endpoint.bp)
+        install_session_hooks(db.session)
+
+    def publish(self, message: Message) -> None:
+        """Send a fragment or event to every process's subscribers. Thread-safe; returns without waiting."""
+        self._core().publish(message)
+
+    def after_commit(self, key: str, job: Callable[[], list[Message]]) -> None:
+        """Run `job` on the background worker after the current db.session transaction commits, and publish
+        what it returns. Dropped on rollback. Pending jobs with the same key run once."""
+        from ..extensions import db
+        from .publisher import queue_after_commit
+
+        core = self._core()
+        core.ensure_started()
+        queue_after_commit(db.session(), core.worker, key, job)
+
+    def watching(self, channel: str) -> int:
+        """How many connections watch `channel`, over every process."""
+        core = self._core()
+        core.ensure_started()
+        return core.presence.watching(channel)
+
+    def start(self, app: Flask | None = None) -> None:
+        """Start the background threads now (otherwise the first connection or publish starts them)."""
+        self._core(app).ensure_started()
+
+    def stop(self, app: Flask | None = None) -> None:
+        """Run queued jobs, stop the threads, mark this process's connection rows inactive."""
+        self._core(app).stop()
+
+    def flush(self, timeout: float = 10.0, app: Flask | None = None) -> bool:
+        """Wait until queued jobs ran and their messages reached local outboxes (tests, shutdown)."""
+        return self._core(app).flush(timeout)
+
+    @staticmethod
+    def _core(app: Flask | None = None):  # noqa: ANN205 - Core, imported lazily
+        target = app if app is not None else current_app
+        try:
+            return target.extensions["realtime"]
+        except KeyError:
+            raise RuntimeError("realtime is not initialised on this app; call realtime.init_app(app, ...)") from None
+
+
+realtime = Realtime()

@@ -1,0 +1,262 @@
+"""One WebSocket connection's outgoing side: a bounded outbox and exactly one writer.
+
+The writer is the thread (a greenlet under gevent) that runs the `/ws` view: it waits on simple-websocket's
+event, which is set both when a client frame arrives and when something is queued here, so a connection
+costs no thread beyond the two simple-websocket and the server already use.
+
+Frames are written pre-encoded with `sendall` (simple-websocket's `send` may write part of a frame under
+gevent and is not safe from two threads) under a lock that simple-websocket's own writes (ping, pong,
+close, from its reader thread) also take: `ws.sock` is swapped for a `LockedSocket`. The socket's timeout
+is WS_SEND_TIMEOUT, and since Python 3.5 (and in gevent) that bounds a whole `sendall`: a send stuck longer
+means the peer is not reading, and the connection is cut.
+"""
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from . import metrics
+from .metrics import DeliveryCounts
+from .outbox import Item, Outbox, Put
+
+log = logging.getLogger(__name__)
+
+LINGER_SECONDS = 2.0
+LINGER_BYTES = 1 << 20
+
+CLOSE_NORMAL = 1000
+CLOSE_POLICY_VIOLATION = 1008  # htmx does not reconnect
+CLOSE_TRY_AGAIN_LATER = 1013  # htmx reconnects (with backoff) and resyncs
+
+
+@dataclass(frozen=True, slots=True)
+class UserInfo:
+    """Who is on the other end, taken from the session at the handshake (no database object kept)."""
+    id: int | None = None
+    role: str | None = None
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.id is not None
+
+
+class LockedSocket:
+    """A socket whose every write is a whole `sendall` under one lock; everything else is delegated."""
+
+    def __init__(self, sock: Any, lock: threading.Lock) -> None:
+        self._sock = sock
+        self._lock = lock
+
+    def send(self, data: bytes, flags: int = 0) -> int:
+        with self._lock:
+            self._sock.sendall(data, flags)
+        return len(data)
+
+    sendall = send
+
+    def recv(self, size: int, flags: int = 0) -> bytes:
+        while True:
+            try:
+                return self._sock.recv(size, flags)
+            except TimeoutError:
+                # The timeout is there for sends; an idle peer is the ping's business.
+                continue
+
+    def close(self) -> None:
+        """Lingering close: closing with unread input makes the kernel send RST, and a peer that gets RST
+        may discard our close frame (1008, 1009) before reading it. So: FIN first, drain briefly, close."""
+        try:
+            self._sock.shutdown(socket.SHUT_WR)
+            deadline = time.monotonic() + LINGER_SECONDS
+            drained = 0
+            while drained < LINGER_BYTES and (left := deadline - time.monotonic()) > 0:
+                self._sock.settimeout(left)
+                chunk = self._sock.recv(65536)
+                if not chunk:
+                    break
+                drained += len(chunk)
+        except OSError:
+            pass
+        finally:
+            self._sock.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+def permessage_deflate_negotiated(ws: Any) -> bool:
+    """Whether the handshake enabled compression (wsproto has no public accessor for it)."""
+    connection = getattr(ws.ws, "connection", None)
+    proto = getattr(connection, "_proto", None)
+    return any(ext.name == "permessage-deflate" for ext in getattr(proto, "extensions", ()))
+
+
+class Connection:
+    """Outgoing side of one socket. `offer*` are called from any thread; `run` is the writer loop."""
+
+    def __init__(self, ws: Any, *, session_id: str, user: UserInfo, fmt: str, outbox_size: int,
+                 send_timeout: float, counts: DeliveryCounts) -> None:
+        self.ws = ws
+        self.session_id = session_id
+        self.user = user
+        self.format = fmt
+        self.outbox = Outbox(outbox_size)
+        self.send_timeout = send_timeout
+        self._counts = counts
+        self._write_lock = threading.Lock()
+        self._raw = ws.sock
+        self._raw.settimeout(send_timeout)
+        ws.sock = LockedSocket(self._raw, self._write_lock)
+        # With compression each frame must go through wsproto's per-connection compressor.
+        self.deflate = permessage_deflate_negotiated(ws)
+        self._close_code: int | None = None
+        self._close_reason = ""
+        self._writing = False  # the writer is inside a send
+        self.closed = False
+        self.close_cause: str | None = None  # why the server ended it, for logs and tests
+
+    @property
+    def role(self) -> str | None:
+        return self.user.role
+
+    # ----------------------------------------------------------------- called by publishers (any thread)
+
+    def offer_fragment(self, key: str, version: int, item: Item, *, force: bool = False) -> None:
+        """Queue a fragment; `force` (a snapshot being sent) ignores the outbox's capacity."""
+        if self.closed or self._close_code is not None:
+            self._counts.record(item.event_id, delivered=False)
+            return
+        outcome, replaced = self.outbox.put_fragment(key, version, item, force=force)
+        if outcome is Put.STALE:
+            metrics.MESSAGES_DROPPED.labels("old_version").inc()
+        elif outcome is Put.FULL:
+            self._overflow(item)
+        else:
+            if replaced is not None:
+                metrics.MESSAGES_DROPPED.labels("coalesced").inc()
+            self._wake()
+
+    def offer(self, item: Item, *, force: bool = False) -> None:
+        if self.closed or self._close_code is not None:
+            self._counts.record(item.event_id, delivered=False)
+            return
+        if self.outbox.put(item, force=force) is Put.FULL:
+            self._overflow(item)
+        else:
+            self._wake()
+
+    def request_close(self, code: int, reason: str = "") -> None:
+        """Ask the writer to close the connection after the frame it is writing."""
+        if self._close_code is None:
+            self._close_code = code
+            self._close_reason = reason
+        self._wake()
+
+    def _overflow(self, item: Item) -> None:
+        self._counts.record(item.event_id, delivered=False)
+        metrics.MESSAGES_DROPPED.labels("outbox_full").inc()
+        if self._close_code is None:
+            metrics.SLOW_CONSUMER_CLOSES.labels("outbox_full").inc()
+            self.close_cause = "outbox_full"
+            self.request_close(CLOSE_TRY_AGAIN_LATER, "too slow")
+            if self._writing:
+                # The writer is stuck inside a frame: no close frame can follow it, and waiting for the
+                # send timeout would only keep a dead peer's buffers. Cut it now; the writer unblocks.
+                self._abort()
+
+    def _wake(self) -> None:
+        self.ws.event.set()
+
+    # ----------------------------------------------------------------- the writer (the /ws view's thread)
+
+    def run(self, on_frame: Callable[[str | bytes], None]) -> None:
+        """Write queued frames and hand client frames to `on_frame` until the connection ends."""
+        ws = self.ws
+        try:
+            while ws.connected and self._close_code is None:
+                ws.event.wait()
+                # receive(0) also clears the event; anything queued after that sets it again.
+                while ws.connected and self._close_code is None:
+                    frame = ws.receive(timeout=0)
+                    if frame is None:
+                        break
+                    on_frame(frame)
+                if not self._flush():
+                    return
+            if self._close_code is not None and ws.connected:
+                # What is still queued is dropped: a slow peer would only delay its close further.
+                self._close(self._close_code, self._close_reason)
+        except Exception as exc:
+            if ws.connected:
+                self._abort()
+            if not isinstance(exc, RuntimeError):  # not simple-websocket's ConnectionClosed: a bug
+                log.exception("realtime: connection %s failed", self.session_id)
+        finally:
+            self._finish()
+
+    def _flush(self) -> bool:
+        items = self.outbox.take_all()
+        return self._write(items) if items else True
+
+    def _write(self, items: list[Item]) -> bool:
+        self._writing = True
+        try:
+            if self.deflate:
+                for item in items:
+                    self.ws.send(item.encoded.text)
+            else:
+                frames = [item.encoded.frame for item in items]
+                with self._write_lock:
+                    self._raw.sendall(frames[0] if len(frames) == 1 else b"".join(frames))
+        except TimeoutError:
+            # Part of a frame may be on the wire: no clean close is possible any more.
+            metrics.SLOW_CONSUMER_CLOSES.labels("send_timeout").inc()
+            self.close_cause = "send_timeout"
+            self._fail(items)
+            self._abort()
+            return False
+        except (OSError, RuntimeError):  # RuntimeError: simple-websocket's ConnectionClosed
+            self._fail(items)
+            self._abort()
+            return False
+        finally:
+            self._writing = False
+        metrics.MESSAGES_DELIVERED.inc(len(items))
+        for item in items:
+            self._counts.record(item.event_id, delivered=True)
+        return True
+
+    def _fail(self, items: list[Item]) -> None:
+        metrics.MESSAGES_DROPPED.labels("connection_closed").inc(len(items))
+        for item in items:
+            self._counts.record(item.event_id, delivered=False)
+
+    def _close(self, code: int, reason: str) -> None:
+        """Send a close frame, give the peer a moment to answer, then end the TCP connection."""
+        try:
+            self.ws.close(reason=code, message=reason)
+        except (OSError, RuntimeError):
+            self._abort()
+            return
+        # simple-websocket's reader ends when the peer answers the close; a peer that does not read never will.
+        self.ws.thread.join(self.send_timeout)
+        if self.ws.thread.is_alive():
+            self._abort()
+
+    def _abort(self) -> None:
+        """Cut the TCP connection: unblocks any send and ends simple-websocket's reader thread."""
+        self.ws.connected = False
+        try:
+            self._raw.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # already gone
+
+    def _finish(self) -> None:
+        self.closed = True
+        self._fail(self.outbox.take_all())
+        if self.ws.thread.is_alive() and not self.ws.connected:
+            self._abort()

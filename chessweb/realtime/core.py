@@ -1,0 +1,137 @@
+"""The live core of one app in one process: hub, broker, presence, records and the publishing worker,
+started on first use (importing or creating the app starts no thread) and stopped by `stop`."""
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import secrets
+import socket
+import threading
+from typing import Callable
+
+from flask import Flask, has_app_context
+
+from ..extensions import db
+from .broker import Broker, create_broker
+from .connection import Connection, UserInfo
+from .hub import Hub
+from .messages import Fragment
+from .metrics import DeliveryCounts
+from .presence import MemoryPresenceStore, Presence, PresenceStore, RedisPresenceStore
+from .publisher import Worker
+from .records import Records
+
+log = logging.getLogger(__name__)
+
+Authorize = Callable[[UserInfo, str], bool]
+Snapshot = Callable[[str], list[Fragment]]
+OnPresence = Callable[[str, int], None]
+
+
+def make_server_id() -> str:
+    """Unique per process (and per app within it): host, pid and a random tag."""
+    return f"{socket.gethostname()[:80]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+class Core:
+    def __init__(self, app: Flask, *, authorize: Authorize, snapshot: Snapshot,
+                 on_presence: OnPresence | None) -> None:
+        self.app = app
+        self.authorize = authorize
+        self._app_snapshot = snapshot
+        self._app_on_presence = on_presence
+        self.server_id = make_server_id()
+        self.counts = DeliveryCounts()
+        self.hub = Hub(self.snapshot, on_count=self._count_changed)
+        url = app.config.get("BROKER_URL") or "memory://"
+        prefix = app.config.get("BROKER_PREFIX") or "chessweb"
+        self.broker: Broker = create_broker(url, prefix=prefix, origin=self.server_id)
+        store: PresenceStore = (MemoryPresenceStore() if url.startswith("memory:")
+                                else RedisPresenceStore(url, prefix=prefix, server_id=self.server_id))
+        self.presence = Presence(store, self.hub.local_counts,
+                                 on_change=self._presence_changed if on_presence else None)
+        self.records = Records(app, server_id=self.server_id,
+                               ping_interval=float(app.config.get("WS_PING_INTERVAL") or 25), counts=self.counts)
+        self.worker = Worker(app, self.publish)
+        self._lock = threading.Lock()
+        self._started = False
+        self._connections: set[Connection] = set()
+
+    # ----------------------------------------------------------------- lifecycle
+
+    def ensure_started(self) -> None:
+        if self._started:
+            return
+        with self._lock:
+            if self._started:
+                return
+            self.hub.start()
+            self.broker.start(self.hub.receive, self.hub.request_resync)
+            self.presence.start()
+            self.records.start()
+            self.worker.start()
+            atexit.register(self.stop)
+            self._started = True
+
+    def stop(self) -> None:
+        """Finish queued jobs, stop every thread, mark this process's connection rows inactive."""
+        with self._lock:
+            if not self._started:
+                return
+            self._started = False
+            atexit.unregister(self.stop)
+        self.worker.wait_idle(10)
+        self.worker.stop()
+        self.hub.barrier(10)
+        self.broker.close()
+        self.hub.stop()
+        self.presence.stop()
+        for connection in list(self._connections):
+            connection.request_close(1012, "server restarting")  # htmx reconnects, to another process
+        self.records.stop()
+
+    # ----------------------------------------------------------------- publishing
+
+    def publish(self, message) -> None:  # noqa: ANN001 - Fragment | Event, checked by the broker
+        self.ensure_started()
+        self.broker.publish(message)
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until queued jobs ran and their messages were fanned out to the local connections."""
+        return self.worker.wait_idle(timeout) and self.hub.barrier(timeout)
+
+    # ----------------------------------------------------------------- app callbacks, in an app context
+
+    def snapshot(self, channel: str) -> list[Fragment]:
+        """The app's current fragments of a channel; the database session is released afterwards."""
+        if has_app_context():
+            try:
+                return list(self._app_snapshot(channel))
+            finally:
+                db.session.remove()
+        with self.app.app_context():
+            return list(self._app_snapshot(channel))
+
+    def _count_changed(self, channel: str, count: int) -> None:
+        self.presence.count_changed(channel, count)
+
+    def _presence_changed(self, channel: str, total: int) -> None:
+        assert self._app_on_presence is not None
+        with self.app.app_context():
+            self._app_on_presence(channel, total)
+
+    # ----------------------------------------------------------------- connections
+
+    def track(self, connection: Connection) -> None:
+        with self._lock:
+            self._connections.add(connection)
+
+    def untrack(self, connection: Connection) -> None:
+        with self._lock:
+            self._connections.discard(connection)
+
+    def connections(self) -> list[Connection]:
+        """This process's open connections."""
+        with self._lock:
+            return list(self._connections)

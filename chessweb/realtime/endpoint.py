@@ -1,0 +1,75 @@
+"""The `/ws` route: handshake checks before the upgrade, then a LiveSession on the socket."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, request
+from flask_login import current_user
+
+from ..extensions import db, sock
+from .connection import UserInfo
+from .session import LiveSession
+
+bp = Blueprint("realtime", __name__)
+
+FORMATS = ("html", "json")
+_DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
+
+
+def _netloc(scheme: str, netloc: str) -> str:
+    """host[:port] without the scheme's default port, lowercased."""
+    netloc = netloc.lower()
+    default = _DEFAULT_PORTS.get(scheme)
+    return netloc[:-len(default) - 1] if default and netloc.endswith(":" + default) else netloc
+
+
+def origin_allowed(origin: str, host: str, scheme: str, allowed: list[str] | tuple[str, ...]) -> bool:
+    """Same site (Origin's host:port equals the Host the browser connected to) or explicitly allowed."""
+    origin = origin.strip().rstrip("/").lower()
+    if origin in {entry.strip().rstrip("/").lower() for entry in allowed}:
+        return True
+    parts = urlsplit(origin)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return False  # includes "null" (sandboxed frames, file:// pages)
+    # The scheme may differ behind a TLS-terminating proxy; the host is what tells sites apart.
+    return _netloc(parts.scheme, parts.netloc) == _netloc(scheme, host)
+
+
+@bp.before_request
+def check_handshake() -> None:
+    """Refuse before upgrading: wrong Origin (403), unknown format (400). Turn off compression unless enabled."""
+    config = current_app.config
+    origin = request.headers.get("Origin")
+    # Browsers always send Origin on a WebSocket handshake, so a page on another site trying to use this
+    # visitor's cookies (cross-site WebSocket hijacking) is refused here. A program without an Origin header
+    # is let through: it can only present credentials it already holds, and could forge the header anyway.
+    if origin is not None and not origin_allowed(origin, request.host, request.scheme,
+                                                 config.get("WS_ALLOWED_ORIGINS") or ()):
+        abort(403, description="This origin may not open a live connection.")
+    if request.args.get("format", "html") not in FORMATS:
+        abort(400, description="format must be html or json")
+    if not config.get("WS_PERMESSAGE_DEFLATE"):
+        # simple-websocket accepts permessage-deflate whenever offered; compressing per socket costs ~8x the
+        # CPU of the shared pre-encoded frame and ~3x the memory per socket (DESIGN.md, Serving and scale).
+        request.environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+
+
+@sock.route("/ws", bp=bp)
+def ws(ws) -> None:  # noqa: ANN001 - simple_websocket.Server
+    """A live connection: `?channel=...` (repeatable) and `format=html` (default, for htmx) or `json`."""
+    core = current_app.extensions["realtime"]
+    user = user_info(current_user)
+    db.session.remove()  # loading the user used the database; the socket must not keep a connection
+    session = LiveSession(ws, core, user=user, fmt=request.args.get("format", "html"),
+                          channels=request.args.getlist("channel"), ip=request.remote_addr or "",
+                          user_agent=request.headers.get("User-Agent", ""))
+    session.run()
+
+
+def user_info(user: object) -> UserInfo:
+    """The parts of Flask-Login's user the live core needs, as a plain value."""
+    if not getattr(user, "is_authenticated", False):
+        role = getattr(user, "role", None)
+        return UserInfo(id=None, role=getattr(role, "value", role))
+    role = getattr(user, "role", None)
+    return UserInfo(id=int(user.get_id()), role=getattr(role, "value", role))  # type: ignore[attr-defined]

@@ -1,0 +1,201 @@
+"""Database bookkeeping for the live core, written in batches off the socket path: one WebSocketConnection
+row per connection (heartbeat, subscriptions, active) and delivery counts on RealtimeEvent rows."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import bindparam, insert, update
+
+from ..extensions import db
+from ..models import RealtimeEvent, WebSocketConnection, utcnow
+from .metrics import DeliveryCounts
+
+log = logging.getLogger(__name__)
+
+# A process is taken for dead when it has not refreshed its rows for this many ping intervals.
+DEAD_AFTER_INTERVALS = 3
+
+
+@dataclass
+class ConnectionRecord:
+    session_id: str
+    user_id: int | None
+    ip: str
+    user_agent: str
+    format: str
+    subscriptions: list[str]
+    connected_at: datetime = field(default_factory=utcnow)
+    disconnected_at: datetime | None = None
+
+
+class Records:
+    """Queues row changes from connection threads; one background thread writes them in one transaction."""
+
+    def __init__(self, app: Flask, *, server_id: str, ping_interval: float, counts: DeliveryCounts,
+                 batch_window: float = 0.5) -> None:
+        self.app = app
+        self.server_id = server_id
+        self.ping_interval = max(1.0, float(ping_interval))
+        self.counts = counts
+        self.batch_window = batch_window
+        self._lock = threading.Lock()
+        self._new: dict[str, ConnectionRecord] = {}
+        self._subscriptions: dict[str, list[str]] = {}
+        self._closed: dict[str, datetime] = {}
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # ----------------------------------------------------------------- called by connections
+
+    def opened(self, record: ConnectionRecord) -> None:
+        with self._lock:
+            self._new[record.session_id] = record
+        self._wake.set()
+
+    def subscriptions_changed(self, session_id: str, channels: list[str]) -> None:
+        with self._lock:
+            if session_id in self._new:
+                self._new[session_id].subscriptions = list(channels)
+            else:
+                self._subscriptions[session_id] = list(channels)
+        self._wake.set()
+
+    def closed(self, session_id: str) -> None:
+        now = utcnow()
+        with self._lock:
+            if session_id in self._new:
+                self._new[session_id].disconnected_at = now
+            else:
+                self._closed[session_id] = now
+                self._subscriptions.pop(session_id, None)
+        self._wake.set()
+
+    def notify(self) -> None:
+        """Something (e.g. delivery counts) is waiting to be written."""
+        self._wake.set()
+
+    # ----------------------------------------------------------------- the writer thread
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="realtime-records", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Write what is queued and mark every row of this process inactive: its sockets are going away."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        self.flush()
+        table = WebSocketConnection.__table__
+        try:
+            with self.app.app_context():
+                try:
+                    db.session.execute(update(table).where(table.c.server_id == self.server_id, table.c.active)
+                                       .values(active=False, disconnected_at=utcnow()))
+                    db.session.commit()
+                finally:
+                    db.session.remove()
+        except Exception:
+            log.exception("realtime records: marking this process's rows inactive failed")
+
+    def _run(self) -> None:
+        self.retire_dead_servers()
+        next_beat = time.monotonic() + self.ping_interval
+        while not self._stopping.is_set():
+            if self._wake.wait(max(0.0, next_beat - time.monotonic())):
+                self._stopping.wait(self.batch_window)  # gather a burst of connects into one transaction
+                self._wake.clear()
+            heartbeat = time.monotonic() >= next_beat
+            if heartbeat:
+                next_beat = time.monotonic() + self.ping_interval
+            self.flush(heartbeat=heartbeat)
+            if heartbeat:
+                self.retire_dead_servers()
+
+    def flush(self, *, heartbeat: bool = False) -> None:
+        """Write everything queued (and, with `heartbeat`, refresh this process's live rows)."""
+        with self._lock:
+            new, self._new = self._new, {}
+            subscriptions, self._subscriptions = self._subscriptions, {}
+            closed, self._closed = self._closed, {}
+        counts = self.counts.take()
+        if not (new or subscriptions or closed or counts or heartbeat):
+            return
+        try:
+            with self.app.app_context():
+                self._write(new, subscriptions, closed, counts, heartbeat)
+        except Exception:
+            log.exception("realtime records: write failed; will retry")
+            with self._lock:
+                self._new = {**new, **self._new}
+                self._subscriptions = {**subscriptions, **self._subscriptions}
+                self._closed = {**closed, **self._closed}
+            self.counts.add_back(counts)
+
+    def _write(self, new: dict[str, ConnectionRecord], subscriptions: dict[str, list[str]],
+               closed: dict[str, datetime], counts: dict[int, tuple[int, int]], heartbeat: bool) -> None:
+        table = WebSocketConnection.__table__
+        now = utcnow()
+        try:
+            if new:
+                db.session.execute(insert(table), [self._row(record, now) for record in new.values()])
+            if subscriptions:
+                db.session.execute(
+                    update(table).where(table.c.session_id == bindparam("sid"))
+                    .values(subscriptions=bindparam("subs")),
+                    [{"sid": sid, "subs": subs} for sid, subs in subscriptions.items()])
+            if closed:
+                db.session.execute(
+                    update(table).where(table.c.session_id == bindparam("sid"))
+                    .values(active=False, disconnected_at=bindparam("at")),
+                    [{"sid": sid, "at": at} for sid, at in closed.items()])
+            if heartbeat:
+                db.session.execute(update(table).where(table.c.server_id == self.server_id, table.c.active)
+                                   .values(last_ping_at=now))
+            if counts:
+                events = RealtimeEvent.__table__
+                # One UPDATE per event per flush, however many sockets it reached.
+                db.session.execute(
+                    update(events).where(events.c.id == bindparam("eid"))
+                    .values(delivered_count=events.c.delivered_count + bindparam("d"),
+                            failed_count=events.c.failed_count + bindparam("f"), processed=True),
+                    [{"eid": eid, "d": d, "f": f} for eid, (d, f) in counts.items()])
+            db.session.commit()
+        finally:
+            db.session.remove()
+
+    def _row(self, record: ConnectionRecord, now: datetime) -> dict[str, Any]:
+        return {"session_id": record.session_id, "server_id": self.server_id, "user_id": record.user_id,
+                "ip": record.ip[:64], "user_agent": record.user_agent[:300], "format": record.format,
+                "subscriptions": record.subscriptions, "connected_at": record.connected_at,
+                "last_ping_at": now, "disconnected_at": record.disconnected_at,
+                "active": record.disconnected_at is None}
+
+    def retire_dead_servers(self) -> int:
+        """Mark inactive the rows of processes that stopped refreshing them (they died). Returns how many."""
+        cutoff = utcnow() - timedelta(seconds=DEAD_AFTER_INTERVALS * self.ping_interval)
+        table = WebSocketConnection.__table__
+        try:
+            with self.app.app_context():
+                try:
+                    result = db.session.execute(
+                        update(table).where(table.c.active, table.c.last_ping_at < cutoff,
+                                            table.c.server_id != self.server_id)
+                        .values(active=False, disconnected_at=utcnow()))
+                    db.session.commit()
+                    return result.rowcount or 0
+                finally:
+                    db.session.remove()
+        except Exception:
+            log.exception("realtime records: retiring dead rows failed")
+            return 0

@@ -1,0 +1,155 @@
+"""One client's live session over its socket: the connect sequence, subscriptions and client frames."""
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any, Callable, TypeVar
+
+from flask import current_app
+
+from ..extensions import db
+from . import metrics, protocol
+from .connection import CLOSE_POLICY_VIOLATION, Connection, UserInfo
+from .core import Core
+from .frames import text_frame
+from .hub import encode_fragment
+from .outbox import Encoded, Item
+from .protocol import Ping, ProtocolError, Subscribe, TokenBucket, Unsubscribe, Verdict
+from .records import ConnectionRecord
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class LiveSession:
+    def __init__(self, ws: Any, core: Core, *, user: UserInfo, fmt: str, channels: list[str], ip: str,
+                 user_agent: str) -> None:
+        config = current_app.config
+        self.core = core
+        self.user = user
+        self.format = fmt
+        self.requested = channels
+        self.ip = ip
+        self.user_agent = user_agent
+        self.max_channels = int(config["WS_MAX_CHANNELS"])
+        self.limiter = TokenBucket(float(config["WS_MESSAGES_PER_SECOND"]))
+        self.channels: list[str] = []
+        self.connection = Connection(ws, session_id=str(uuid.uuid4()), user=user, fmt=fmt,
+                                     outbox_size=int(config["WS_OUTBOX_SIZE"]),
+                                     send_timeout=float(config["WS_SEND_TIMEOUT"]), counts=core.counts)
+
+    @property
+    def session_id(self) -> str:
+        return self.connection.session_id
+
+    def run(self) -> None:
+        """Connect sequence, then serve until the socket closes."""
+        core, conn = self.core, self.connection
+        core.ensure_started()
+        core.records.opened(ConnectionRecord(session_id=self.session_id, user_id=self.user.id, ip=self.ip,
+                                             user_agent=self.user_agent, format=self.format, subscriptions=[]))
+        core.track(conn)
+        metrics.CONNECTIONS_OPEN.inc()
+        metrics.CONNECTIONS_TOTAL.inc()
+        try:
+            # State first, on every connect: that is how a reconnecting client heals what it missed.
+            self._reply(protocol.connected(self.session_id, self.user.id), json_only=True)
+            added = [channel for channel in dict.fromkeys(self.requested) if self._subscribe(channel)]
+            self._reply(protocol.subscribed(added), json_only=True)
+            self._subscriptions_changed()
+            conn.run(self._on_frame)
+        finally:
+            core.hub.detach_all(conn, self.channels)
+            core.records.closed(self.session_id)
+            core.untrack(conn)
+            metrics.CONNECTIONS_OPEN.dec()
+
+    # ----------------------------------------------------------------- subscriptions
+
+    def _subscribe(self, channel: str, *, asked: bool = False) -> bool:
+        """Authorize, attach, queue the channel's current fragments. False (with an error reply) if refused."""
+        if not protocol.is_valid_channel(channel):
+            return self._refuse("bad_channel", f"invalid channel name {channel[:protocol.MAX_CHANNEL_LENGTH]!r}",
+                                channel, asked)
+        if channel in self.channels:
+            return True
+        if len(self.channels) >= self.max_channels:
+            return self._refuse("too_many_channels", f"at most {self.max_channels} channels per connection",
+                                channel, asked)
+        if not self._authorized(channel):
+            return self._refuse("forbidden", "not allowed to join this channel", channel, asked)
+        # Attach before reading the state: a change published meanwhile is then queued, not missed.
+        self.core.hub.attach(self.connection, channel)
+        self.channels.append(channel)
+        try:
+            fragments = self.core.hub.current(channel)
+        except Exception:
+            log.exception("realtime: snapshot of %s failed", channel)
+            self._reply(protocol.error("unavailable", "current state could not be loaded", channel))
+            return True
+        for fragment in fragments:
+            item = encode_fragment(fragment, self.format)
+            # A resent snapshot is not a new delivery of the event that once produced it.
+            self.connection.offer_fragment(fragment.key, fragment.version, Item(item.encoded), force=True)
+        return True
+
+    def _unsubscribe(self, channel: str) -> None:
+        if channel in self.channels:
+            self.core.hub.detach(self.connection, channel)
+            self.channels.remove(channel)
+
+    def _authorized(self, channel: str) -> bool:
+        try:
+            return bool(self._with_db(self.core.authorize, self.user, channel))
+        except Exception:
+            log.exception("realtime: authorizing %s for user %s failed", channel, self.user.id)
+            return False
+
+    def _refuse(self, code: str, message: str, channel: str, asked: bool) -> bool:
+        # At connect an html (htmx) client gets nothing for a refused channel (never data); one that sent a
+        # subscribe frame gets the JSON error like any program.
+        self._reply(protocol.error(code, message, channel), json_only=not asked)
+        return False
+
+    def _subscriptions_changed(self) -> None:
+        self.core.records.subscriptions_changed(self.session_id, self.channels)
+
+    # ----------------------------------------------------------------- client frames
+
+    def _on_frame(self, frame: str | bytes) -> None:
+        verdict = self.limiter.take()
+        if verdict is Verdict.ABUSE:
+            self.connection.request_close(CLOSE_POLICY_VIOLATION, "too many messages")
+            return
+        if verdict is Verdict.REFUSE:
+            self._reply(protocol.error("rate_limited", "too many messages; slow down"))
+            return
+        try:
+            message = protocol.parse_client_message(frame)
+        except ProtocolError as exc:
+            self._reply(protocol.error(exc.code, exc.message, exc.channel))
+            return
+        if isinstance(message, Ping):
+            self._reply(protocol.pong(message.id))
+        elif isinstance(message, Subscribe):
+            # A client that asks gets an answer in JSON whatever its format (htmx ignores JSON without content).
+            if self._subscribe(message.channel, asked=True):
+                self._reply(protocol.subscribed([message.channel]))
+                self._subscriptions_changed()
+        elif isinstance(message, Unsubscribe):
+            self._unsubscribe(message.channel)
+            self._reply(protocol.unsubscribed([message.channel]))
+            self._subscriptions_changed()
+
+    def _reply(self, body: dict[str, Any], *, json_only: bool = False) -> None:
+        if json_only and self.format != "json":
+            return
+        self.connection.offer(Item(Encoded(text_frame(protocol.encode(body)))), force=True)
+
+    @staticmethod
+    def _with_db(fn: Callable[..., T], *args: Any) -> T:
+        # A socket must never hold a database connection for its lifetime.
+        try:
+            return fn(*args)
+        finally:
+            db.session.remove()

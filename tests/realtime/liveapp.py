@@ -1,0 +1,87 @@
+"""A small app around the live core for its socket tests: the real extensions, models, migrations and
+Flask-Login session cookie, with channel rules and channel state that the tests control.
+
+Also served by subprocesses (gunicorn, a second process sharing Redis): `tests.realtime.liveapp:make()`
+takes its configuration from LIVEAPP_* environment variables.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+from flask import Flask, abort
+from flask_login import login_user
+
+from chessweb.config import DEFAULTS
+from chessweb.extensions import db, login_manager
+from chessweb.models import User
+from chessweb.realtime import Fragment, UserInfo, realtime
+
+# channel -> its current fragments, as the app's snapshot would render them from the database
+STATE: dict[str, list[Fragment]] = {}
+PRESENCE_REPORTS: list[tuple[str, int]] = []
+_presence_lock = threading.Lock()
+
+
+def authorize(user: UserInfo, channel: str) -> bool:
+    """Test rules shaped like the real ones: own user channel only, admin channel for admins."""
+    kind, _, rest = channel.partition(":")
+    if kind == "user":
+        return user.id is not None and rest == str(user.id)
+    if kind == "admin":
+        return user.role == "ADMIN"
+    if kind == "broken":
+        raise RuntimeError("authorize failed")
+    return kind in ("public", "tournament", "tournaments", "game", "system")
+
+
+def snapshot(channel: str) -> list[Fragment]:
+    if channel.startswith("game:unavailable"):
+        raise RuntimeError("snapshot failed")
+    return list(STATE.get(channel, []))
+
+
+def on_presence(channel: str, watching: int) -> None:
+    with _presence_lock:
+        PRESENCE_REPORTS.append((channel, watching))
+
+
+def create_live_test_app(config: dict[str, Any]) -> Flask:
+    app = Flask(__name__)
+    app.config.update(DEFAULTS)
+    app.config.update({"TESTING": True, "SECRET_KEY": "live-test-secret"})
+    app.config.update(config)
+    db.init_app(app)
+    login_manager.init_app(app)
+    from chessweb import permissions  # noqa: F401 - registers the user loader and anonymous user
+
+    realtime.init_app(app, authorize=authorize, snapshot=snapshot, on_presence=on_presence)
+
+    @app.get("/test/login/<int:user_id>")
+    def test_login(user_id: int) -> str:
+        user = db.session.get(User, user_id)
+        if user is None:
+            abort(404)
+        login_user(user)
+        return "ok"
+
+    @app.get("/test/ping")
+    def test_ping() -> str:
+        return "pong"
+
+    return app
+
+
+def make() -> Flask:
+    """For subprocesses: `gunicorn 'tests.realtime.liveapp:make()'`."""
+    config: dict[str, Any] = {"SQLALCHEMY_DATABASE_URI": os.environ["LIVEAPP_DATABASE_URL"],
+                              "BROKER_URL": os.environ.get("LIVEAPP_BROKER_URL", "memory://"),
+                              "BROKER_PREFIX": os.environ.get("LIVEAPP_BROKER_PREFIX", "chessweb")}
+    for key in ("WS_OUTBOX_SIZE", "WS_SEND_TIMEOUT", "WS_PING_INTERVAL"):
+        if f"LIVEAPP_{key}" in os.environ:
+            config[key] = float(os.environ[f"LIVEAPP_{key}"])
+    config["WS_OUTBOX_SIZE"] = int(config.get("WS_OUTBOX_SIZE", DEFAULTS["WS_OUTBOX_SIZE"]))
+    app = create_live_test_app(config)
+    realtime.start(app)
+    return app

@@ -1,0 +1,174 @@
+"""Delivery under stress over real sockets: slow consumers, silent peers, reconnects, compression."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from wsproto.events import CloseConnection, Ping, TextMessage
+
+from chessweb.realtime import Event, Fragment, metrics, realtime
+
+from . import liveapp
+from .conftest import WAIT, open_json, recv_json, recv_until, wait_for
+from .rawclient import open_raw, read_until_closed
+
+
+def big_fragment(n: int, size: int = 64 * 1024) -> Fragment:
+    key = f"board-{n}"
+    return Fragment(channel="game:1", key=key, version=1,
+                    html=f'<div id="{key}" hx-swap-oob="true">{"x" * size}</div>', data={"n": n})
+
+
+def slow_closes(cause: str) -> float:
+    return metrics.SLOW_CONSUMER_CLOSES.labels(cause)._value.get()
+
+
+def core_of(app):
+    return app.extensions["realtime"]
+
+
+def test_a_reader_that_stopped_reading_is_cut_off_and_the_others_get_everything(live_config, request):
+    live_config["WS_SEND_TIMEOUT"] = 1.0
+    app = request.getfixturevalue("live_app")
+    clients = request.getfixturevalue("clients")
+    fast = [open_json(clients, "game:1")[0] for _ in range(2)]
+    slow = open_raw(clients.server.port, "/ws?channel=game:1")
+    wait_for(lambda: len(core_of(app).connections()) == 3, what="three connections")
+    before = slow_closes("send_timeout")
+
+    for n in range(100):  # 6.4 MB: more than the kernel buffers between server and the stalled client
+        realtime.publish(big_fragment(n))
+
+    for ws in fast:
+        received = [recv_json(ws)["data"]["n"] for _ in range(100)]
+        assert received == list(range(100))
+    wait_for(lambda: len(core_of(app).connections()) == 2, what="the slow connection to be closed")
+    assert slow_closes("send_timeout") == before + 1
+    events = read_until_closed(slow)  # the server ended the TCP connection
+    assert sum(1 for e in events if isinstance(e, TextMessage) and e.message_finished) < 100
+
+
+def test_a_reader_whose_outbox_overflows_is_cut_off_without_waiting_for_the_send_timeout(live_config, request):
+    live_config["WS_SEND_TIMEOUT"] = 60.0  # longer than the test may take: the outbox limit must act
+    live_config["WS_OUTBOX_SIZE"] = 8
+    app = request.getfixturevalue("live_app")
+    clients = request.getfixturevalue("clients")
+    fast, _ = open_json(clients, "game:1")
+    slow = open_raw(clients.server.port, "/ws?channel=game:1")
+    wait_for(lambda: len(core_of(app).connections()) == 2, what="two connections")
+    before = slow_closes("outbox_full")
+
+    for n in range(100):
+        realtime.publish(big_fragment(n))
+        assert recv_json(fast)["data"]["n"] == n  # paced by the fast reader: its outbox never fills
+        if len(core_of(app).connections()) == 1:
+            break
+    wait_for(lambda: len(core_of(app).connections()) == 1, what="the slow connection to be closed")
+    assert slow_closes("outbox_full") == before + 1
+    read_until_closed(slow)
+    realtime.publish(Event(channel="game:1", type="still", data={}))
+    assert recv_until(fast, lambda m: m.get("event") == "still")[0]["event"] == "still"
+
+
+def test_a_slow_reader_gets_the_newest_version_not_every_version(clients):
+    ws, _ = open_json(clients, "game:1")
+    for version in range(1, 201):
+        realtime.publish(Fragment(channel="game:1", key="clock", version=version, html="<b>x</b>",
+                                  data={"v": version}))
+    realtime.publish(Event(channel="game:1", type="end", data={}))
+    end, before = recv_until(ws, lambda m: m.get("event") == "end")
+    versions = [m["version"] for m in before]
+    assert versions[-1] == 200 and versions == sorted(set(versions))
+
+
+def test_a_silent_peer_is_pinged_then_closed_and_a_live_one_stays(live_config, request):
+    live_config["WS_PING_INTERVAL"] = 0.3
+    app = request.getfixturevalue("live_app")
+    clients = request.getfixturevalue("clients")
+    alive, _ = open_json(clients, "game:1")  # the websockets client answers pings by itself
+    silent = open_raw(clients.server.port, "/ws?channel=game:1")
+    events = read_until_closed(silent)  # reads, but never answers
+    assert any(isinstance(e, Ping) for e in events)
+    closes = [e for e in events if isinstance(e, CloseConnection)]
+    assert closes and closes[0].code == 1008
+    time.sleep(1.0)  # several ping intervals
+    alive.send(json.dumps({"type": "ping", "id": "still"}))
+    assert recv_json(alive) == {"type": "pong", "id": "still"}
+    wait_for(lambda: len(core_of(app).connections()) == 1, what="only the live connection left")
+
+
+def test_reconnect_heals_with_current_state_not_a_replay(clients):
+    liveapp.STATE["tournament:7"] = [Fragment(channel="tournament:7", key="header-7", version=1, html="<h1>R1</h1>")]
+    ws, sequence = open_json(clients, "tournament:7")
+    assert [m["version"] for m in sequence if m["type"] == "broadcast"] == [1]
+    ws.close()
+    # While the client is away: three changes, then the database holds version 4; a toast was shown to others.
+    for version in (2, 3, 4):
+        liveapp.STATE["tournament:7"] = [Fragment(channel="tournament:7", key="header-7", version=version,
+                                                  html=f"<h1>R{version}</h1>")]
+        realtime.publish(liveapp.STATE["tournament:7"][0])
+    realtime.publish(Event(channel="tournament:7", type="toast", data={}))
+    realtime.flush()
+    ws, sequence = open_json(clients, "tournament:7")
+    assert [(m["type"], m.get("version")) for m in sequence] == [
+        ("connected", None), ("broadcast", 4), ("subscribed", None)]
+
+
+def test_every_connect_serves_the_cached_state_after_live_updates(clients):
+    liveapp.STATE["game:3"] = [Fragment(channel="game:3", key="game-3", version=1, html="v1")]
+    first, _ = open_json(clients, "game:3")
+    realtime.publish(Fragment(channel="game:3", key="game-3", version=2, html="v2"))
+    assert recv_json(first)["version"] == 2
+    liveapp.STATE["game:3"] = []  # the hub must not need the app to render again: it has the newest
+    second, sequence = open_json(clients, "game:3")
+    assert [m.get("version") for m in sequence if m["type"] == "broadcast"] == [2]
+
+
+def test_permessage_deflate_is_off_by_default(clients):
+    ws = clients.open("game:1", compression="deflate")
+    assert ws.response.headers.get("Sec-WebSocket-Extensions") is None
+    recv_until(ws, lambda m: m["type"] == "subscribed")  # attached: what is published now reaches it
+    realtime.publish(big_fragment(1, size=5000))
+    assert recv_until(ws, lambda m: m.get("key") == "board-1")[0]["data"] == {"n": 1}
+
+
+def test_permessage_deflate_when_enabled_still_delivers(live_config, request):
+    live_config["WS_PERMESSAGE_DEFLATE"] = True
+    request.getfixturevalue("live_app")
+    clients = request.getfixturevalue("clients")
+    liveapp.STATE["game:1"] = [big_fragment(0, size=20000)]
+    ws = clients.open("game:1", fmt="html", compression="deflate")
+    assert "permessage-deflate" in ws.response.headers.get("Sec-WebSocket-Extensions", "")
+    assert ws.recv(timeout=WAIT) == big_fragment(0, size=20000).html  # the snapshot: attached now
+    for n in range(1, 4):
+        realtime.publish(big_fragment(n, size=20000))
+    assert [ws.recv(timeout=WAIT) for _ in range(3)] == [big_fragment(n, size=20000).html for n in range(1, 4)]
+
+
+@pytest.fixture
+def redis_live_config(live_config, redis_url):
+    live_config["BROKER_URL"] = redis_url
+    return live_config
+
+
+def test_lost_broker_subscription_resyncs_every_connection(redis_live_config, request, redis_url):
+    import redis as redis_lib
+
+    app = request.getfixturevalue("live_app")
+    clients = request.getfixturevalue("clients")
+    liveapp.STATE["tournament:7"] = [Fragment(channel="tournament:7", key="header-7", version=1, html="v1")]
+    ws, _ = open_json(clients, "tournament:7")
+    broker = core_of(app).broker
+    assert broker.subscribed.wait(WAIT)
+    # A change whose message never arrived (published while the subscription was down, say).
+    liveapp.STATE["tournament:7"] = [Fragment(channel="tournament:7", key="header-7", version=2, html="v2")]
+    raw = redis_lib.Redis.from_url(redis_url)
+    try:
+        killed = [c for c in raw.client_list(_type="pubsub") if c.get("name") == broker.client_name]
+        assert killed
+        raw.client_kill_filter(_id=killed[0]["id"])
+    finally:
+        raw.close()
+    assert recv_json(ws) == {"type": "broadcast", "channel": "tournament:7", "key": "header-7", "version": 2,
+                             "data": None}
