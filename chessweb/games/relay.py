@@ -7,8 +7,8 @@ from ..fide.pgn import PgnError, parse_relayed_pgn
 from ..models import EventType, Game, RoundStatus
 from ..tournaments.service import ServiceError, changing
 
-# The live board changes with every relay; until a dedicated event type exists the game's start event carries it.
-MOVES_RELAYED: EventType = getattr(EventType, "GAME_UPDATED", EventType.GAME_STARTED)
+# Each relay (re)starts the live board: the event names the game, so its fragment is pushed on game:<id>.
+MOVES_RELAYED = EventType.GAME_STARTED
 
 
 def relay_moves(tournament_id: int, game_id: int, pgn_text: str, actor_id: int) -> int:

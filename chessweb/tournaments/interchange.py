@@ -21,17 +21,11 @@ def export_trf(tournament_id: int) -> str:
     tournament = queries.load_tournament(tournament_id)
     table = tables.build(tournament)
     next_round = table.paired_rounds + 1
-    markers: dict[int, ResultCode] = {}
-    if next_round <= table.planned_rounds and tournament.status != TournamentStatus.COMPLETED:
-        for r in tournament.registrations:
-            if r.pairing_number is None:
-                continue
-            if r.status == RegistrationStatus.WITHDRAWN:
-                markers[r.pairing_number] = ResultCode.FORFEIT_LOSS  # "0000 - -": not to be paired
-            for bye in r.bye_requests:
-                if bye.round_number == next_round:
-                    markers[r.pairing_number] = (ResultCode.HALF_POINT_BYE if bye.half_point
-                                                 else ResultCode.ZERO_POINT_BYE)
+    markers: dict[int, ResultCode] = {}  # withdrawn players are marked by write_trf itself
+    if next_round <= table.planned_rounds:
+        markers = {r.pairing_number: ResultCode.HALF_POINT_BYE if b.half_point else ResultCode.ZERO_POINT_BYE
+                   for r in tournament.registrations if r.pairing_number and r.status == RegistrationStatus.ACTIVE
+                   for b in r.bye_requests if b.round_number == next_round}
     return write_trf(table, not_paired_next=markers)
 
 

@@ -12,8 +12,6 @@ from . import tiebreaks
 from .service import ServiceError, audit, changing, require_text
 
 MAX_SWISS_ROUNDS = 30
-# Until the lead adds EventType.TOURNAMENT_UPDATED (see the report), settings changes record no event.
-TOURNAMENT_UPDATED: EventType | None = getattr(EventType, "TOURNAMENT_UPDATED", None)
 
 
 @dataclass(frozen=True)
@@ -116,7 +114,6 @@ def refresh_round_robin_rounds(tournament: Tournament) -> None:
 
 
 def record_tournament_updated(tournament: Tournament, actor_id: int | None) -> None:
-    """Record the header change when the event type exists (see TOURNAMENT_UPDATED)."""
-    if TOURNAMENT_UPDATED is not None:
-        events.record_change(tournament, TOURNAMENT_UPDATED, entity_type="tournament", entity_id=tournament.id,
-                             actor_id=actor_id)
+    """Record a change of settings, players' details or a draft: the header and player list re-render."""
+    events.record_change(tournament, EventType.TOURNAMENT_UPDATED, entity_type="tournament",
+                         entity_id=tournament.id, actor_id=actor_id)
