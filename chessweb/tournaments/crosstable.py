@@ -1,11 +1,9 @@
 """Database rows → `chessweb.fide` crosstable, and the result codes that connect the two."""
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from ..fide.crosstable import (Colour, Crosstable, Player, ResultCode, RoundEntry, TieBreakEdition, TournamentType,
                                bye_entry, game_entries)
-from ..models import Game, GameResult, Registration, Round, RoundStatus, Tournament, TournamentFormat
+from ..models import Game, GameResult, Registration, RoundStatus, Tournament, TournamentFormat
 
 KIND = {TournamentFormat.SWISS: TournamentType.SWISS, TournamentFormat.ROUND_ROBIN: TournamentType.ROUND_ROBIN,
         TournamentFormat.DOUBLE_ROUND_ROBIN: TournamentType.DOUBLE_ROUND_ROBIN}
@@ -57,13 +55,13 @@ def game_entries_of(game: Game, round_number: int, numbers: dict[int, int]) -> d
     return game_entries(round_number, white, numbers[game.black_id], white_code, black_code)
 
 
-def build(tournament: Tournament, *, include_drafts: bool = False, rounds: Iterable[Round] | None = None) -> Crosstable:
-    """The tournament as chessweb.fide sees it: numbered players and every (published) round's boards."""
+def build(tournament: Tournament) -> Crosstable:
+    """The tournament as chessweb.fide sees it: numbered players and every published round's boards."""
     registrations = [r for r in tournament.registrations if r.pairing_number is not None]
     numbers = {r.id: r.pairing_number for r in registrations}
     entries: dict[int, list[RoundEntry]] = {}
-    for round_ in (tournament.rounds if rounds is None else rounds):
-        if round_.status == RoundStatus.DRAFT and not include_drafts:
+    for round_ in tournament.rounds:
+        if round_.status == RoundStatus.DRAFT:  # the organizer's alone, and not played yet
             continue
         for game in round_.games:
             for number, entry in game_entries_of(game, round_.number, numbers).items():

@@ -143,7 +143,8 @@ def add_player(tournament_id: int):
     if not form.validate_on_submit():
         return _manage_page(tournament, 400, add_form=form)
     try:
-        registration.add_player(tournament_id, _details(form), current_user.id, account_email=form.account_email.data or "")
+        registration.add_player(tournament_id, _details(form), current_user.id,
+                                account_email=form.account_email.data or "")
     except ServiceError as error:
         status = report_error(error, form)
         return _manage_page(tournament, status, add_form=form)

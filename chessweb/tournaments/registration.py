@@ -78,7 +78,8 @@ def open_registration(tournament_id: int, actor_id: int) -> None:
     """Let players register themselves."""
     with changing(tournament_id) as tournament:
         if _started(tournament):
-            raise ServiceError("The tournament has started; add late players from the players page instead.", status=409)
+            raise ServiceError("The tournament has started; add late players on the manage page instead.",
+                               status=409)
         tournament.status = TournamentStatus.REGISTRATION
         audit(tournament, "registration", actor_id=actor_id, old="closed", new="open")
         record_tournament_updated(tournament, actor_id)

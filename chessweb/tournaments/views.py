@@ -13,9 +13,6 @@ from .forms import ActionForm, ReportForm
 from .service import ServiceError
 from .web import live_url, page_or_fragment, report_error, visible_tournament
 
-# Kept for callers of the foundation's name.
-get_visible_tournament = visible_tournament
-
 
 @bp.get("/")
 def index():
