@@ -70,6 +70,25 @@ def create_live_test_app(config: dict[str, Any]) -> Flask:
     def test_ping() -> str:
         return "pong"
 
+    @app.get("/test/connections")
+    def test_connections() -> dict[str, Any]:
+        """This process's open connections, for tests that serve the app from another process."""
+        core = app.extensions["realtime"]
+        return {"watching": core.hub.local_counts(), "connections": [{"session_id": c.session_id, "format": c.format, "close_cause": c.close_cause,
+                                 "pending": len(c.outbox), "writing": c._writing,
+                                 "timeout": c._raw.gettimeout(), "socket": type(c._raw).__module__}
+                                for c in core.connections()]}
+
+    @app.get("/test/runtime")
+    def test_runtime() -> dict[str, Any]:
+        """How this process runs: gevent patching, and the wait function psycopg chose at import."""
+        import sys
+
+        import psycopg.waiting
+        monkey = sys.modules.get("gevent.monkey")
+        return {"gevent": bool(monkey and monkey.is_module_patched("socket")),
+                "psycopg_wait": psycopg.waiting.wait.__name__}
+
     return app
 
 

@@ -34,7 +34,7 @@ def test_a_reader_that_stopped_reading_is_cut_off_and_the_others_get_everything(
     clients = request.getfixturevalue("clients")
     fast = [open_json(clients, "game:1")[0] for _ in range(2)]
     slow = open_raw(clients.server.port, "/ws?channel=game:1")
-    wait_for(lambda: len(core_of(app).connections()) == 3, what="three connections")
+    wait_for(lambda: core_of(app).hub.local_count("game:1") == 3, what="three attached connections")
     before = slow_closes("send_timeout")
 
     for n in range(100):  # 6.4 MB: more than the kernel buffers between server and the stalled client
@@ -56,7 +56,7 @@ def test_a_reader_whose_outbox_overflows_is_cut_off_without_waiting_for_the_send
     clients = request.getfixturevalue("clients")
     fast, _ = open_json(clients, "game:1")
     slow = open_raw(clients.server.port, "/ws?channel=game:1")
-    wait_for(lambda: len(core_of(app).connections()) == 2, what="two connections")
+    wait_for(lambda: core_of(app).hub.local_count("game:1") == 2, what="two attached connections")
     before = slow_closes("outbox_full")
 
     for n in range(100):
