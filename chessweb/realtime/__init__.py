@@ -8,7 +8,8 @@ See DESIGN.md ("The one idea: live fragments" onwards) for the data flow.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 
@@ -16,7 +17,10 @@ from .connection import UserInfo
 from .messages import Event, Fragment, Message, MessageError
 from .publisher import Job
 
-__all__ = ["Event", "Fragment", "Message", "MessageError", "Realtime", "UserInfo", "realtime"]
+if TYPE_CHECKING:
+    from .core import Core
+
+__all__ = ["Event", "Fragment", "Job", "Message", "MessageError", "Realtime", "UserInfo", "realtime"]
 
 
 class Realtime:
@@ -81,10 +85,11 @@ class Realtime:
         return self._core(app).flush(timeout)
 
     @staticmethod
-    def _core(app: Flask | None = None):  # noqa: ANN205 - Core, imported lazily
+    def _core(app: Flask | None = None) -> Core:
         target = app if app is not None else current_app
         try:
-            return target.extensions["realtime"]
+            core: Core = target.extensions["realtime"]
+            return core
         except KeyError:
             raise RuntimeError("realtime is not initialised on this app; call realtime.init_app(app, ...)") from None
 

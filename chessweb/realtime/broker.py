@@ -10,7 +10,8 @@ import logging
 import queue
 import threading
 from abc import ABC, abstractmethod
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from . import metrics
@@ -124,7 +125,7 @@ class RedisBroker(Broker):
             client = self._redis.Redis.from_url(self.url, retry=Retry(NoBackoff(), 0), socket_keepalive=True,
                                                 health_check_interval=self._health_check_interval,
                                                 client_name=self.client_name)
-            pubsub = client.pubsub()
+            pubsub = client.pubsub()  # type: ignore[no-untyped-call]
             try:
                 pubsub.subscribe(self.channel)
                 while (reply := pubsub.get_message(timeout=5.0)) is None or reply["type"] != "subscribe":
@@ -143,7 +144,7 @@ class RedisBroker(Broker):
                     reply = pubsub.get_message(timeout=self._health_check_interval)
                     if reply is not None and reply["type"] == "message":
                         self._handle(reply["data"])
-            except Exception as exc:  # RedisError, OSError, or a parser torn down by close()
+            except Exception as exc:  # noqa: BLE001 - RedisError, OSError, or a parser torn down by close()
                 self.subscribed.clear()
                 if self._closed.is_set():
                     return
@@ -155,8 +156,8 @@ class RedisBroker(Broker):
                 try:
                     pubsub.close()
                     client.close()
-                except Exception:  # closing a broken connection may fail again; nothing to do
-                    pass
+                except Exception as exc:  # noqa: BLE001 - closing a broken connection may fail again
+                    log.debug("realtime broker: closing the old subscription: %s", exc)
 
     def _handle(self, raw: bytes) -> None:
         try:
@@ -177,8 +178,8 @@ class RedisBroker(Broker):
         if pubsub is not None and pubsub.connection is not None:
             try:
                 pubsub.connection.disconnect()  # wakes the subscriber thread
-            except Exception:
-                pass
+            except Exception as exc:  # noqa: BLE001 - it is being torn down either way
+                log.debug("realtime broker: disconnecting the subscription: %s", exc)
         for thread in self._threads:
             thread.join(timeout=5)
         self._threads.clear()

@@ -16,8 +16,9 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from . import metrics
 from .metrics import DeliveryCounts
@@ -61,7 +62,8 @@ class LockedSocket:
     def recv(self, size: int, flags: int = 0) -> bytes:
         while True:
             try:
-                return self._sock.recv(size, flags)
+                data: bytes = self._sock.recv(size, flags)
+                return data
             except TimeoutError:
                 # The timeout is there for sends; an idle peer is the ping's business.
                 continue

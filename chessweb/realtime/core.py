@@ -8,7 +8,7 @@ import os
 import secrets
 import socket
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from flask import Flask, has_app_context
 
@@ -16,7 +16,7 @@ from ..extensions import db
 from .broker import Broker, create_broker
 from .connection import Connection, UserInfo
 from .hub import Hub
-from .messages import Fragment
+from .messages import Fragment, Message
 from .metrics import DeliveryCounts
 from .presence import MemoryPresenceStore, Presence, PresenceStore, RedisPresenceStore
 from .publisher import Worker
@@ -93,7 +93,7 @@ class Core:
 
     # ----------------------------------------------------------------- publishing
 
-    def publish(self, message) -> None:  # noqa: ANN001 - Fragment | Event, checked by the broker
+    def publish(self, message: Message) -> None:
         self.ensure_started()
         self.broker.publish(message)
 

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, request
 from flask_login import current_user
+from simple_websocket import Server
 
 from ..extensions import db, sock
 from .connection import UserInfo
@@ -54,8 +55,8 @@ def check_handshake() -> None:
         request.environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
 
 
-@sock.route("/ws", bp=bp)
-def ws(ws) -> None:  # noqa: ANN001 - simple_websocket.Server
+@sock.route("/ws", bp=bp)  # type: ignore[untyped-decorator]  # flask-sock has no type hints
+def ws(ws: Server) -> None:
     """A live connection: `?channel=...` (repeatable) and `format=html` (default, for htmx) or `json`."""
     core = current_app.extensions["realtime"]
     user = user_info(current_user)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 from . import metrics, protocol
 from .frames import text_frame
@@ -23,8 +24,12 @@ Snapshot = Callable[[str], list[Fragment]]
 
 class Subscriber(Protocol):
     """What the hub needs from a connection."""
-    format: str  # "html" or "json"
-    role: str | None
+
+    @property
+    def format(self) -> str: ...  # "html" or "json"
+
+    @property
+    def role(self) -> str | None: ...
 
     def offer_fragment(self, key: str, version: int, item: Item) -> None: ...
 

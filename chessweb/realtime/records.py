@@ -193,7 +193,7 @@ class Records:
                                             table.c.server_id != self.server_id)
                         .values(active=False, disconnected_at=utcnow()))
                     db.session.commit()
-                    return result.rowcount or 0
+                    return getattr(result, "rowcount", 0) or 0
                 finally:
                     db.session.remove()
         except Exception:

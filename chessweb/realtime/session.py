@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import current_app
 

@@ -77,7 +77,7 @@ def test_a_slow_reader_gets_the_newest_version_not_every_version(clients):
         realtime.publish(Fragment(channel="game:1", key="clock", version=version, html="<b>x</b>",
                                   data={"v": version}))
     realtime.publish(Event(channel="game:1", type="end", data={}))
-    end, before = recv_until(ws, lambda m: m.get("event") == "end")
+    _end, before = recv_until(ws, lambda m: m.get("event") == "end")
     versions = [m["version"] for m in before]
     assert versions[-1] == 200 and versions == sorted(set(versions))
 
@@ -121,7 +121,7 @@ def test_every_connect_serves_the_cached_state_after_live_updates(clients):
     realtime.publish(Fragment(channel="game:3", key="game-3", version=2, html="v2"))
     assert recv_json(first)["version"] == 2
     liveapp.STATE["game:3"] = []  # the hub must not need the app to render again: it has the newest
-    second, sequence = open_json(clients, "game:3")
+    _second, sequence = open_json(clients, "game:3")
     assert [m.get("version") for m in sequence if m["type"] == "broadcast"] == [2]
 
 

@@ -33,7 +33,7 @@ def test_a_wsproto_client_decodes_the_frame():
     from wsproto.connection import Connection
 
     client = Connection(ConnectionType.CLIENT)
-    client.receive_data(text_frame("hello, board 3".encode()))
+    client.receive_data(text_frame(b"hello, board 3"))
     events = list(client.events())
     assert len(events) == 1 and isinstance(events[0], TextMessage)
     assert events[0].data == "hello, board 3" and events[0].message_finished

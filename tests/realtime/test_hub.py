@@ -2,8 +2,6 @@
 import json
 import threading
 
-import pytest
-
 from chessweb.realtime.hub import Hub, encode_fragment
 from chessweb.realtime.messages import Event, Fragment
 from chessweb.realtime.outbox import Item, Outbox

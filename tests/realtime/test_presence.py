@@ -13,7 +13,7 @@ from .conftest import open_json, wait_for
 
 
 def test_watchers_are_counted_and_changes_reported(clients, live_app):
-    first, _ = open_json(clients, "tournament:9")
+    _first, _ = open_json(clients, "tournament:9")
     second, _ = open_json(clients, "tournament:9", "game:4")
     wait_for(lambda: realtime.watching("tournament:9") == 2, what="two watching")
     assert realtime.watching("game:4") == 1 and realtime.watching("tournament:10") == 0
@@ -53,10 +53,7 @@ def redis_stores(redis_url):
 
     yield make
     for store in stores:
-        try:
-            store.close()
-        except Exception:
-            pass
+        store.close()
 
 
 def test_redis_presence_sums_over_processes_and_forgets_a_closed_one(redis_stores):

@@ -4,8 +4,16 @@ import json
 import pytest
 
 from chessweb.realtime import protocol
-from chessweb.realtime.protocol import (Ping, ProtocolError, Subscribe, TokenBucket, Unsubscribe, Verdict,
-                                        is_valid_channel, parse_client_message)
+from chessweb.realtime.protocol import (
+    Ping,
+    ProtocolError,
+    Subscribe,
+    TokenBucket,
+    Unsubscribe,
+    Verdict,
+    is_valid_channel,
+    parse_client_message,
+)
 
 
 @pytest.mark.parametrize("frame, expected", [

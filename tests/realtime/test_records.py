@@ -48,7 +48,7 @@ def test_heartbeat_refreshes_last_ping(live_config, request):
     live_config["WS_PING_INTERVAL"] = 1.0
     request.getfixturevalue("live_app")
     clients = request.getfixturevalue("clients")
-    ws, sequence = open_json(clients, "game:1")
+    _ws, sequence = open_json(clients, "game:1")
     first = wait_for(lambda: row(sequence[0]["session_id"]), what="the row").last_ping_at
     wait_for(lambda: row(sequence[0]["session_id"]).last_ping_at > first, what="a heartbeat")
 
@@ -69,7 +69,7 @@ def test_rows_left_active_by_a_dead_process_are_retired_at_start_and_live_ones_k
 
 
 def test_stopping_marks_this_processs_rows_inactive(live_app, clients):
-    ws, sequence = open_json(clients, "game:1")
+    _ws, sequence = open_json(clients, "game:1")
     wait_for(lambda: row(sequence[0]["session_id"]), what="the row")
     realtime.stop(live_app)
     assert not row(sequence[0]["session_id"]).active

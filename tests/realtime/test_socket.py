@@ -9,7 +9,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from chessweb.realtime import Event, Fragment, realtime
 
 from . import liveapp
-from .conftest import WAIT, open_json, recv_json, recv_until
+from .conftest import WAIT, open_json, recv_json
 
 
 def frag(channel: str, key: str, version: int, text: str = "") -> Fragment:
@@ -19,7 +19,7 @@ def frag(channel: str, key: str, version: int, text: str = "") -> Fragment:
 
 def test_json_client_gets_connected_then_current_state_then_subscribed(clients):
     liveapp.STATE["tournament:7"] = [frag("tournament:7", "header-7", 3), frag("tournament:7", "players-7", 3)]
-    ws, sequence = open_json(clients, "tournament:7", "game:1")
+    _ws, sequence = open_json(clients, "tournament:7", "game:1")
     assert [m["type"] for m in sequence] == ["connected", "broadcast", "broadcast", "subscribed"]
     assert sequence[0]["session_id"] and sequence[0]["user_id"] is None
     assert {(m["key"], m["version"]) for m in sequence[1:3]} == {("header-7", 3), ("players-7", 3)}
