@@ -53,6 +53,7 @@ class Core:
                                  on_change=self._presence_changed if on_presence else None)
         self.records = Records(app, server_id=self.server_id,
                                ping_interval=float(app.config.get("WS_PING_INTERVAL") or 25), counts=self.counts)
+        self.counts.on_pending = self.records.notify  # counts are written within a batch window
         self.worker = Worker(app, self.publish)
         self._lock = threading.Lock()
         self._started = False

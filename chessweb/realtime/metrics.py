@@ -5,6 +5,7 @@ Importing this module registers the metrics with prometheus_client's default reg
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from prometheus_client import Counter, Gauge
 
@@ -31,16 +32,20 @@ for _direction in ("published", "received"):
 class DeliveryCounts:
     """Delivered/failed counts per RealtimeEvent id, gathered by every writer, taken in batches for the DB."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_pending: Callable[[], None] | None = None) -> None:
         self._lock = threading.Lock()
         self._counts: dict[int, list[int]] = {}
+        self.on_pending = on_pending  # called when counts start waiting to be taken
 
     def record(self, event_id: int | None, delivered: bool) -> None:
         if event_id is None:
             return
         with self._lock:
+            first = not self._counts
             counts = self._counts.setdefault(event_id, [0, 0])
             counts[0 if delivered else 1] += 1
+        if first and self.on_pending is not None:
+            self.on_pending()
 
     def take(self) -> dict[int, tuple[int, int]]:
         """{event_id: (delivered, failed)} since the last take."""

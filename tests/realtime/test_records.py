@@ -18,6 +18,14 @@ def row(session_id: str) -> WebSocketConnection | None:
     return db.session.scalar(select(WebSocketConnection).where(WebSocketConnection.session_id == session_id))
 
 
+def all_rows_written(expected: int):
+    def check() -> bool:
+        db.session.rollback()
+        rows = db.session.scalars(select(WebSocketConnection)).all()
+        return len(rows) == expected and all(r.subscriptions for r in rows)
+    return check
+
+
 def test_a_row_per_connection_follows_its_life(clients, player):
     ws, sequence = open_json(clients, "game:1", f"user:{player.id}", user_id=player.id,
                              user_agent_header="chess-bot/1.0")
@@ -81,6 +89,8 @@ def test_delivery_counts_are_written_once_per_event_not_per_socket(clients, live
     db.session.commit()
     sockets = [open_json(clients, "game:1")[0] for _ in range(3)]
     open_json(clients, "game:2")  # not subscribed: neither delivered nor failed
+    # Let the row writer go idle first: the counts alone must wake it (the heartbeat is 25 s away).
+    wait_for(all_rows_written(4), what="the four connection rows with their subscriptions")
     statements = []
     from sqlalchemy import event as sa_event
 
