@@ -57,6 +57,7 @@ class Core:
         self.worker = Worker(app, self.publish)
         self._lock = threading.Lock()
         self._started = False
+        self._stopped = False
         self._connections: set[Connection] = set()
 
     # ----------------------------------------------------------------- lifecycle
@@ -67,6 +68,8 @@ class Core:
         with self._lock:
             if self._started:
                 return
+            if self._stopped:
+                raise RuntimeError("the live core of this app was stopped; create a new app to start again")
             self.hub.start()
             self.broker.start(self.hub.receive, self.hub.request_resync)
             self.presence.start()
@@ -81,6 +84,7 @@ class Core:
             if not self._started:
                 return
             self._started = False
+            self._stopped = True
             atexit.unregister(self.stop)
         self.worker.wait_idle(10)
         self.worker.stop()
