@@ -57,6 +57,7 @@ class Core:
         self.worker = Worker(app, self.publish)
         self._lock = threading.Lock()
         self._started = False
+        self._stopping = False
         self._stopped = False
         self._connections: set[Connection] = set()
 
@@ -79,19 +80,22 @@ class Core:
             self._started = True
 
     def stop(self) -> None:
-        """Finish queued jobs, stop every thread, mark this process's connection rows inactive."""
+        """Finish queued jobs, stop every thread, mark this process's connection rows inactive. Final."""
         with self._lock:
-            if not self._started:
+            if not self._started or self._stopping:
                 return
-            self._started = False
-            self._stopped = True
+            self._stopping = True
             atexit.unregister(self.stop)
+        # Jobs still running may publish: the core counts as started until they are done.
         self.worker.wait_idle(10)
         self.worker.stop()
+        self.presence.stop()
         self.hub.barrier(10)
+        with self._lock:
+            self._started = False
+            self._stopped = True
         self.broker.close()
         self.hub.stop()
-        self.presence.stop()
         for connection in list(self._connections):
             connection.request_close(1012, "server restarting")  # htmx reconnects, to another process
         self.records.stop()
@@ -99,6 +103,9 @@ class Core:
     # ----------------------------------------------------------------- publishing
 
     def publish(self, message: Message) -> None:
+        if self._stopped:
+            log.debug("realtime: stopped; not publishing %r", message)
+            return
         self.ensure_started()
         self.broker.publish(message)
 
