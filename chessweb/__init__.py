@@ -36,6 +36,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.register(app)
     cli.register(app)
     templating.register(app)
+    from . import live
+    live.init_app(app)
     return app
 
 

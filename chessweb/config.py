@@ -18,6 +18,7 @@ DEFAULTS: dict[str, Any] = {
     "ENV": "production",
     "SQLALCHEMY_DATABASE_URI": None,  # default: SQLite file in instance/
     "BROKER_URL": "memory://",
+    "BROKER_PREFIX": "chessweb",  # Redis pub/sub channel and presence keys: one prefix per deployment
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",

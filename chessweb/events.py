@@ -36,11 +36,12 @@ def record_change(tournament: Tournament, event_type: EventType, *, entity_type:
                           target_user_ids=target_user_ids or [])
     db.session.add(event)
     db.session.flush()
-    _publish_after_commit(tournament.id, event.id)
+    _publish_after_commit(tournament.id)
     return event
 
 
-def _publish_after_commit(tournament_id: int, event_id: int) -> None:
-    # Wired to the live layer (chessweb/live.py) once the real-time core lands; until then a
-    # change is visible on the next page load.
-    pass
+def _publish_after_commit(tournament_id: int) -> None:
+    # The live layer claims every unpublished event of the tournament after commit, so one job per
+    # tournament (coalesced) publishes this one too; a rollback drops the job with the row.
+    from . import live  # imported here: live renders templates that import the tournament read models
+    live.tournament_changed(tournament_id)

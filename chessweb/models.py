@@ -262,6 +262,7 @@ class AuditEntry(db.Model):
 
 class EventType(enum.StrEnum):
     GAME_STARTED = "GAME_STARTED"
+    GAME_UPDATED = "GAME_UPDATED"  # relayed moves
     GAME_RESULT_SUBMITTED = "GAME_RESULT_SUBMITTED"
     GAME_COMPLETED = "GAME_COMPLETED"
     ROUND_STARTED = "ROUND_STARTED"

@@ -27,6 +27,7 @@ from werkzeug.serving import make_server
 from chessweb import create_app
 from chessweb.extensions import db
 from chessweb.models import NotificationPreference, Role, User
+from chessweb.realtime import realtime
 
 from .servers import require_postgres, require_redis
 
@@ -118,11 +119,27 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
     }
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as in production.
+
+    The `app` fixture keeps an app context open for the test, and a request reuses an open context of its
+    app, so `g` (where Flask-Login caches the user) and the database session would leak from one request,
+    and one client, to the next.
+    """
+
+    def open(self, *args: Any, **kwargs: Any):  # noqa: ANN201 - TestResponse
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(app_config: dict[str, Any]) -> Iterator[Flask]:
     app = create_app(app_config)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
+        if "realtime" in app.extensions:
+            realtime.stop(app)  # the live core's threads must not outlive the test's database
         db.session.remove()
         db.engine.dispose()
 

@@ -7,10 +7,6 @@ from ..fide.pgn import PgnError, parse_relayed_pgn
 from ..models import EventType, Game, RoundStatus
 from ..tournaments.service import ServiceError, changing
 
-# Each relay (re)starts the live board: the event names the game, so its fragment is pushed on game:<id>.
-MOVES_RELAYED = EventType.GAME_STARTED
-
-
 def relay_moves(tournament_id: int, game_id: int, pgn_text: str, actor_id: int) -> int:
     """Replace the game's moves with `pgn_text` when every move is legal; returns the number of half-moves."""
     with changing(tournament_id) as tournament:
@@ -25,9 +21,12 @@ def relay_moves(tournament_id: int, game_id: int, pgn_text: str, actor_id: int) 
             relayed = parse_relayed_pgn(pgn_text)
         except PgnError as error:
             raise ServiceError(f"Nothing was changed: {error}.", "pgn") from None
+        # The first moves start the game; later relays update it. Either way the event names the game,
+        # so its fragment is pushed on game:<id>.
+        event_type = EventType.GAME_UPDATED if game.pgn else EventType.GAME_STARTED
         game.pgn = pgn_text.strip()
         db.session.flush()
-        events.record_change(tournament, MOVES_RELAYED, entity_type="game", entity_id=game.id,
+        events.record_change(tournament, event_type, entity_type="game", entity_id=game.id,
                              payload={"moves": len(relayed.san_moves), "last": relayed.san_moves[-1:] and
                                       relayed.san_moves[-1]}, actor_id=actor_id)
         return len(relayed.san_moves)

@@ -22,7 +22,7 @@ def test_new_user_journey(demo_site, new_page):
     expect(page.get_by_role("heading", name="Tournaments", exact=True)).to_be_visible()
     expect(page.get_by_role("heading", name="Running")).to_be_visible()
 
-    page.get_by_role("link", name="Register").click()
+    page.get_by_role("button", name="Register").click()
     page.get_by_label("Email").fill("newcomer@example.org")
     page.get_by_label("Display name").fill("Nora Newcomer")
     page.get_by_label("Password", exact=True).fill("queen's-gambit-7")

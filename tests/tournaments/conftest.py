@@ -20,24 +20,6 @@ from ..conftest import AuthActions, make_user
 CHEAP_HASH = generate_password_hash(shared.PASSWORD, method="scrypt:1024:8:1")
 
 
-class IsolatedClient(FlaskClient):
-    """A test client whose every request runs in its own app context, as in production.
-
-    The `app` fixture keeps an app context open for the test, and a request reuses an open context of its app,
-    so `g` (where Flask-Login caches the user) and the database session would leak from one request, and one
-    client, to the next.
-    """
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
-@pytest.fixture(autouse=True)
-def isolated_requests(app: Flask) -> None:
-    app.test_client_class = IsolatedClient
-
-
 @pytest.fixture(autouse=True)
 def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(shared, "PASSWORD_HASH", CHEAP_HASH)
