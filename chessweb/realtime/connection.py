@@ -27,6 +27,7 @@ from .outbox import Item, Outbox, Put
 log = logging.getLogger(__name__)
 
 LINGER_SECONDS = 2.0
+CLOSE_REPLY_WAIT = 2.0  # how long a closing peer may take to answer our close frame
 LINGER_BYTES = 1 << 20
 
 CLOSE_NORMAL = 1000
@@ -48,9 +49,10 @@ class UserInfo:
 class LockedSocket:
     """A socket whose every write is a whole `sendall` under one lock; everything else is delegated."""
 
-    def __init__(self, sock: Any, lock: threading.Lock) -> None:
+    def __init__(self, sock: Any, lock: threading.Lock, on_close: Callable[[], None] | None = None) -> None:
         self._sock = sock
         self._lock = lock
+        self._on_close = on_close
 
     def send(self, data: bytes, flags: int = 0) -> int:
         with self._lock:
@@ -85,6 +87,8 @@ class LockedSocket:
             pass
         finally:
             self._sock.close()
+            if self._on_close is not None:
+                self._on_close()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sock, name)
@@ -112,7 +116,9 @@ class Connection:
         self._write_lock = threading.Lock()
         self._raw = ws.sock
         self._raw.settimeout(send_timeout)
-        ws.sock = LockedSocket(self._raw, self._write_lock)
+        # simple-websocket's reader closes the socket last thing, after marking the connection closed; its
+        # wake-up for a too-big message comes before that mark, so the close must wake the writer again.
+        ws.sock = LockedSocket(self._raw, self._write_lock, on_close=self._wake)
         # With compression each frame must go through wsproto's per-connection compressor.
         self.deflate = permessage_deflate_negotiated(ws)
         self._close_code: int | None = None
@@ -216,8 +222,9 @@ class Connection:
                     self._raw.sendall(frames[0] if len(frames) == 1 else b"".join(frames))
         except TimeoutError:
             # Part of a frame may be on the wire: no clean close is possible any more.
-            metrics.SLOW_CONSUMER_CLOSES.labels("send_timeout").inc()
-            self.close_cause = "send_timeout"
+            if self.close_cause is None:
+                metrics.SLOW_CONSUMER_CLOSES.labels("send_timeout").inc()
+                self.close_cause = "send_timeout"
             self._fail(items)
             self._abort()
             return False
@@ -245,7 +252,7 @@ class Connection:
             self._abort()
             return
         # simple-websocket's reader ends when the peer answers the close; a peer that does not read never will.
-        self.ws.thread.join(self.send_timeout)
+        self.ws.thread.join(min(self.send_timeout, CLOSE_REPLY_WAIT))
         if self.ws.thread.is_alive():
             self._abort()
 

@@ -9,7 +9,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from chessweb.realtime import Event, Fragment, realtime
 
 from . import liveapp
-from .conftest import WAIT, open_json, recv_json
+from .conftest import WAIT, open_json, recv_json, wait_for
 
 
 def frag(channel: str, key: str, version: int, text: str = "") -> Fragment:
@@ -170,12 +170,15 @@ def test_malformed_frames_get_an_error_and_the_connection_stays_usable(clients, 
     assert recv_json(ws)["key"] == "game-1"
 
 
-def test_oversized_message_closes_with_1009(clients):
+def test_oversized_message_closes_with_1009(clients, live_app):
     ws, _ = open_json(clients, "game:1")
     ws.send(json.dumps({"type": "ping", "id": "x" * 5000}))
     with pytest.raises(ConnectionClosed) as info:
         ws.recv(timeout=WAIT)
     assert info.value.rcvd.code == 1009
+    # The server side is gone too: its writer noticed, left the channel and ended.
+    wait_for(lambda: not live_app.extensions["realtime"].connections(), what="the server side to end")
+    assert live_app.extensions["realtime"].hub.local_count("game:1") == 0
 
 
 def test_too_many_channels(clients, live_app):
