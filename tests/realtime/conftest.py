@@ -96,6 +96,9 @@ def clients(server: LiveServer, live_app: Flask) -> Iterator[Clients]:
     c = Clients(server, live_app)
     yield c
     c.close_all()
+    # Every server-side session must end with its client: none may be left waiting on a dead socket.
+    core = live_app.extensions["realtime"]
+    wait_for(lambda: not core.connections(), what="every server-side connection to end")
 
 
 def recv_json(ws: ClientConnection, timeout: float = WAIT) -> dict[str, Any]:
