@@ -1,9 +1,19 @@
 """The live core: fragments and events pushed to WebSockets. Knows nothing about chess.
 
-    realtime.init_app(app, authorize=..., snapshot=...)     # in create_app
-    realtime.after_commit("standings:7", job)               # in a service, before commit
-    realtime.publish(Fragment(...))                         # anywhere, after commit
+    realtime.init_app(app, authorize=..., snapshot=..., on_presence=...)   # in create_app
+    realtime.after_commit("tournament:7", job)    # in a service, before commit; job() -> [Fragment | Event]
+    realtime.publish(Fragment(...))               # anywhere, after commit; thread-safe, returns at once
+    realtime.watching("tournament:7")             # connections on a channel, over every process
+    realtime.flush(timeout) / start(app) / stop(app)   # tests and process lifecycle
 
+Configuration (app.config): BROKER_URL (memory:// or redis://...), BROKER_PREFIX (one per deployment),
+WS_ALLOWED_ORIGINS, WS_MAX_MESSAGE_BYTES, WS_MESSAGES_PER_SECOND, WS_MAX_CHANNELS, WS_PING_INTERVAL,
+WS_OUTBOX_SIZE, WS_SEND_TIMEOUT, WS_PERMESSAGE_DEFLATE. WS_PING_INTERVAL and WS_MAX_MESSAGE_BYTES are read
+by init_app (they become flask-sock's SOCK_SERVER_OPTIONS); the others on every connection.
+
+Modules: messages (Fragment, Event), frames, protocol (client frames, limits), outbox, connection (one
+writer per socket), hub (fan-out, versions, snapshot cache), broker, presence, records (connection rows,
+delivery counts), publisher (after commit), session and endpoint (/ws), core (one app's threads), metrics.
 See DESIGN.md ("The one idea: live fragments" onwards) for the data flow.
 """
 from __future__ import annotations
