@@ -95,7 +95,7 @@ class RedisBroker(Broker):
             self._outgoing.put_nowait(wire)
         except queue.Full:
             # Redis has been unreachable for a while; subscribers resync when it is back.
-            metrics.MESSAGES_DROPPED.labels("broker_overflow").inc()
+            metrics.DROPPED["broker_overflow"].inc()
             log.warning("realtime broker: outgoing queue full, message dropped")
 
     def _publish_loop(self) -> None:
@@ -109,7 +109,7 @@ class RedisBroker(Broker):
                     client.publish(self.channel, wire)
                     metrics.BROKER_MESSAGES.labels("published").inc()
                 except self._redis.RedisError as exc:
-                    metrics.MESSAGES_DROPPED.labels("broker_overflow").inc()
+                    metrics.DROPPED["broker_overflow"].inc()
                     log.warning("realtime broker: publish failed (%s); other processes resync on reconnect", exc)
         finally:
             client.close()

@@ -140,12 +140,12 @@ class Connection:
             return
         outcome, replaced = self.outbox.put_fragment(key, version, item, force=force)
         if outcome is Put.STALE:
-            metrics.MESSAGES_DROPPED.labels("old_version").inc()
+            metrics.DROPPED["old_version"].inc()
         elif outcome is Put.FULL:
             self._overflow(item)
         else:
             if replaced is not None:
-                metrics.MESSAGES_DROPPED.labels("coalesced").inc()
+                metrics.DROPPED["coalesced"].inc()
             self._wake()
 
     def offer(self, item: Item, *, force: bool = False) -> None:
@@ -166,9 +166,9 @@ class Connection:
 
     def _overflow(self, item: Item) -> None:
         self._counts.record(item.event_id, delivered=False)
-        metrics.MESSAGES_DROPPED.labels("outbox_full").inc()
+        metrics.DROPPED["outbox_full"].inc()
         if self._close_code is None:
-            metrics.SLOW_CONSUMER_CLOSES.labels("outbox_full").inc()
+            metrics.SLOW_CLOSES["outbox_full"].inc()
             self.close_cause = "outbox_full"
             self.request_close(CLOSE_TRY_AGAIN_LATER, "too slow")
             if self._writing:
@@ -223,7 +223,7 @@ class Connection:
         except TimeoutError:
             # Part of a frame may be on the wire: no clean close is possible any more.
             if self.close_cause is None:
-                metrics.SLOW_CONSUMER_CLOSES.labels("send_timeout").inc()
+                metrics.SLOW_CLOSES["send_timeout"].inc()
                 self.close_cause = "send_timeout"
             self._fail(items)
             self._abort()
@@ -240,7 +240,7 @@ class Connection:
         return True
 
     def _fail(self, items: list[Item]) -> None:
-        metrics.MESSAGES_DROPPED.labels("connection_closed").inc(len(items))
+        metrics.DROPPED["connection_closed"].inc(len(items))
         for item in items:
             self._counts.record(item.event_id, delivered=False)
 

@@ -210,7 +210,7 @@ class Hub:
                 if not members:
                     return
                 if not self._remember(message, allow_equal=False):
-                    metrics.MESSAGES_DROPPED.labels("old_version").inc()
+                    metrics.DROPPED["old_version"].inc()
                     return
                 targets = list(members)
             self._fan_out_fragment(message, targets)
