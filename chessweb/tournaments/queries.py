@@ -226,6 +226,12 @@ def standings_context(tournament_id: int) -> dict[str, Any]:
     players = {p.number: p for p in _players(tournament).values() if p.number is not None}
     order = tournament.tiebreak_list
     rows: list[StandingsRowView] = []
+    if not through and table.paired_rounds:
+        # Round 1 in progress: the starting order, with the points of the games already finished.
+        blank = tuple("" for _ in order)
+        rows = [StandingsRowView(rank=i, shared=False, player=players[n], points=Fraction(0), tiebreaks=blank,
+                                 change=None, live_points=table.points(n))
+                for i, n in enumerate(sorted(table.numbers), start=1)]
     if through:
         previous: Any = ({n: n for n in table.numbers} if through == 1
                          else standings(table, order, through_round=through - 1))
