@@ -1,0 +1,98 @@
+"""Live pages in real browsers: an arbiter enters results, a spectator's pages change without a reload,
+and a spectator who was offline sees everything it missed as soon as it is back."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from chessweb.models import Role
+
+from ..conftest import PASSWORD, make_user
+from ..tournaments.conftest import setup_tournament, start_round
+from ..tournaments.helpers import games_of
+
+pytestmark = pytest.mark.slow
+
+
+def log_in(page: Page, base: str, email: str) -> None:
+    page.goto(base + "/auth/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def enter(page: Page, board: int, result: str) -> None:
+    """The arbiter's result form for one board (htmx posts it and swaps the row)."""
+    row = page.locator(f"#board-{board}")
+    row.get_by_label(f"Result of board {board}").select_option(result)
+    row.get_by_role("button", name="Save").click()
+    expect(row.locator(".saved")).to_be_visible()
+
+
+def wait_live(page: Page) -> None:
+    expect(page.locator(".live-indicator")).to_have_attribute("data-state", "live", timeout=10_000)
+
+
+@pytest.fixture
+def event(app, live_server):
+    organizer = make_user(Role.ORGANIZER, name="Arbiter Anna")
+    tid = setup_tournament(organizer, 8, name="Live Open")
+    start_round(tid, organizer)
+    return {"tid": tid, "organizer": organizer, "games": [g.id for g in games_of(tid, 1)]}
+
+
+def test_results_reach_a_spectator_live_and_after_being_offline(event, live_server, new_page, browser):
+    base, tid = live_server.url, event["tid"]
+    arbiter = new_page()
+    log_in(arbiter, base, event["organizer"].email)
+    arbiter.goto(f"{base}/tournaments/{tid}/rounds/1")
+
+    spectator_scoreboard = new_page()
+    spectator_scoreboard.goto(f"{base}/tournaments/{tid}/scoreboard")
+    # A second device: htmx closes the socket of a hidden tab, so two tabs of one browser would not both be live.
+    spectator_standings = new_page()
+    spectator_standings.goto(f"{base}/tournaments/{tid}/standings")
+    for page in (spectator_scoreboard, spectator_standings):
+        wait_live(page)
+
+    board1 = spectator_scoreboard.locator(f"#scoreboard-{tid}-round-1 tbody tr").nth(0).locator("td.result")
+    expect(board1).to_have_text("–")
+    leader_live = spectator_standings.locator(f"#standings-{tid} tbody tr").nth(0).locator("td").nth(5)
+    expect(leader_live).to_have_text("0")
+
+    started = time.monotonic()
+    enter(arbiter, 1, "1-0")
+    expect(board1).to_have_text("1–0")
+    scoreboard_delay = time.monotonic() - started
+    expect(leader_live).to_have_text("1")
+    standings_delay = time.monotonic() - started
+    print(f"\nresult entered -> spectator scoreboard {scoreboard_delay * 1000:.0f} ms, "
+          f"standings {standings_delay * 1000:.0f} ms (includes the arbiter's own request)")
+    assert spectator_scoreboard.evaluate("performance.getEntriesByType('navigation').length") == 1  # no reload
+
+    # The spectators go offline; two more results are entered meanwhile.
+    spectators = (spectator_scoreboard.context, spectator_standings.context)
+    for context in spectators:
+        context.set_offline(True)
+    for page in (spectator_scoreboard, spectator_standings):
+        expect(page.locator(".live-indicator")).to_have_attribute("data-state", "offline")
+    enter(arbiter, 2, "0-1")
+    enter(arbiter, 3, "1/2-1/2")
+    expect(board1).to_have_text("1–0")  # still the page as it was: nothing arrived while offline
+    expect(spectator_scoreboard.locator(f"#scoreboard-{tid}-round-1 tbody tr").nth(1).locator("td.result")
+           ).to_have_text("–")
+    for context in spectators:
+        context.set_offline(False)
+
+    rows = spectator_scoreboard.locator(f"#scoreboard-{tid}-round-1 tbody tr")
+    expect(rows.nth(1).locator("td.result")).to_have_text("0–1", timeout=20_000)
+    expect(rows.nth(2).locator("td.result")).to_have_text("½–½")
+    expect(spectator_scoreboard.locator(f"#scoreboard-{tid}-round-1 h2")).to_contain_text("3 of 4 results")
+    standings_rows = spectator_standings.locator(f"#standings-{tid} tbody tr")
+    expect(standings_rows.filter(has_text="½")).to_have_count(2, timeout=20_000)
+    for page in (spectator_scoreboard, spectator_standings):
+        wait_live(page)
+        assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
