@@ -33,8 +33,11 @@ def index():
     return render_template("tournaments/index.html", groups=groups, counts=counts)
 
 
-def _page_context(tournament: Tournament) -> dict:
-    """What every tournament page shows around its fragments: tabs, the viewer's own entry and games."""
+def _page_context(tournament: Tournament, *live_parts: str) -> dict:
+    """What every tournament page shows around its fragments: tabs, the viewer's own entry and games.
+
+    The page goes live on the tournament's channel (header, players, watching) and on the channels of the
+    `live_parts` it shows ("games", "standings"), and on nothing it does not show."""
     mine = None
     games = []
     if current_user.is_authenticated:
@@ -43,7 +46,7 @@ def _page_context(tournament: Tournament) -> dict:
     t = tournament.id
     return {"manage": can_manage(current_user, tournament), "my_registration": mine, "my_games": games,
             "action_form": ActionForm(), "report_form": ReportForm(),
-            "live_url": live_url(f"tournament:{t}", f"tournament:{t}:games", f"tournament:{t}:standings")}
+            "live_url": live_url(f"tournament:{t}", *(f"tournament:{t}:{part}" for part in live_parts))}
 
 
 @bp.get("/tournaments/<int:tournament_id>")
@@ -58,7 +61,7 @@ def scoreboard(tournament_id: int):
     """Every published round with boards, players, colours and results; the current round first."""
     tournament = visible_tournament(tournament_id)
     return page_or_fragment("tournaments/scoreboard.html", "scoreboard", queries.scoreboard_context(tournament_id),
-                            header=queries.header_context(tournament_id), **_page_context(tournament))
+                            header=queries.header_context(tournament_id), **_page_context(tournament, "games"))
 
 
 @bp.get("/tournaments/<int:tournament_id>/standings")
@@ -66,7 +69,7 @@ def standings(tournament_id: int):
     """Rank, player, rating, points and each tie-break, with rank changes since the previous round."""
     tournament = visible_tournament(tournament_id)
     return page_or_fragment("tournaments/standings.html", "standings", queries.standings_context(tournament_id),
-                            header=queries.header_context(tournament_id), **_page_context(tournament))
+                            header=queries.header_context(tournament_id), **_page_context(tournament, "standings"))
 
 
 @bp.get("/tournaments/<int:tournament_id>/crosstable")
@@ -76,7 +79,7 @@ def crosstable(tournament_id: int):
     if not tournament.is_round_robin:
         abort(404)
     return page_or_fragment("tournaments/crosstable.html", "crosstable", queries.crosstable_context(tournament_id),
-                            header=queries.header_context(tournament_id), **_page_context(tournament))
+                            header=queries.header_context(tournament_id), **_page_context(tournament, "standings"))
 
 
 @bp.post("/tournaments/<int:tournament_id>/register")
