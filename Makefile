@@ -32,8 +32,7 @@ run: $(VENV)/.runtime
 	@echo
 	@echo "  ChessWeb is starting on http://$(HOST):$(PORT)  (Ctrl-C stops it)"
 	@echo
-	CHESSWEB_ENV=development $(BIN)/gunicorn --worker-class gevent --workers 1 --worker-connections 2000 \
-	  --bind $(HOST):$(PORT) --access-logfile - app:app
+	CHESSWEB_ENV=development BIND=$(HOST):$(PORT) WEB_CONCURRENCY=1 $(BIN)/gunicorn app:app
 
 chromium:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
