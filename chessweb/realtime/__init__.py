@@ -68,13 +68,12 @@ class Realtime:
 
     def after_commit(self, key: str, job: Callable[[], list[Message]]) -> None:
         """Run `job` on the background worker after the current db.session transaction commits, and publish
-        what it returns. Dropped on rollback. Pending jobs with the same key run once."""
+        what it returns. Dropped on rollback. Pending jobs with the same key run once. The core starts, if it
+        has not yet, after the commit (see Core.submit)."""
         from ..extensions import db
         from .publisher import queue_after_commit
 
-        core = self._core()
-        core.ensure_started()
-        queue_after_commit(db.session(), core.worker, key, job)
+        queue_after_commit(db.session(), self._core().submit, key, job)
 
     def watching(self, channel: str) -> int:
         """How many connections watch `channel`, over every process."""

@@ -109,6 +109,19 @@ class Core:
         self.ensure_started()
         self.broker.publish(message)
 
+    def submit(self, key: str, job: Callable[[], list[Message]]) -> None:
+        """Hand a committed transaction's job to the worker, starting the core first if need be.
+
+        Called after commit, never inside the transaction: under gevent, starting threads switches
+        greenlets, and one that writes to SQLite meanwhile (the records thread does at once) would wait for
+        the transaction's lock inside SQLite's busy handler, which blocks the whole process until it times out.
+        """
+        if self._stopped:
+            log.debug("realtime: stopped; not running job %r", key)
+            return
+        self.ensure_started()
+        self.worker.submit(key, job)
+
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until queued jobs ran and their messages were fanned out to the local connections."""
         return self.worker.wait_idle(timeout) and self.hub.barrier(timeout)

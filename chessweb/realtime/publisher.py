@@ -17,7 +17,8 @@ from .messages import Message
 log = logging.getLogger(__name__)
 
 Job = Callable[[], list[Message]]
-_PENDING = "chessweb.realtime.after_commit"  # key in Session.info: [(worker, key, job), ...]
+Submit = Callable[[str, Job], None]
+_PENDING = "chessweb.realtime.after_commit"  # key in Session.info: {(submit, key): job}, in queueing order
 
 
 class Worker:
@@ -86,9 +87,13 @@ class Worker:
             log.exception("realtime: after-commit job %r failed", key)
 
 
-def queue_after_commit(session: Session, worker: Worker, key: str, job: Job) -> None:
-    """Remember `job` on the session's current transaction; it is handed to `worker` after commit."""
-    session.info.setdefault(_PENDING, []).append((worker, key, job))
+def queue_after_commit(session: Session, submit: Submit, key: str, job: Job) -> None:
+    """Remember `job` on the session's current transaction; `submit(key, job)` is called after commit.
+
+    Jobs with the same key in one transaction are one job (the last), whether or not the worker is running yet."""
+    pending = session.info.setdefault(_PENDING, {})
+    pending.pop((submit, key), None)
+    pending[(submit, key)] = job
 
 
 def install_session_hooks(session_target: Any) -> None:
@@ -100,8 +105,8 @@ def install_session_hooks(session_target: Any) -> None:
 
 
 def _after_commit(session: Session) -> None:
-    for worker, key, job in session.info.pop(_PENDING, ()):
-        worker.submit(key, job)
+    for (submit, key), job in session.info.pop(_PENDING, {}).items():
+        submit(key, job)
 
 
 def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:

@@ -1,0 +1,309 @@
+"""Scale-out in production shape: two processes of the real app (`gunicorn app:app`, gevent worker) sharing
+one database and Redis. An organizer enters a result through process A's forms; the live pages held by
+process B change. When B's Redis subscription drops, B resyncs its clients from the database.
+
+The test process sets the tournament up through the services against the same database; its own live core
+uses the in-process broker, so what it changes reaches B only through a resync.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from http.cookiejar import CookieJar
+from pathlib import Path
+from typing import Any
+from urllib.error import HTTPError
+from urllib.parse import urlencode
+from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, Request, build_opener, urlopen
+
+import pytest
+import redis
+from websockets.sync.client import ClientConnection, connect
+
+from chessweb.models import Role
+from chessweb.realtime import realtime
+from chessweb.tournaments import results
+
+from ..conftest import PASSWORD, free_port, make_user
+from ..tournaments.conftest import setup_tournament, start_round
+from ..tournaments.helpers import games_of
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+WAIT = 15.0  # a generous bound for "arrives"; never a speed assertion
+CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+class AppProcess:
+    """`gunicorn app:app` with the repository's gunicorn.conf.py (gevent worker), one worker."""
+
+    def __init__(self, name: str, env: dict[str, str], log_dir: Path) -> None:
+        self.name = name
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.ws_url = f"ws://127.0.0.1:{self.port}"
+        self.log = log_dir / f"gunicorn-{name}.log"
+        self._log_file = self.log.open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--no-control-socket", "app:app"], cwd=ROOT,
+            env={**os.environ, **env, "BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": "1",
+                 "WORKER_CONNECTIONS": "200"},
+            stdout=self._log_file, stderr=subprocess.STDOUT)
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"process {self.name} exited:\n{self.tail()}")
+            try:
+                with urlopen(f"{self.url}/healthz", timeout=2) as response:
+                    if json.loads(response.read())["status"] == "ok":
+                        return
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError(f"process {self.name} did not start:\n{self.tail()}")
+
+    def worker_pid(self) -> int:
+        """The gunicorn worker's pid (the master forks it; it holds the sockets and the broker)."""
+        children = [int(entry.name) for entry in Path("/proc").iterdir()
+                    if entry.name.isdigit() and _parent_pid(entry) == self.process.pid]
+        assert len(children) == 1, f"expected one worker under {self.process.pid}, found {children}"
+        return children[0]
+
+    def metric(self, name: str) -> float:
+        """One sample of this process's Prometheus metrics (the worker serves /metrics)."""
+        with urlopen(f"{self.url}/metrics", timeout=WAIT) as response:
+            text = response.read().decode()
+        match = re.search(rf"^{re.escape(name)} (\S+)$", text, re.MULTILINE)
+        assert match, f"{name} not in /metrics of {self.name}"
+        return float(match.group(1))
+
+    def tail(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:]
+
+    def stop(self) -> None:
+        try:
+            if self.process.poll() is None:
+                self.process.terminate()
+                try:
+                    self.process.wait(20)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait(5)
+        finally:
+            self._log_file.close()
+
+
+def _parent_pid(proc_entry: Path) -> int | None:
+    try:
+        stat = (proc_entry / "stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+class _NoRedirect(HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # a 303 is the answer we check, not something to follow
+
+
+class Browser:
+    """Plain HTTP with a cookie jar, as a browser without JavaScript submits forms."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self._opener = build_opener(HTTPCookieProcessor(CookieJar()), _NoRedirect())
+
+    def get(self, path: str) -> str:
+        with self._opener.open(self.base_url + path, timeout=WAIT) as response:
+            return response.read().decode()
+
+    def submit(self, path: str, fields: dict[str, str], *, form_path: str) -> int:
+        """POST a form with the CSRF token read from the page that shows it; returns the status."""
+        match = CSRF_INPUT.search(self.get(form_path))
+        assert match, f"no CSRF token on {form_path}"
+        body = urlencode({"csrf_token": match.group(1) or match.group(2), **fields}).encode()
+        request = Request(self.base_url + path, data=body, method="POST")
+        try:
+            with self._opener.open(request, timeout=WAIT) as response:
+                return response.status
+        except HTTPError as error:  # 303 lands here (no redirect handler follows it), like 4xx
+            error.close()
+            return error.code
+
+
+# --------------------------------------------------------------------------- fixtures
+
+@pytest.fixture
+def deployment(app, database_url: str, redis_url: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """Two app processes of one deployment: same database, same Redis, a broker prefix of this test's own."""
+    prefix = f"test-scale-{uuid.uuid4().hex[:10]}"
+    env = {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "CHESSWEB_BROKER_PREFIX": prefix,
+           "SECRET_KEY": f"scale-{uuid.uuid4().hex}", "CHESSWEB_ENV": "production"}
+    processes: list[AppProcess] = []
+    try:
+        for name in ("A", "B"):
+            processes.append(AppProcess(name, env, tmp_path))
+        for process in processes:
+            process.wait_ready()
+        yield {"A": processes[0], "B": processes[1], "prefix": prefix, "redis_url": redis_url}
+    finally:
+        for process in processes:
+            process.stop()
+
+
+@pytest.fixture
+def tournament(app) -> dict[str, Any]:
+    """A Swiss of eight players with round 1 published, set up through the services in this process."""
+    organizer = make_user(Role.ORGANIZER, name="Olga Scale")
+    tid = setup_tournament(organizer, 8, name="Scale-out Open")
+    start_round(tid, organizer)
+    assert realtime.flush(WAIT)  # this process's after-commit jobs have claimed the setup's events
+    games = [g for g in games_of(tid, 1) if g.black_id is not None]
+    return {"id": tid, "organizer": organizer, "games": games}
+
+
+# --------------------------------------------------------------------------- helpers
+
+def recv_fragments(ws: ClientConnection, *ids: str) -> dict[str, tuple[str, float]]:
+    """Read html frames until each of the DOM ids has come; the last frame of each, and when it arrived."""
+    deadline = time.monotonic() + WAIT
+    seen: dict[str, tuple[str, float]] = {}
+    while not set(ids) <= set(seen):
+        frame = ws.recv(timeout=max(0.01, deadline - time.monotonic()))
+        assert isinstance(frame, str)
+        seen[root_id(frame)] = (frame, time.monotonic())
+    return seen
+
+
+def recv_json_until(ws: ClientConnection, predicate: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    deadline = time.monotonic() + WAIT
+    while True:
+        message = json.loads(ws.recv(timeout=max(0.01, deadline - time.monotonic())))
+        if predicate(message):
+            return message
+
+
+def root_id(html: str) -> str:
+    match = re.match(r'\s*<\w+ id="([^"]+)"', html)
+    assert match, html[:200]
+    return match.group(1)
+
+
+def live_points(standings_html: str, player: str) -> str:
+    """The Live column of a player's row in the round-1 standings."""
+    match = re.search(rf"{re.escape(player)}</td>\s*<td class=\"rtg\">[^<]*</td>\s*<td><strong>[^<]*</strong></td>"
+                      r"\s*<td>([^<]*)</td>", standings_html)
+    assert match, f"no row for {player} in {standings_html[:3000]}"
+    return match.group(1)
+
+
+def result_cells(scoreboard_html: str) -> list[str]:
+    return re.findall(r'<td class="result">(.*?)</td>', scoreboard_html, re.DOTALL)
+
+
+def pubsub_clients(redis_url: str, prefix: str) -> list[dict[str, Any]]:
+    raw = redis.Redis.from_url(redis_url)
+    try:
+        return [c for c in raw.client_list(_type="pubsub") if c.get("name", "").startswith(f"{prefix}-sub-")]
+    finally:
+        raw.close()
+
+
+# --------------------------------------------------------------------------- the test
+
+def test_a_result_entered_on_one_process_reaches_the_clients_of_another(deployment, tournament):
+    a, b, tid = deployment["A"], deployment["B"], tournament["id"]
+    html_url = f"{b.ws_url}/ws?channel=tournament:{tid}:standings&channel=tournament:{tid}:games"
+    json_url = (f"{b.ws_url}/ws?format=json&channel=tournament:{tid}&channel=tournament:{tid}:games"
+                f"&channel=tournament:{tid}:standings")
+    try:
+        with (connect(html_url, open_timeout=WAIT, compression=None) as html_ws,
+              connect(json_url, open_timeout=WAIT, compression=None) as json_ws):
+            check_scale_out(a, b, deployment, tournament, html_ws, json_ws)
+        for process in (a, b):  # e.g. a worker stalled on a locked SQLite database logs it and carries on
+            assert "Traceback" not in process.log.read_text(errors="replace"), f"process {process.name} logged an error"
+    except BaseException:
+        print(f"--- process A log\n{a.tail()}\n--- process B log\n{b.tail()}")
+        raise
+
+
+def check_scale_out(a: AppProcess, b: AppProcess, deployment: dict[str, Any], tournament: dict[str, Any],
+                    html_ws: ClientConnection, json_ws: ClientConnection) -> None:
+    tid = tournament["id"]
+    first, second = tournament["games"][0], tournament["games"][1]
+    white, black = first.white.name, first.black.name
+
+    # Connect sequence on B: the current state of every subscribed fragment, read from the database.
+    snapshot = recv_fragments(html_ws, f"standings-{tid}", f"scoreboard-{tid}")
+    assert set(snapshot) == {f"standings-{tid}", f"scoreboard-{tid}"}
+    assert live_points(snapshot[f"standings-{tid}"][0], white) == "0"
+    recv_json_until(json_ws, lambda m: m["type"] == "subscribed")
+
+    organizer = Browser(a.url)
+    assert organizer.submit("/auth/login", {"email": tournament["organizer"].email, "password": PASSWORD},
+                            form_path="/auth/login") == 303
+    posted = time.monotonic()
+    status = organizer.submit(f"/tournaments/{tid}/games/{first.id}/result", {"result": "1-0", "reason": ""},
+                              form_path=f"/tournaments/{tid}/rounds/1")
+    returned = time.monotonic()
+    assert status == 303
+
+    pushed = recv_fragments(html_ws, f"scoreboard-{tid}-round-1", f"standings-{tid}")
+    round_html, round_at = pushed[f"scoreboard-{tid}-round-1"]
+    assert "<strong>1–0</strong>" in result_cells(round_html)[first.board - 1]
+    standings_html, standings_at = pushed[f"standings-{tid}"]
+    assert (live_points(standings_html, white), live_points(standings_html, black)) == ("1", "0")
+    print(f"\nresult POST on A took {1000 * (returned - posted):.0f} ms; after it returned, B's client got "
+          f"the scoreboard round in {1000 * (round_at - returned):.0f} ms and the standings in "
+          f"{1000 * (standings_at - returned):.0f} ms")
+
+    event = recv_json_until(json_ws, lambda m: m.get("event") == "GAME_COMPLETED")
+    assert event["type"] == "broadcast" and event["channel"] == f"tournament:{tid}"
+    assert event["data"]["entity_id"] == first.id
+    assert event["data"]["payload"] == {"round": 1, "board": first.board, "result": "1-0"}
+    board = recv_json_until(json_ws, lambda m: m.get("key") == f"scoreboard-{tid}-round-1")
+    assert board["type"] == "broadcast"
+    games = {g["id"]: g for g in board["data"]["round"]["games"]}
+    assert games[first.id]["result"] == "1-0"
+    assert games[second.id]["result"] == "*"
+    standings = recv_json_until(json_ws, lambda m: m.get("key") == f"standings-{tid}")
+    live = {row["player"]["name"]: row["live_points"] for row in standings["data"]["rows"]}
+    assert (live[white], live[black]) == (1.0, 0.0)
+
+    # A change B never hears about: this process publishes only to its own (in-process) broker.
+    results.set_result(tid, second.id, "0-1", tournament["organizer"].id)
+    assert realtime.flush(WAIT)
+    with pytest.raises(TimeoutError):
+        html_ws.recv(timeout=1.0)
+
+    # Cut B's subscription (A's stays): B subscribes again and resyncs its clients from the database.
+    worker = b.worker_pid()
+    subscribers = pubsub_clients(deployment["redis_url"], deployment["prefix"])
+    assert len(subscribers) == 2, subscribers
+    b_subscriber = [c for c in subscribers if f":{worker}:" in c["name"]]
+    assert len(b_subscriber) == 1, (worker, subscribers)
+    resyncs_before = b.metric("chessweb_broker_resyncs_total")
+    raw = redis.Redis.from_url(deployment["redis_url"])
+    try:
+        assert raw.client_kill_filter(_id=b_subscriber[0]["id"]) == 1
+    finally:
+        raw.close()
+
+    resynced = recv_fragments(html_ws, f"standings-{tid}", f"scoreboard-{tid}")
+    standings_html = resynced[f"standings-{tid}"][0]
+    assert live_points(standings_html, second.black.name) == "1"
+    assert live_points(standings_html, white) == "1"  # and the earlier result is still there
+    cells = result_cells(resynced[f"scoreboard-{tid}"][0])
+    assert "<strong>1–0</strong>" in cells[first.board - 1] and "<strong>0–1</strong>" in cells[second.board - 1]
+    assert b.metric("chessweb_broker_resyncs_total") == resyncs_before + 1
+    standings = recv_json_until(json_ws, lambda m: m.get("key") == f"standings-{tid}")
+    live = {row["player"]["name"]: row["live_points"] for row in standings["data"]["rows"]}
+    assert live[second.black.name] == 1.0
+    assert len(pubsub_clients(deployment["redis_url"], deployment["prefix"])) == 2  # B is back
