@@ -4,11 +4,14 @@ The writer is the thread (a greenlet under gevent) that runs the `/ws` view: it 
 event, which is set both when a client frame arrives and when something is queued here, so a connection
 costs no thread beyond the two simple-websocket and the server already use.
 
-Frames are written pre-encoded with `sendall` (simple-websocket's `send` may write part of a frame under
+Frames are written pre-encoded and whole (simple-websocket's `send` may write part of a frame under
 gevent and is not safe from two threads) under a lock that simple-websocket's own writes (ping, pong,
-close, from its reader thread) also take: `ws.sock` is swapped for a `LockedSocket`. The socket's timeout
-is WS_SEND_TIMEOUT, and since Python 3.5 (and in gevent) that bounds a whole `sendall`: a send stuck longer
-means the peer is not reading, and the connection is cut.
+close, from its reader thread) also take: `ws.sock` is swapped for a `LockedSocket`. A write that does not
+finish within WS_SEND_TIMEOUT means the peer is not reading, and the connection is cut.
+
+Under gevent, whoever queues a frame while the writer is idle writes it at once if the socket takes all
+of it without waiting (a fan-out then costs one send per recipient instead of waking each writer); what
+does not fit is left to the writer, so a slow socket still never holds up the publisher.
 """
 from __future__ import annotations
 
@@ -121,6 +124,10 @@ class Connection:
         ws.sock = LockedSocket(self._raw, self._write_lock, on_close=self._wake)
         # With compression each frame must go through wsproto's per-connection compressor.
         self.deflate = permessage_deflate_negotiated(ws)
+        # gevent's socket can try a send without waiting (timeout 0.0), so whoever queues a frame while the
+        # writer is idle may write it at once if it fits in the socket's buffer (see _write_now).
+        self._direct = not self.deflate and type(self._raw).__module__.startswith("gevent")
+        self._unsent: tuple[bytes | memoryview, list[Item]] | None = None  # the rest of a direct write
         self._close_code: int | None = None
         self._close_reason = ""
         self._writing = False  # the writer is inside a send
@@ -146,7 +153,7 @@ class Connection:
         else:
             if replaced is not None:
                 metrics.DROPPED["coalesced"].inc()
-            self._wake()
+            self._queued()
 
     def offer(self, item: Item, *, force: bool = False) -> None:
         if self.closed or self._close_code is not None:
@@ -155,7 +162,39 @@ class Connection:
         if self.outbox.put(item, force=force) is Put.FULL:
             self._overflow(item)
         else:
+            self._queued()
+
+    def _queued(self) -> None:
+        if not (self._direct and self._write_now()):
             self._wake()
+
+    def _write_now(self) -> bool:
+        """Write what is queued without waiting, in the caller's greenlet, if the writer is idle.
+
+        At a fan-out this spares each recipient the writer's wake-up (an event and two greenlet switches),
+        which cost more than the send itself. Only whole buffers the kernel takes at once are written here;
+        anything else (a full socket buffer, an error) is left to the writer, which is woken: False.
+        """
+        if self._writing or self._unsent is not None or self._close_code is not None or self.closed:
+            return False
+        if not self._write_lock.acquire(blocking=False):  # simple-websocket is writing a pong or a close
+            return False
+        try:
+            items = self.outbox.take_all()
+            if not items:
+                return True
+            data = items[0].encoded.frame if len(items) == 1 else b"".join(i.encoded.frame for i in items)
+            try:
+                sent = self._raw.send(data, 0, 0.0)
+            except OSError:  # BlockingIOError included: the writer retries, and handles a real error
+                sent = 0
+            if sent < len(data):
+                self._unsent = (memoryview(data)[sent:], items)
+                return False
+        finally:
+            self._write_lock.release()
+        self._delivered(items)
+        return True
 
     def request_close(self, code: int, reason: str = "") -> None:
         """Ask the writer to close the connection after the frame it is writing."""
@@ -187,12 +226,11 @@ class Connection:
         try:
             while ws.connected and self._close_code is None:
                 ws.event.wait()
-                # receive(0) also clears the event; anything queued after that sets it again.
-                while ws.connected and self._close_code is None:
-                    frame = ws.receive(timeout=0)
-                    if frame is None:
-                        break
-                    on_frame(frame)
+                ws.event.clear()  # anything received or queued from now on sets it again
+                # Only with a frame waiting: receive(timeout=0) on an empty buffer costs gevent a timer and a
+                # round trip through its hub, for every connection at every fan-out.
+                while ws.input_buffer and self._close_code is None:
+                    on_frame(ws.receive(timeout=0))
                 if not self._flush():
                     return
             if self._close_code is not None and ws.connected:
@@ -207,19 +245,27 @@ class Connection:
             self._finish()
 
     def _flush(self) -> bool:
+        if self._unsent is not None:
+            rest, items = self._unsent
+            self._unsent = None
+            if not self._write(items, rest):
+                return False
         items = self.outbox.take_all()
         return self._write(items) if items else True
 
-    def _write(self, items: list[Item]) -> bool:
+    def _write(self, items: list[Item], rest: bytes | memoryview | None = None) -> bool:
+        """Write `items` (or, after a partial direct write, `rest`: what is left of their frames)."""
         self._writing = True
         try:
             if self.deflate:
                 for item in items:
                     self.ws.send(item.encoded.text)
             else:
-                frames = [item.encoded.frame for item in items]
+                if rest is None:
+                    frames = [item.encoded.frame for item in items]
+                    rest = frames[0] if len(frames) == 1 else b"".join(frames)
                 with self._write_lock:
-                    self._raw.sendall(frames[0] if len(frames) == 1 else b"".join(frames))
+                    self._send_whole(rest)
         except TimeoutError:
             # Part of a frame may be on the wire: no clean close is possible any more.
             if self.close_cause is None:
@@ -234,10 +280,28 @@ class Connection:
             return False
         finally:
             self._writing = False
+        self._delivered(items)
+        return True
+
+    def _delivered(self, items: list[Item]) -> None:
         metrics.MESSAGES_DELIVERED.inc(len(items))
         for item in items:
             self._counts.record(item.event_id, delivered=True)
-        return True
+
+    def _send_whole(self, data: bytes | memoryview) -> None:
+        """Write all of `data` within send_timeout. One `send` nearly always takes it all; gevent's `sendall`
+        would first ask the kernel for the socket's buffer size, a system call per recipient per message."""
+        started = time.monotonic()
+        sent = self._raw.send(data)
+        if sent < len(data):  # the peer is behind: the rest gets what is left of the timeout
+            left = self.send_timeout - (time.monotonic() - started)
+            if left <= 0:
+                raise TimeoutError("send timed out")
+            self._raw.settimeout(left)
+            try:
+                self._raw.sendall(memoryview(data)[sent:])
+            finally:
+                self._raw.settimeout(self.send_timeout)
 
     def _fail(self, items: list[Item]) -> None:
         metrics.DROPPED["connection_closed"].inc(len(items))
@@ -266,6 +330,9 @@ class Connection:
 
     def _finish(self) -> None:
         self.closed = True
+        if self._unsent is not None:
+            self._fail(self._unsent[1])
+            self._unsent = None
         self._fail(self.outbox.take_all())
         if self.ws.thread.is_alive() and not self.ws.connected:
             self._abort()
