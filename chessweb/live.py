@@ -211,8 +211,13 @@ def _event_message(event: RealtimeEvent) -> Event:
 
 # --------------------------------------------------------------------------- the fragments
 
+# Fragments hold no <pre> or <textarea>, so any run of whitespace means the same as one space; the
+# indentation would otherwise be a fifth of every frame sent to every socket.
+_WHITESPACE = re.compile(r"\s{2,}")
+
+
 def _render(macro: str, context: dict[str, Any]) -> str:
-    return str(get_template_attribute(FRAGMENTS, macro)(**context))
+    return _WHITESPACE.sub(" ", str(get_template_attribute(FRAGMENTS, macro)(**context)))
 
 
 def header_fragment(tournament_id: int) -> Fragment:

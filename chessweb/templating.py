@@ -30,6 +30,9 @@ def when(value: datetime | date | None) -> str:
 
 
 def register(app: Flask) -> None:
+    # Fragments go to every socket: drop the indentation and blank lines that block tags leave behind.
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
     app.add_template_filter(points)
     app.add_template_filter(when)
     app.jinja_env.globals.update(Role=Role, app_version=__version__)
