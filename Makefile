@@ -44,12 +44,15 @@ test: $(VENV)/.dev chromium
 test-sqlite: $(VENV)/.dev
 	env -u DATABASE_URL $(BIN)/pytest
 
-# Everything that touches the database again, on PostgreSQL (pure chess logic needs no second run).
+# Everything that touches the database again, on PostgreSQL (pure chess logic needs no second run), and
+# the multi-process tests, since PostgreSQL is what several processes share in production.
 test-postgres: $(VENV)/.dev
-	DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -m "not slow" --ignore=tests/fide
+	DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -m "not slow or scale_out" --ignore=tests/fide
 
+# Quick runs; see each script's --help for the full measurements reported in the README.
 bench: $(VENV)/.dev
 	$(BIN)/python bench/tournament_engine.py
+	$(BIN)/python bench/fanout.py --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -34,7 +34,7 @@ from ..conftest import PASSWORD, free_port, make_user
 from ..tournaments.conftest import setup_tournament, start_round
 from ..tournaments.helpers import games_of
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.scale_out]
 ROOT = Path(__file__).resolve().parents[2]
 WAIT = 15.0  # a generous bound for "arrives"; never a speed assertion
 CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')

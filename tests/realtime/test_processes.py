@@ -25,7 +25,7 @@ from ..conftest import free_port
 from .conftest import WAIT, recv_json, recv_until, wait_for
 from .rawclient import open_raw, read_until_closed
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.scale_out]
 ROOT = Path(__file__).resolve().parents[2]
 
 
