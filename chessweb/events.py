@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from .extensions import db
 from .models import EventType, RealtimeEvent, Tournament
@@ -22,9 +22,10 @@ def lock_tournament(tournament_id: int) -> Tournament:
         .values(revision=Tournament.revision + 1).returning(Tournament.revision)).scalar_one_or_none()
     if bumped is None:
         raise LookupError(f"tournament {tournament_id} does not exist")
-    tournament = db.session.scalars(
-        select(Tournament).where(Tournament.id == tournament_id).execution_options(populate_existing=True)).one()
-    return tournament
+    # Whatever this session read before the lock (the view's game, the players) may have changed since:
+    # forget it all, so the service validates against the state it now holds the lock on.
+    db.session.expire_all()
+    return db.session.get_one(Tournament, tournament_id)
 
 
 def record_change(tournament: Tournament, event_type: EventType, *, entity_type: str, entity_id: int | None,
