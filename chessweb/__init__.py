@@ -14,8 +14,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config layers, extensions, blueprints, the live core."""
     app = Flask(__name__, instance_relative_config=True,
                 template_folder="../templates", static_folder="../static")
-    from . import config
+    from . import config, security
     config.load(app, test_config)
+    security.install(app)
 
     from .extensions import csrf, db, login_manager, migrate, sock
     db.init_app(app)

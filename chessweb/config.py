@@ -19,6 +19,14 @@ DEFAULTS: dict[str, Any] = {
     "SQLALCHEMY_DATABASE_URI": None,  # default: SQLite file in instance/
     "BROKER_URL": "memory://",
     "BROKER_PREFIX": "chessweb",  # Redis pub/sub channel and presence keys: one prefix per deployment
+    # Cookies only over HTTPS, except in development and tests (None: decided in load()). A site served
+    # over plain HTTP, e.g. on a club's LAN, sets CHESSWEB_SESSION_COOKIE_SECURE=false.
+    "SESSION_COOKIE_SECURE": None,
+    "REMEMBER_COOKIE_SECURE": None,
+    # Number of trusted proxies in front of the app (X-Forwarded-For/-Proto/-Host); 0: none.
+    "PROXY_FIX_X_FOR": 0,
+    # /metrics answers loopback only, unless this bearer token is configured and sent.
+    "METRICS_TOKEN": None,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
@@ -52,6 +60,10 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "chessweb.sqlite3")
     app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
+    local = app.config["ENV"] == "development" or bool(app.config.get("TESTING"))
+    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if app.config[key] is None:
+            app.config[key] = not local
     _ensure_secret_key(app)
 
 

@@ -1,7 +1,10 @@
 """Liveness for load balancers and Prometheus metrics for operators."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+import hmac
+import ipaddress
+
+from flask import Blueprint, Response, abort, current_app, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
@@ -26,7 +29,13 @@ def healthz():
 
 @bp.get("/metrics")
 def metrics():
-    """Prometheus text format: request, connection and delivery counters of this process."""
+    """Prometheus text format: connection and delivery counters of this process (operators only)."""
+    token = current_app.config.get("METRICS_TOKEN")
+    if token:
+        if not hmac.compare_digest(request.headers.get("Authorization", ""), f"Bearer {token}"):
+            abort(403)
+    elif not ipaddress.ip_address(request.remote_addr or "0.0.0.0").is_loopback:
+        abort(403, description="Metrics are served to this machine only; set METRICS_TOKEN to scrape remotely.")
     return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
 
 

@@ -1,0 +1,46 @@
+"""Request hygiene and browser protections that every route gets without asking for them."""
+from __future__ import annotations
+
+from flask import Flask, Response, abort, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
+
+# PostgreSQL's integer columns stop here; a larger id in a URL can only be "not found".
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: an id beyond what the database stores is a 404, not an overflow error."""
+
+    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002, ANN001 - werkzeug's signature
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def install(app: Flask) -> None:
+    """Call before any blueprint is registered (the converter applies to the routes added after it)."""
+    app.url_map.converters["int"] = IdConverter
+    hops = int(app.config.get("PROXY_FIX_X_FOR") or 0)
+    if hops:
+        # Behind N trusted proxies: the client's address (login throttling, connection rows), scheme and
+        # host (the WebSocket Origin check) come from their X-Forwarded-* headers.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    app.before_request(_refuse_nul)
+    app.after_request(_protective_headers)
+
+
+def _refuse_nul() -> None:
+    # PostgreSQL cannot store NUL in text, and no legitimate form or query needs it.
+    for values in (request.args, request.form):
+        for value in values.values():
+            if "\x00" in value:
+                abort(400, description="The request contains a NUL character; nothing was changed.")
+
+
+def _protective_headers(response: Response) -> Response:
+    # No page may be framed by another site (one-click POST buttons could be clickjacked).
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
