@@ -6,13 +6,15 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from .auth import rules
 from .extensions import db
 from .models import NotificationPreference, Role, User
 
 
 def create_user(email: str, display_name: str, password: str, role: Role) -> User:
-    """Create an account with its notification preferences; raises ValueError when taken."""
-    email = email.strip().lower()
+    """Create an account with its notification preferences; raises ValueError (with a message for the
+    person typing) when a value breaks the account rules or is taken."""
+    email, display_name, password = rules.email(email), rules.display_name(display_name), rules.password(password)
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
         raise ValueError(f"an account with email {email} already exists")
     if db.session.scalar(select(User.id).where(func.lower(User.display_name) == display_name.lower())):
@@ -34,14 +36,15 @@ def register(app: Flask) -> None:
     @click.password_option(help="Prompted for when not given.")
     def create_user_command(email: str, display_name: str, role: str, password: str) -> None:
         """Create an account, e.g. an admin: flask create-user --email a@b.c --name Ann --role ADMIN"""
-        if len(password) < 10:
-            raise click.UsageError("the password must have at least 10 characters")
         try:
             user = create_user(email, display_name, password, Role(role.upper()))
             db.session.commit()
-        except (ValueError, IntegrityError) as exc:
+        except ValueError as exc:
             db.session.rollback()
             raise click.ClickException(str(exc)) from None
+        except IntegrityError:  # a concurrent create won; its message would show the row, hash included
+            db.session.rollback()
+            raise click.ClickException("an account with this email or name already exists") from None
         click.echo(f"Created {user.role.value} {user.display_name} <{user.email}>.")
 
     @app.cli.command("seed-demo")

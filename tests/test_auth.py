@@ -123,3 +123,12 @@ def test_unknown_pages_and_json_errors(client):
     assert response.status_code == 404
     assert "There is nothing here" in response.get_data(as_text=True)
     assert client.get("/tournaments/999999").status_code == 404
+
+
+def test_blank_or_decomposed_names_are_cleaned_before_the_rules(client):
+    response = post_form(client, "/auth/register", {**GOOD, "display_name": "   "})
+    assert response.status_code == 400 and "Use 2 to 64 characters" in response.get_data(as_text=True)
+    assert user_count() == 0
+    decomposed = "Ma\u0301ria"  # "Mária" typed with a combining accent
+    assert post_form(client, "/auth/register", {**GOOD, "display_name": decomposed}).status_code == 303
+    assert db.session.scalar(select(User.display_name)) == "M\u00e1ria"

@@ -33,8 +33,7 @@ def register():
         return redirect(url_for("tournaments.index"))
     form = RegisterForm()
     if form.validate_on_submit():
-        email = form.email.data.strip().lower()
-        name = form.display_name.data.strip()
+        email, name = form.email.data, form.display_name.data  # cleaned by the account rules
         if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
             form.email.errors.append("An account with this email already exists.")
         if db.session.scalar(select(User.id).where(func.lower(User.display_name) == name.lower())):
