@@ -42,10 +42,18 @@ def _wants_json() -> bool:
     return request.path.startswith(("/healthz", "/api/")) or request.accept_mimetypes.best == "application/json"
 
 
-def _page(code: int, message: str | None = None) -> tuple[Any, int]:
+def _page(code: int, message: str | None = None) -> Any:
     message = message or MESSAGES.get(code, "Something went wrong.")
     if _wants_json():
         return jsonify(error=message, status=code), code
+    if request.headers.get("HX-Request") == "true":
+        # htmx 4 swaps error responses too: a whole error page would land inside the table row that
+        # asked. Show the message as a toast instead and leave the page as it is.
+        response = current_app.make_response(
+            (render_template("_toast.html", message=message, level="error"), code))
+        response.headers["HX-Retarget"] = "#toasts"
+        response.headers["HX-Reswap"] = "beforeend"
+        return response
     return render_template("error.html", code=code, message=message), code
 
 

@@ -132,3 +132,13 @@ def test_blank_or_decomposed_names_are_cleaned_before_the_rules(client):
     decomposed = "Ma\u0301ria"  # "Mária" typed with a combining accent
     assert post_form(client, "/auth/register", {**GOOD, "display_name": decomposed}).status_code == 303
     assert db.session.scalar(select(User.display_name)) == "M\u00e1ria"
+
+
+def test_htmx_requests_get_errors_as_a_toast_not_a_page(client):
+    response = client.post("/auth/logout", data={"csrf_token": "forged"}, headers={"HX-Request": "true"})
+    assert response.status_code == 400
+    assert response.headers["HX-Retarget"] == "#toasts" and response.headers["HX-Reswap"] == "beforeend"
+    html = response.get_data(as_text=True)
+    assert html.startswith('<div class="toast toast-error" role="alert">') and "<html" not in html
+    missing = client.get("/tournaments/999", headers={"HX-Request": "true"})
+    assert missing.status_code == 404 and "There is nothing here" in missing.get_data(as_text=True)

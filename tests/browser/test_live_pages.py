@@ -96,3 +96,18 @@ def test_results_reach_a_spectator_live_and_after_being_offline(event, live_serv
     for page in (spectator_scoreboard, spectator_standings):
         wait_live(page)
         assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
+
+
+def test_a_refused_result_shows_a_message_and_keeps_the_row(event, live_server, new_page, page_problems):
+    page_problems.allowed += ["HTTP 400", "status of 400"]  # the forged token is refused by design
+    base, tid = live_server.url, event["tid"]
+    arbiter = new_page()
+    log_in(arbiter, base, event["organizer"].email)
+    arbiter.goto(f"{base}/tournaments/{tid}/rounds/1")
+    row = arbiter.locator("#board-1")
+    row.locator("input[name=csrf_token]").evaluate("input => input.value = 'forged'")
+    row.get_by_label("Result of board 1").select_option("1-0")
+    row.get_by_role("button", name="Save").click()
+    expect(arbiter.locator("#toasts .toast-error")).to_contain_text("The form has expired")
+    expect(row.get_by_role("button", name="Save")).to_be_visible()  # the row is still a row with its form
+    expect(arbiter.locator("#board-1 td.result")).to_have_text("–")
