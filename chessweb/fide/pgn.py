@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -56,12 +57,12 @@ def export_pgn(games: Iterable[GameRecord]) -> str:
             raise PgnError(f"round {record.round}, {record.white} - {record.black}: result {record.result!r} "
                            f"is not one of {', '.join(RESULTS)}")
         game = chess.pgn.Game()
-        game.headers["Event"] = record.event or "?"
-        game.headers["Site"] = record.site or "?"
+        game.headers["Event"] = tag_value(record.event) or "?"
+        game.headers["Site"] = tag_value(record.site) or "?"
         game.headers["Date"] = record.date.strftime("%Y.%m.%d") if record.date else "????.??.??"
         game.headers["Round"] = str(record.round)
-        game.headers["White"] = record.white or "?"
-        game.headers["Black"] = record.black or "?"
+        game.headers["White"] = tag_value(record.white) or "?"
+        game.headers["Black"] = tag_value(record.black) or "?"
         game.headers["Result"] = record.result
         if record.white_elo:
             game.headers["WhiteElo"] = str(record.white_elo)
@@ -77,6 +78,14 @@ def export_pgn(games: Iterable[GameRecord]) -> str:
             game.add_line(moves)
         chunks.append(game.accept(chess.pgn.StringExporter(headers=True, variations=False, comments=False)))
     return "\n\n".join(chunks) + ("\n" if chunks else "")
+
+
+def tag_value(text: str) -> str:
+    """`text` as the inside of a PGN tag's string: backslash and quote escaped, control characters as spaces."""
+    # PGN standard 8.1.1 and 7: a string holds no newline or tab, and escapes \ and ". python-chess writes
+    # header values as given, so without this a name could close its tag and add tags or moves of its own.
+    spaced = "".join(" " if unicodedata.category(c).startswith("C") else c for c in text)
+    return spaced.strip().replace("\\", "\\\\").replace('"', '\\"')
 
 
 @dataclass(frozen=True)

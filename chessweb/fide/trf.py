@@ -8,6 +8,7 @@ A game not finished yet is written with a blank result character.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -82,7 +83,7 @@ def write_trf(crosstable: Crosstable, *, through_round: int | None = None,
     if ranks is None:
         order = sorted(points, key=lambda n: (-points[n], n))
         ranks = {n: i for i, n in enumerate(order, start=1)}
-    lines = [f"012 {crosstable.name}".rstrip()]
+    lines = [f"012 {_one_line(crosstable.name)}".rstrip()]
     if crosstable.start_date is not None:
         lines.append(f"042 {crosstable.start_date:%Y/%m/%d}")
     lines.append(f"092 {_TYPE_LINES[crosstable.kind]}")
@@ -111,9 +112,15 @@ def _written_entries(crosstable: Crosstable, number: int, last: int, paired: int
 
 def _player_prefix(player: Player, points: Fraction, rank: int) -> str:
     birth = f"{player.birth_date:%Y/%m/%d}" if player.birth_date else ""
-    return (f"001 {player.number:>4} {player.sex or ' ':1}{player.title[:3]:>3} {player.name[:33]:<33} "
+    name = _one_line(player.name)[:33]
+    return (f"001 {player.number:>4} {player.sex or ' ':1}{player.title[:3]:>3} {name:<33} "
             f"{player.rating or '':>4} {player.federation[:3]:<3} {player.fide_id or '':>11} {birth:>10} "
             f"{_format_points(points):>4} {rank:>4}")
+
+
+def _one_line(text: str) -> str:
+    """A name for a fixed-column line: control characters (a newline would start a new record) become spaces."""
+    return "".join(" " if unicodedata.category(c).startswith("C") else c for c in text).strip()
 
 
 def _format_points(points: Fraction) -> str:
@@ -147,9 +154,11 @@ class _Draft:
 
 def read_trf(data: str | bytes) -> Crosstable:
     """Read TRF-16 text (or bytes: UTF-8, else Latin-1) into a crosstable; a bad file raises TrfError."""
-    text = _decode(data)
+    lines = _decode(data).replace("\r\n", "\n").replace("\r", "\n").split("\n")
     draft = _Draft()
-    for number, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
+    for number, line in enumerate(lines, start=1):
+        if "\x00" in line:  # no TRF field holds one, and PostgreSQL cannot store it in text
+            raise TrfError("a NUL character: this is not a text file", number)
         if not line.strip():
             continue
         _read_line(draft, number, line.rstrip("\n"))

@@ -34,6 +34,20 @@ def test_export_has_the_seven_tag_roster_then_elos_and_replays():
     assert export_pgn([]) == ""
 
 
+def test_header_values_are_escaped_and_kept_on_one_line():
+    record = GameRecord('Open "Spring"\r\n1. e4 *', "C:\\club", date(2026, 4, 1), 1, 'A"] [White "Hacker',
+                        "B\nC", "1-0", moves="1. e4 e5")
+    text = export_pgn([record])
+    assert text.splitlines()[:7] == ['[Event "Open \\"Spring\\"  1. e4 *"]', '[Site "C:\\\\club"]',
+                                     '[Date "2026.04.01"]', '[Round "1"]', '[White "A\\"] [White \\"Hacker"]',
+                                     '[Black "B C"]', '[Result "1-0"]']
+    # Our reader undoes the escapes; python-chess sees one game with one White tag and the moves.
+    relayed = parse_relayed_pgn(text)
+    assert relayed.headers["White"] == 'A"] [White "Hacker' and relayed.headers["Site"] == "C:\\club"
+    game = chess.pgn.read_game(io.StringIO(text))
+    assert [m.uci() for m in game.mainline_moves()] == ["e2e4", "e7e5"] and game.headers["Black"] == "B C"
+
+
 @pytest.mark.parametrize("record, message", [
     (GameRecord("E", "S", None, 1, "A", "B", "2-0"), "result '2-0'"),
     (GameRecord("E", "S", None, 4, "A", "B", "*", moves="1. e4 e5 2. Ke3"), r"round 4, A - B: move 2 \(white\): 'Ke3'"),

@@ -133,6 +133,24 @@ def test_withdrawn_players_are_marked_not_to_be_paired_next():
     assert "0000" not in write_trf(finished)  # no next round to mark
 
 
+def test_names_with_line_breaks_write_one_record_each():
+    table = Crosstable((Player(1, "A\r\n001    9      Injected"), Player(2, "B\tC")), game_entries(1, 1, 2, "1"), 1,
+                       name="Open\n001    8      Also injected")
+    text = write_trf(table)
+    assert [line[:3] for line in text.splitlines()] == ["012", "092", "XXR", "XXC", "001", "001"]
+    again = read_trf(text)
+    assert again.name == "Open 001    8      Also injected"
+    assert [p.name for p in again.players] == ["A  001    9      Injected"[:33].rstrip(), "B C"]
+    assert again.numbers == (1, 2)
+
+
+@pytest.mark.parametrize("data", ["012 Open\n001    1      A\x00B\n", b"012 Open\r\n001    1      A\x00B\r\n"])
+def test_a_nul_byte_is_refused_naming_its_line(data):
+    with pytest.raises(TrfError, match="NUL character") as caught:
+        read_trf(data)
+    assert caught.value.line == 2
+
+
 def test_bytes_are_utf8_or_latin1():
     table = Crosstable((Player(1, "Müller, Jörg"), Player(2, "Ødegård, Åse")), game_entries(1, 1, 2, "1"), 1)
     text = write_trf(table)
