@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 
 from .extensions import db
 from .models import EventType, Game, RealtimeEvent, Registration, Role, Round, RoundStatus, Tournament
-from .realtime import Event, Fragment, Message, UserInfo, realtime
+from .realtime import Event, Fragment, Message, Recheck, UserInfo, realtime
 from .tournaments import queries
 
 CHANNEL = re.compile(
@@ -122,7 +122,10 @@ _REGISTRATION = {EventType.PARTICIPANT_REGISTERED, EventType.PARTICIPANT_WITHDRE
 _STANDINGS = {EventType.GAME_COMPLETED, EventType.STANDINGS_UPDATED, EventType.ROUND_COMPLETED,
               EventType.ROUND_STARTED, EventType.PARTICIPANT_WITHDREW, EventType.TOURNAMENT_UPDATED,
               EventType.TOURNAMENT_COMPLETED, EventType.TOURNAMENT_STARTED}
-_WHOLE_SCOREBOARD = {EventType.ROUND_STARTED, EventType.TOURNAMENT_STARTED, EventType.PARTICIPANT_WITHDREW}
+_WHOLE_SCOREBOARD = {EventType.ROUND_STARTED, EventType.TOURNAMENT_STARTED, EventType.PARTICIPANT_WITHDREW,
+                     EventType.TOURNAMENT_UPDATED}  # renamed or renumbered players show on every board
+# Events after which someone may have lost the right to watch a private tournament.
+_ACCESS = {EventType.TOURNAMENT_UPDATED, EventType.PARTICIPANT_WITHDREW}
 
 
 def affected_by(events: list[RealtimeEvent], game_rounds: dict[int, int]) -> Affected:
@@ -162,10 +165,24 @@ def publish_pending_events(tournament_id: int) -> list[Message]:
         .where(Game.id.in_(game_ids), Round.status != RoundStatus.DRAFT)).all()) if game_ids else {}
     affected = affected_by(list(events), game_rounds)
     last_event = events[-1].id
+    messages: list[Message] = []
+    if any(e.type in _ACCESS for e in events) and (private := _private_channels(tournament_id)):
+        # Before anything else goes out: the subscribers who may no longer watch must not see it.
+        messages.append(Recheck(channels=tuple(private)))
     with _url_context():
-        messages: list[Message] = [_event_message(e) for e in events]
+        messages += [_event_message(e) for e in events]
         messages += render_affected(tournament_id, affected, last_event)
     return messages
+
+
+def _private_channels(tournament_id: int) -> list[str]:
+    """Every channel of a tournament that is not public (none, when it is public)."""
+    if db.session.scalar(select(Tournament.is_public).where(Tournament.id == tournament_id)):
+        return []
+    games = db.session.scalars(select(Game.id).join(Round, Game.round_id == Round.id)
+                               .where(Round.tournament_id == tournament_id)).all()
+    base = f"tournament:{tournament_id}"
+    return [base, f"{base}:games", f"{base}:standings", *(f"game:{g}" for g in games)]
 
 
 def render_affected(tournament_id: int, affected: Affected, event_id: int | None) -> list[Fragment]:
@@ -276,9 +293,11 @@ def standings_fragments(tournament_id: int) -> list[Fragment]:
 
 
 def game_fragment(game_id: int) -> Fragment:
+    # The revision first: the content read after it is at least as new, never older than its version says.
+    revision = db.session.scalar(select(Tournament.revision).join(Round, Round.tournament_id == Tournament.id)
+                                 .join(Game, Game.round_id == Round.id).where(Game.id == game_id))
     ctx = queries.game_context(game_id)
     g = ctx["game"]
-    revision = db.session.scalar(select(Tournament.revision).where(Tournament.id == g.tournament_id))
     return Fragment(channel=f"game:{g.id}", key=f"game-{g.id}", version=revision or 0, html=_render("game", ctx),
                     data={"game": g.id, "tournament": g.tournament_id, "round": g.round, "board": g.board,
                           "white": _player(g.white), "black": _player(g.black) if g.black else None,

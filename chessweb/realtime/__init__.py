@@ -24,13 +24,13 @@ from typing import TYPE_CHECKING
 from flask import Flask, current_app
 
 from .connection import UserInfo
-from .messages import Event, Fragment, Message, MessageError
+from .messages import Event, Fragment, Message, MessageError, Recheck
 from .publisher import Job
 
 if TYPE_CHECKING:
     from .core import Core
 
-__all__ = ["Event", "Fragment", "Job", "Message", "MessageError", "Realtime", "UserInfo", "realtime"]
+__all__ = ["Event", "Fragment", "Job", "Message", "MessageError", "Realtime", "Recheck", "UserInfo", "realtime"]
 
 
 class Realtime:
@@ -65,6 +65,11 @@ class Realtime:
     def publish(self, message: Message) -> None:
         """Send a fragment or event to every process's subscribers. Thread-safe; returns without waiting."""
         self._core().publish(message)
+
+    def recheck(self, *channels: str) -> None:
+        """Access to `channels` may have been withdrawn: every process re-authorizes its subscribers and
+        closes (1008) the connections now refused. Publish it before any fragment they must not see."""
+        self.publish(Recheck(channels=tuple(channels)))
 
     def after_commit(self, key: str, job: Callable[[], list[Message]]) -> None:
         """Run `job` on the background worker after the current db.session transaction commits, and publish

@@ -196,6 +196,12 @@ class Connection:
         self._delivered(items)
         return True
 
+    def revoke(self, channel: str) -> None:
+        """This user may no longer watch `channel`: end the connection (1008, so htmx does not reconnect to it).
+
+        Closing, rather than quietly detaching, also tells a program why its data stopped."""
+        self.request_close(CLOSE_POLICY_VIOLATION, f"no longer allowed: {channel}"[:120])
+
     def request_close(self, code: int, reason: str = "") -> None:
         """Ask the writer to close the connection after the frame it is writing."""
         if self._close_code is None:

@@ -15,7 +15,7 @@ from flask import Flask, has_app_context
 from ..extensions import db
 from .broker import Broker, create_broker
 from .connection import Connection, UserInfo
-from .hub import Hub
+from .hub import Hub, Subscriber
 from .messages import Fragment, Message
 from .metrics import DeliveryCounts
 from .presence import MemoryPresenceStore, Presence, PresenceStore, RedisPresenceStore
@@ -43,7 +43,7 @@ class Core:
         self._app_on_presence = on_presence
         self.server_id = make_server_id()
         self.counts = DeliveryCounts()
-        self.hub = Hub(self.snapshot, on_count=self._count_changed)
+        self.hub = Hub(self.snapshot, on_count=self._count_changed, on_recheck=self._recheck)
         url = app.config.get("BROKER_URL") or "memory://"
         prefix = app.config.get("BROKER_PREFIX") or "chessweb"
         self.broker: Broker = create_broker(url, prefix=prefix, origin=self.server_id)
@@ -137,6 +137,28 @@ class Core:
                 db.session.remove()
         with self.app.app_context():
             return list(self._app_snapshot(channel))
+
+    def _recheck(self, pairs: list[tuple[Subscriber, str]]) -> None:
+        """Ask `authorize` again for each (connection, channel); revoke the refused ones.
+
+        Connections of the same user share one answer, so a channel watched by thousands of anonymous
+        visitors costs one check, not thousands."""
+        answers: dict[tuple[int | None, str | None, str], bool] = {}
+        with self.app.app_context():
+            try:
+                for subscriber, channel in pairs:
+                    user = subscriber.user
+                    key = (user.id, user.role, channel)
+                    if key not in answers:
+                        try:
+                            answers[key] = bool(self.authorize(user, channel))
+                        except Exception:
+                            log.exception("realtime: re-authorizing %s failed; refusing", channel)
+                            answers[key] = False
+                    if not answers[key]:
+                        subscriber.revoke(channel)
+            finally:
+                db.session.remove()
 
     def _count_changed(self, channel: str, count: int) -> None:
         self.presence.count_changed(channel, count)

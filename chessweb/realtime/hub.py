@@ -9,17 +9,21 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable
-from typing import Protocol
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Protocol
 
 from . import metrics, protocol
 from .frames import text_frame
-from .messages import Event, Fragment, Message
+from .messages import Event, Fragment, Message, Recheck
 from .outbox import Encoded, Item
+
+if TYPE_CHECKING:
+    from .connection import UserInfo
 
 log = logging.getLogger(__name__)
 
 Snapshot = Callable[[str], list[Fragment]]
+OnRecheck = Callable[[list[tuple["Subscriber", str]]], None]
 
 
 class Subscriber(Protocol):
@@ -30,6 +34,11 @@ class Subscriber(Protocol):
 
     @property
     def role(self) -> str | None: ...
+
+    @property
+    def user(self) -> UserInfo: ...
+
+    def revoke(self, channel: str) -> None: ...
 
     def offer_fragment(self, key: str, version: int, item: Item) -> None: ...
 
@@ -61,9 +70,11 @@ _STOP = object()
 class Hub:
     """Thread-safe. `receive` queues for the dispatcher thread; `deliver` fans out in the caller's thread."""
 
-    def __init__(self, snapshot: Snapshot, *, on_count: Callable[[str, int], None] | None = None) -> None:
+    def __init__(self, snapshot: Snapshot, *, on_count: Callable[[str, int], None] | None = None,
+                 on_recheck: OnRecheck | None = None) -> None:
         self._snapshot = snapshot
         self._on_count = on_count
+        self._on_recheck = on_recheck
         self._lock = threading.Lock()
         self._channels: dict[str, set[Subscriber]] = {}
         self._versions: dict[tuple[str, str], int] = {}  # (channel, key) -> newest version seen
@@ -169,10 +180,13 @@ class Hub:
     # ----------------------------------------------------------------- state for (re)connecting clients
 
     def current(self, channel: str) -> list[Fragment]:
-        """The channel's current fragments: from the cache, else rendered by `snapshot` (which seeds the cache)."""
+        """The channel's current fragments, oldest version first: from the cache, else rendered by `snapshot`
+        (which seeds the cache). Oldest first, because a container (the scoreboard) holds parts (its rounds)
+        that are also sent alone: applied in this order, a newer part is never covered by an older container,
+        nor a newer container by an older part."""
         with self._lock:
             if channel in self._complete:
-                return list(self._cache.get(channel, {}).values())
+                return _oldest_first(self._cache.get(channel, {}).values())
             generation = self._generation
         fragments = self._snapshot(channel)
         with self._lock:
@@ -181,7 +195,7 @@ class Hub:
             for fragment in fragments:
                 self._remember(fragment, allow_equal=True)
             self._complete.add(channel)
-            return list(self._cache.get(channel, {}).values())
+            return _oldest_first(self._cache.get(channel, {}).values())
 
     def resync(self) -> None:
         """Forget everything cached, render every watched channel afresh and offer it to its connections."""
@@ -226,6 +240,11 @@ class Hub:
                 item = encoded[fmt]
                 if item is not None:
                     subscriber.offer(item)
+        elif isinstance(message, Recheck):
+            # In order with the fan-out: what was published after the recheck reaches only those still allowed.
+            pairs = [(subscriber, channel) for channel in message.channels for subscriber in self._members(channel)]
+            if pairs and self._on_recheck is not None:
+                self._on_recheck(pairs)
         else:
             raise TypeError(f"cannot deliver {type(message).__name__}")
 
@@ -252,3 +271,7 @@ class Hub:
             if item is None:
                 item = encoded[fmt] = encode_fragment(fragment, fmt)
             subscriber.offer_fragment(fragment.key, fragment.version, item)
+
+
+def _oldest_first(fragments: Iterable[Fragment]) -> list[Fragment]:
+    return sorted(fragments, key=lambda fragment: fragment.version)  # stable: equal versions keep their order

@@ -56,7 +56,21 @@ class Event:
         _check_event_id(self.event_id)
 
 
-Message = Fragment | Event
+@dataclass(frozen=True, slots=True)
+class Recheck:
+    """Access to these channels may have been withdrawn (a tournament went private): every process asks
+    `authorize` again for each of its subscribers, and closes the connections now refused."""
+    channels: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if isinstance(self.channels, str) or not self.channels:
+            raise MessageError(f"Recheck.channels must be a non-empty tuple of channels, got {self.channels!r}")
+        for channel in self.channels:
+            _check_text("channel", channel)
+        object.__setattr__(self, "channels", tuple(self.channels))
+
+
+Message = Fragment | Event | Recheck
 
 
 def _check_text(field: str, value: object) -> None:
@@ -84,8 +98,10 @@ def to_wire(message: Message, origin: str) -> bytes:
         body = {"kind": "event", "channel": message.channel, "type": message.type, "data": message.data,
                 "html": message.html, "roles": list(message.roles) if message.roles is not None else None,
                 "event_id": message.event_id}
+    elif isinstance(message, Recheck):
+        body = {"kind": "recheck", "channels": list(message.channels)}
     else:
-        raise MessageError(f"cannot publish {type(message).__name__}: expected Fragment or Event")
+        raise MessageError(f"cannot publish {type(message).__name__}: expected Fragment, Event or Recheck")
     body["origin"] = origin
     try:
         return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
@@ -105,6 +121,8 @@ def from_wire(raw: bytes) -> tuple[str, Message]:
             roles = body["roles"]
             message = Event(channel=body["channel"], type=body["type"], data=body["data"], html=body["html"],
                             roles=tuple(roles) if roles is not None else None, event_id=body["event_id"])
+        elif kind == "recheck":
+            message = Recheck(channels=tuple(body["channels"]))
         else:
             raise MessageError(f"unknown message kind {kind!r}")
         return str(body["origin"]), message

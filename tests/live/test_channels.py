@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from chessweb import events
@@ -165,3 +166,34 @@ def test_unknown_channel_names_are_refused(app, live_server, channel):
         sequence = connect_sequence(ws)
     assert [m["type"] for m in sequence if m["type"] == "error"] == ["error"]
     assert sequence[-1]["channels"] == []
+
+
+def test_going_private_closes_the_sockets_of_those_no_longer_allowed(app, running, organizer, live_server):
+    from chessweb.models import Registration
+    from chessweb.tournaments import settings
+    tid = running
+    player = make_user(Role.PARTICIPANT, name="Pia Player")
+    registration = db.session.scalars(select(Registration).where(Registration.tournament_id == tid)).first()
+    registration.user_id = player.id
+    db.session.commit()
+    channels = (f"tournament:{tid}", f"tournament:{tid}:standings")
+    with open_ws(live_server, *channels) as stranger, \
+            open_ws(live_server, *channels, cookie=session_cookie(app, player)) as member:
+        connect_sequence(stranger)
+        connect_sequence(member)
+        t = db.session.get(Tournament, tid)
+        current = settings.TournamentSettings(
+            name="Closed Club Cup", format=t.format, start_date=t.start_date, planned_rounds=t.planned_rounds,
+            time_control=t.time_control, venue=t.venue, is_public=False, tiebreaks=tuple(t.tiebreak_list),
+            tiebreak_edition=t.tiebreak_edition, top_seed_colour=t.top_seed_colour)
+        settings.update_tournament(tid, current, organizer.id)
+        # The stranger is cut off before the renamed header is published, and never sees it.
+        seen = []
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                seen.append(stranger.recv(timeout=WAIT))
+        assert closed.value.rcvd.code == 1008
+        assert not [m for m in seen if "Closed Club Cup" in m]
+        # The registered player keeps watching and gets the new name.
+        header, _ = read_until(member, lambda m: m.get("key") == f"tournament-header-{tid}")
+        assert header["data"]["name"] == "Closed Club Cup"

@@ -9,7 +9,7 @@ import pytest
 import redis
 
 from chessweb.realtime.broker import BrokerError, MemoryBroker, RedisBroker, create_broker
-from chessweb.realtime.messages import Event, Fragment, MessageError
+from chessweb.realtime.messages import Event, Fragment, MessageError, Recheck
 
 WAIT = 10  # seconds: a generous bound for "arrives", never a speed assertion
 
@@ -81,11 +81,24 @@ def test_publish_delivers_locally_at_once_and_exactly_once(deployment):
     a.assert_empty()
 
 
+def test_a_recheck_reaches_every_process_in_order(deployment):
+    a = deployment()
+    b = deployment()
+    recheck = Recheck(channels=("tournament:7", "game:12"))
+    a.broker.publish(recheck)
+    a.broker.publish(FRAGMENT)
+    assert a.next() == recheck and a.next() == FRAGMENT
+    if deployment.url != "memory://":
+        assert b.next() == recheck and b.next() == FRAGMENT
+    with pytest.raises(MessageError, match="non-empty tuple"):
+        Recheck(channels=())
+
+
 def test_unserializable_data_is_refused_before_anything_is_delivered(deployment):
     a = deployment()
     with pytest.raises(MessageError, match="not JSON-serializable"):
         a.broker.publish(Event(channel="system", type="x", data={"when": object()}))
-    with pytest.raises(MessageError, match="expected Fragment or Event"):
+    with pytest.raises(MessageError, match="expected Fragment, Event or Recheck"):
         a.broker.publish("hello")
     a.assert_empty()
 

@@ -3,7 +3,7 @@ import json
 import threading
 
 from chessweb.realtime.hub import Hub, encode_fragment
-from chessweb.realtime.messages import Event, Fragment
+from chessweb.realtime.messages import Event, Fragment, Recheck
 from chessweb.realtime.outbox import Item, Outbox
 
 
@@ -241,3 +241,25 @@ def test_concurrent_attach_and_deliver():
         stop.set()
         t.join()
     assert all(s.received()[-1] == frag(199, key="game-1", channel="game:1").html for s in subs[25:])
+
+
+def test_current_state_comes_oldest_first_so_parts_are_not_covered_by_older_containers():
+    channel = "tournament:7:games"
+    container = frag(8, key="scoreboard-7", channel=channel)
+    hub = Hub(Snapshots({channel: [container]}))
+    hub.attach(Recorder(), channel)
+    assert hub.current(channel) == [container]
+    hub.deliver(frag(12, key="scoreboard-7-round-3", channel=channel))
+    hub.deliver(frag(15, key="scoreboard-7", channel=channel))  # a new round: the container again
+    assert [(f.key, f.version) for f in hub.current(channel)] == [("scoreboard-7-round-3", 12),
+                                                                  ("scoreboard-7", 15)]
+
+
+def test_a_recheck_asks_about_each_subscriber_of_its_channels():
+    asked = []
+    hub = Hub(Snapshots(), on_recheck=asked.extend)
+    watcher, other = Recorder(), Recorder()
+    hub.attach(watcher, "tournament:7")
+    hub.attach(other, "tournament:8")
+    hub.deliver(Recheck(channels=("tournament:7", "game:3")))
+    assert asked == [(watcher, "tournament:7")]
