@@ -178,8 +178,13 @@ class RoundStatus(enum.StrEnum):
     COMPLETED = "COMPLETED"  # every game has a final result
 
 
+# SQLite reuses the highest rowid after a delete; a discarded draft's round and game ids must never come back
+# for other games (live channels, cached pages and the audit trail name games by id).
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
+
 class Round(db.Model):
-    __table_args__ = (UniqueConstraint("tournament_id", "number"),)
+    __table_args__ = (UniqueConstraint("tournament_id", "number"), NEVER_REUSE_IDS)
     id: Mapped[int] = mapped_column(primary_key=True)
     tournament_id: Mapped[int] = mapped_column(ForeignKey("tournament.id"), index=True)
     number: Mapped[int]
@@ -221,7 +226,7 @@ class GameResult(enum.StrEnum):
 
 
 class Game(db.Model):
-    __table_args__ = (UniqueConstraint("round_id", "board"),)
+    __table_args__ = (UniqueConstraint("round_id", "board"), NEVER_REUSE_IDS)
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
     board: Mapped[int]
