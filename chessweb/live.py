@@ -18,7 +18,8 @@ from markupsafe import escape
 from sqlalchemy import select, update
 
 from .extensions import db
-from .models import EventType, Game, RealtimeEvent, Registration, Role, Round, RoundStatus, Tournament
+from .models import EventType, Game, RealtimeEvent, Role, Round, RoundStatus, Tournament
+from .permissions import can_manage, can_view
 from .realtime import Event, Fragment, Message, Recheck, UserInfo, realtime
 from .tournaments import queries
 
@@ -55,26 +56,14 @@ def authorize(user: UserInfo, channel: str) -> bool:
         return user.id is not None and user.id == int(match["user"])
     if match["tournament"]:
         tournament = db.session.get(Tournament, int(match["tournament"]))
-        return tournament is not None and _may_view(user, tournament)
+        return tournament is not None and can_view(user, tournament)
     game = db.session.get(Game, int(match["game"]))
     if game is None:
         return False
     tournament = game.round.tournament
     if game.round.status == RoundStatus.DRAFT:  # unpublished pairings are the organizer's alone
-        return _may_manage(user, tournament)
-    return _may_view(user, tournament)
-
-
-def _may_manage(user: UserInfo, tournament: Tournament) -> bool:
-    return user.role == Role.ADMIN.value or (user.role == Role.ORGANIZER.value and tournament.organizer_id == user.id)
-
-
-def _may_view(user: UserInfo, tournament: Tournament) -> bool:
-    if tournament.is_public or _may_manage(user, tournament):
-        return True
-    return user.id is not None and db.session.scalar(
-        select(Registration.id).where(Registration.tournament_id == tournament.id,
-                                      Registration.user_id == user.id)) is not None
+        return can_manage(user, tournament)
+    return can_view(user, tournament)
 
 
 # --------------------------------------------------------------------------- what a channel shows now

@@ -6,9 +6,10 @@ from typing import Any, Callable
 
 from flask import abort
 from flask_login import AnonymousUserMixin, current_user
+from sqlalchemy import select
 
 from .extensions import db, login_manager
-from .models import Role, Tournament, User
+from .models import Registration, Role, Tournament, User
 
 
 class Anonymous(AnonymousUserMixin):
@@ -46,6 +47,9 @@ def role_required(role: Role) -> Callable:
     return decorator
 
 
+# `user` below is Flask-Login's current user or the live core's UserInfo: anything with `is_authenticated`,
+# `id` and `role` (a Role or its string value).
+
 def can_manage(user: Any, tournament: Tournament) -> bool:
     """Organizers run their own tournaments; admins run all."""
     if not user.is_authenticated:
@@ -57,7 +61,9 @@ def can_view(user: Any, tournament: Tournament) -> bool:
     """Public tournaments are for everyone; private ones for their organizer, admins and players."""
     if tournament.is_public or can_manage(user, tournament):
         return True
-    return user.is_authenticated and any(r.user_id == user.id for r in tournament.registrations)
+    return user.is_authenticated and db.session.scalar(
+        select(Registration.id).where(Registration.tournament_id == tournament.id,
+                                      Registration.user_id == user.id).limit(1)) is not None
 
 
 def require_manage(tournament: Tournament) -> None:
