@@ -4,6 +4,8 @@ which fragments a committed change re-renders (each once, for every viewer and e
 Channels (DESIGN.md): `tournaments:all`, `tournament:<id>` (header, players, watching),
 `tournament:<id>:games` (scoreboard), `tournament:<id>:standings` (standings, crosstable),
 `game:<id>` (live board), `user:<id>` (that user only), `system` (everyone), `admin` (admins only).
+The last four (and `tournaments:all`) are authorized already but carry nothing yet: they are for the
+dashboard, personal notifications and the admin notification center, which come next.
 """
 from __future__ import annotations
 
