@@ -5,7 +5,8 @@ from .. import events
 from ..extensions import db
 from ..fide.pgn import PgnError, parse_relayed_pgn
 from ..models import EventType, Game, RoundStatus
-from ..tournaments.service import ServiceError, changing
+from ..tournaments.service import ServiceError, changing, control_character
+
 
 def relay_moves(tournament_id: int, game_id: int, pgn_text: str, actor_id: int) -> int:
     """Replace the game's moves with `pgn_text` when every move is legal; returns the number of half-moves."""
@@ -17,6 +18,10 @@ def relay_moves(tournament_id: int, game_id: int, pgn_text: str, actor_id: int) 
             raise ServiceError("The round is not published yet.", status=409)
         if game.black_id is None:
             raise ServiceError("A bye has no moves.", status=409)
+        bad = control_character(pgn_text.replace("\n", "").replace("\r", "").replace("\t", ""))
+        if bad is not None:
+            raise ServiceError(f"Nothing was changed: the PGN contains a control character (U+{ord(bad):04X}).",
+                               "pgn")
         try:
             relayed = parse_relayed_pgn(pgn_text)
         except PgnError as error:

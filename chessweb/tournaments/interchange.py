@@ -11,7 +11,7 @@ from ..models import (ByeRequest, Game, Registration, RegistrationStatus, Round,
                       TournamentStatus, utcnow)
 from . import crosstable as tables
 from . import queries, tiebreaks
-from .service import ServiceError
+from .service import ServiceError, control_character
 
 MAX_TRF_PLAYERS = 2000
 
@@ -67,6 +67,8 @@ def import_trf(data: bytes | str, organizer_id: int, *, is_public: bool = True) 
     if len(table.players) > MAX_TRF_PLAYERS:
         raise ServiceError(f"The file has {len(table.players)} players; at most {MAX_TRF_PLAYERS} can be imported.",
                            "trf")
+    if control_character(table.name):
+        raise ServiceError("The tournament name (012) contains a control character.", "trf")
     fmt = tables.FORMAT[table.kind]
     paired = table.paired_rounds
     tournament = Tournament(
@@ -90,6 +92,8 @@ def _fill(tournament: Tournament, table: Crosstable) -> None:
     for player in table.players:
         if len(player.name) > 64:
             raise ServiceError(f"Player {player.number}'s name is longer than 64 characters.", "trf")
+        if control_character(player.name):
+            raise ServiceError(f"Player {player.number}'s name contains a control character.", "trf")
         registration = Registration(pairing_number=player.number, name=player.name, rating=player.rating,
                                     fide_id=str(player.fide_id) if player.fide_id else None,
                                     federation=player.federation[:3] or None, title=player.title[:3] or None)

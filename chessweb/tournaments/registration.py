@@ -10,7 +10,7 @@ from .. import events
 from ..extensions import db
 from ..models import (ByeRequest, EventType, Registration, RegistrationStatus, Round, RoundStatus, Tournament,
                       TournamentFormat, TournamentStatus, User)
-from .service import ServiceError, audit, changing, require_text
+from .service import ServiceError, audit, changing, plain_text, reason_text, require_text
 from .settings import record_tournament_updated, refresh_round_robin_rounds
 
 TITLES = ("GM", "IM", "FM", "CM", "WGM", "WIM", "WFM", "WCM")
@@ -141,8 +141,9 @@ def add_player(tournament_id: int, details: PlayerDetails, actor_id: int, *, acc
         if late and tournament.format != TournamentFormat.SWISS:
             raise ServiceError("A round robin's field is fixed once it has started.", status=409)
         user_id = None
-        if account_email.strip():
-            user = db.session.scalar(select(User).where(func.lower(User.email) == account_email.strip().lower()))
+        account_email = plain_text(account_email, "The account email", "account_email", 254)
+        if account_email:
+            user = db.session.scalar(select(User).where(func.lower(User.email) == account_email.lower()))
             if user is None:
                 raise ServiceError("No account has this email.", "account_email")
             if any(r.user_id == user.id for r in tournament.registrations):
@@ -241,6 +242,7 @@ def withdraw_player(tournament_id: int, registration_id: int, reason: str, actor
     """Take a player out: before the start the entry is removed, afterwards they are not paired again."""
     with changing(tournament_id) as tournament:
         registration = _registration(tournament, registration_id)
+        reason = reason_text(reason)
         if registration.status == RegistrationStatus.WITHDRAWN:
             raise ServiceError(f"{registration.name} has already withdrawn.", status=409)
         if tournament.status == TournamentStatus.COMPLETED:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from .. import events
 from ..extensions import db
 from ..models import (EventType, Game, GameResult, Round, RoundStatus, Tournament, TournamentStatus, User, utcnow)
-from .service import ServiceError, audit, changing
+from .service import ServiceError, audit, changing, reason_text
 
 ARBITER_CODES = frozenset({GameResult.WHITE_WIN, GameResult.BLACK_WIN, GameResult.DRAW,
                            GameResult.WHITE_WIN_FORFEIT, GameResult.BLACK_WIN_FORFEIT, GameResult.DOUBLE_FORFEIT})
@@ -73,8 +73,9 @@ def set_result(tournament_id: int, game_id: int, result: str, actor_id: int, rea
     with changing(tournament_id) as tournament:
         game = _game(tournament, game_id)
         new = _code(result, ARBITER_CODES)
+        reason = reason_text(reason)
         old = game.result
-        if old.is_final and old != new and not reason.strip():
+        if old.is_final and old != new and not reason:
             raise ServiceError(f"The result is already {old.label}; give a reason for the correction.", "reason")
         if old == new and not game.reported_result and not game.disputed:
             return  # nothing changes

@@ -11,7 +11,7 @@ from ..models import (EventType, Game, GameResult, Registration, RegistrationSta
 from . import crosstable
 from .registration import renumber
 from .results import complete_if_done
-from .service import ServiceError, audit, changing
+from .service import ServiceError, audit, changing, reason_text
 from .settings import record_tournament_updated, round_robin_round_count
 
 
@@ -159,8 +159,7 @@ def discard_draft(tournament_id: int, round_number: int, reason: str, actor_id: 
     """Throw a draft away (to pair it again after a change); before round 1 the tournament is not started."""
     with changing(tournament_id) as tournament:
         round_ = _draft(tournament, round_number)
-        if not reason.strip():
-            raise ServiceError("Say why the draft is discarded.", "reason")
+        reason = reason_text(reason, "Say why the draft is discarded.")
         tournament.rounds.remove(round_)
         if not tournament.rounds:
             tournament.status = TournamentStatus.UPCOMING
@@ -173,8 +172,7 @@ def swap_players(tournament_id: int, round_number: int, first_id: int, second_id
     """Exchange two players' places in a draft (boards, colours or the pairing-allocated bye)."""
     with changing(tournament_id) as tournament:
         round_ = _draft(tournament, round_number)
-        if not reason.strip():
-            raise ServiceError("Say why the pairing is changed by hand.", "reason")
+        reason = reason_text(reason, "Say why the pairing is changed by hand.")
         if first_id == second_id:
             raise ServiceError("Choose two different players.", "second")
         places = {}
@@ -211,8 +209,7 @@ def swap_colours(tournament_id: int, game_id: int, reason: str, actor_id: int) -
         _draft(tournament, game.round.number)
         if game.black_id is None:
             raise ServiceError("A bye has no colours.", status=409)
-        if not reason.strip():
-            raise ServiceError("Say why the colours are changed by hand.", "reason")
+        reason = reason_text(reason, "Say why the colours are changed by hand.")
         game.white_id, game.black_id = game.black_id, game.white_id
         game.result = {GameResult.WHITE_WIN_FORFEIT: GameResult.BLACK_WIN_FORFEIT,
                        GameResult.BLACK_WIN_FORFEIT: GameResult.WHITE_WIN_FORFEIT}.get(game.result, game.result)

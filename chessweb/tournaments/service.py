@@ -1,6 +1,7 @@
 """What every tournament service shares: the one error type, the one-transaction frame, the audit trail."""
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -47,11 +48,43 @@ def audit(tournament: Tournament, action: str, *, actor_id: int | None, old: str
     return entry
 
 
-def require_text(value: str | None, what: str, field: str, max_length: int) -> str:
-    """A stripped, non-empty text of at most `max_length` characters."""
+# Zero-width (non-)joiners are format characters, but part of how Persian and Indic names are spelt.
+_ALLOWED_FORMAT_CHARACTERS = frozenset("\u200c\u200d")
+
+
+def control_character(text: str) -> str | None:
+    """The first control character (Unicode category C: NUL, tab, line breaks, bidi overrides...) in `text`."""
+    return next((c for c in text if unicodedata.category(c).startswith("C") and c not in _ALLOWED_FORMAT_CHARACTERS),
+                None)
+
+
+def plain_text(value: str | None, what: str, field: str, max_length: int, *, required: bool = False) -> str:
+    """A stripped one-line text of at most `max_length` characters, with no control character."""
+    # Names and places end up in PGN tags, TRF records and PostgreSQL text, none of which takes a line break
+    # or a NUL; a name with a newline would also stop the Dutch pairing engine from reading the tournament.
     text = (value or "").strip()
-    if not text:
+    if required and not text:
         raise ServiceError(f"{what} is required.", field)
     if len(text) > max_length:
         raise ServiceError(f"{what} is too long (at most {max_length} characters).", field)
+    bad = control_character(text)
+    if bad is not None:
+        raise ServiceError(f"{what} contains a control character (U+{ord(bad):04X}); use one line of plain text.",
+                           field)
+    return text
+
+
+def require_text(value: str | None, what: str, field: str, max_length: int) -> str:
+    """A stripped, non-empty one-line text of at most `max_length` characters."""
+    return plain_text(value, what, field, max_length, required=True)
+
+
+MAX_REASON = 500
+
+
+def reason_text(reason: str | None, missing: str | None = None) -> str:
+    """A reason for the audit trail: one line of plain text; `missing` is the message when it is required."""
+    text = plain_text(reason, "The reason", "reason", MAX_REASON)
+    if missing and not text:
+        raise ServiceError(missing, "reason")
     return text

@@ -9,7 +9,7 @@ from ..extensions import db
 from ..fide.berger import round_robin_rounds
 from ..models import EventType, Registration, RegistrationStatus, Tournament, TournamentFormat, TournamentStatus
 from . import tiebreaks
-from .service import ServiceError, audit, changing, require_text
+from .service import ServiceError, audit, changing, plain_text, require_text
 
 MAX_SWISS_ROUNDS = 30
 
@@ -49,12 +49,10 @@ def _validated(settings: TournamentSettings) -> dict:
     if settings.tiebreak_edition not in (None, "2024", "2026"):
         raise ServiceError("Unknown tie-break edition; choose 2024, 2026 or by start date.", "tiebreak_edition")
     codes = tiebreaks.validated(settings.tiebreaks, settings.format)
-    if len(settings.time_control) > 40:
-        raise ServiceError("The time control is too long (at most 40 characters).", "time_control")
-    if len(settings.venue) > 120:
-        raise ServiceError("The venue is too long (at most 120 characters).", "venue")
+    time_control = plain_text(settings.time_control, "The time control", "time_control", 40)
+    venue = plain_text(settings.venue, "The venue", "venue", 120)
     return {"name": name, "format": settings.format, "start_date": settings.start_date,
-            "time_control": settings.time_control.strip(), "venue": settings.venue.strip(),
+            "time_control": time_control, "venue": venue,
             "is_public": settings.is_public, "tiebreaks": ",".join(codes),
             "tiebreak_edition": settings.tiebreak_edition, "top_seed_colour": settings.top_seed_colour}
 
