@@ -1,6 +1,8 @@
 """Rounds: pair the next one as a draft, adjust it by hand, publish it."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .. import events
 from ..extensions import db
 from ..fide import berger, dutch
@@ -72,8 +74,7 @@ def _prepare_start(tournament: Tournament) -> None:
 def _pairing(tournament: Tournament, number: int) -> Pairing:
     try:
         if tournament.is_round_robin:
-            field = sum(1 for r in tournament.registrations if r.pairing_number is not None)
-            return berger.berger_round(field, number, double=tournament.format == TournamentFormat.DOUBLE_ROUND_ROBIN)
+            return _berger_pairing(tournament, number)
         table = crosstable.build(tournament)
         if dutch.round_to_pair(table) != number:
             raise ServiceError(f"Round {dutch.round_to_pair(table) - 1} has no games; it cannot be followed by a "
@@ -81,6 +82,33 @@ def _pairing(tournament: Tournament, number: int) -> Pairing:
         return dutch.pair_next_round(table, _requested_byes(tournament, number))
     except PairingError as error:
         raise ServiceError(f"Round {number} cannot be paired: {error}", status=409) from None
+
+
+def _berger_pairing(tournament: Tournament, number: int) -> Pairing:
+    """Round `number` of the Berger table, its slots 1..n standing for the pairing numbers in order.
+
+    Numbers given here are 1..n, but an imported round robin may have gaps (1, 2, 7, 9): the k-th lowest
+    number plays slot k. The rounds already played must be the table's, else the next one repeats games.
+    """
+    slots = sorted(r.pairing_number for r in tournament.registrations if r.pairing_number is not None)
+    double = tournament.format == TournamentFormat.DOUBLE_ROUND_ROBIN
+    number_of = {r.id: r.pairing_number for r in tournament.registrations}
+    for played in tournament.rounds:
+        if played.status == RoundStatus.DRAFT:
+            continue
+        table = berger.berger_round(len(slots), played.number, double=double)
+        expected = {frozenset((slots[b.white - 1], slots[b.black - 1])) for b in table.boards}
+        stray = next((g for g in played.games if g.black_id is not None
+                      and frozenset((number_of[g.white_id], number_of[g.black_id])) not in expected), None)
+        if stray is not None:
+            raise ServiceError(
+                f"Round {played.number} does not follow the Berger table for these pairing numbers "
+                f"({number_of[stray.white_id]} – {number_of[stray.black_id]} is not one of its games), so the next "
+                "rounds cannot be taken from the table.", status=409)
+    pairing = berger.berger_round(len(slots), number, double=double)
+    return replace(pairing, boards=tuple(replace(b, white=slots[b.white - 1], black=slots[b.black - 1])
+                                         for b in pairing.boards),
+                   bye=None if pairing.bye is None else slots[pairing.bye - 1])
 
 
 def _requested_byes(tournament: Tournament, number: int) -> dict[int, ResultCode]:
@@ -172,6 +200,9 @@ def swap_players(tournament_id: int, round_number: int, first_id: int, second_id
     """Exchange two players' places in a draft (boards, colours or the pairing-allocated bye)."""
     with changing(tournament_id) as tournament:
         round_ = _draft(tournament, round_number)
+        if tournament.is_round_robin:  # the next rounds would repeat games or leave some unplayed
+            raise ServiceError("In a round robin the Berger table decides who meets whom; only colours can be "
+                               "swapped by hand.", status=409)
         reason = reason_text(reason, "Say why the pairing is changed by hand.")
         if first_id == second_id:
             raise ServiceError("Choose two different players.", "second")

@@ -11,12 +11,13 @@ from gacrux.trf2json import trf2json
 from sqlalchemy import func, select
 
 from chessweb.extensions import db
-from chessweb.fide.crosstable import Colour
-from chessweb.fide.trf import read_trf
+from chessweb.fide.berger import berger_round, round_robin_rounds
+from chessweb.fide.crosstable import Colour, Crosstable, Player, TournamentType, game_entries
+from chessweb.fide.trf import read_trf, write_trf
 from chessweb.games.relay import relay_moves
 from chessweb.models import GameResult, Registration, Tournament, TournamentStatus
 from chessweb.tournaments import crosstable as tables
-from chessweb.tournaments import queries, registration, results
+from chessweb.tournaments import queries, registration, results, rounds
 
 from ..conftest import post_form
 from .conftest import setup_tournament, start_round
@@ -168,3 +169,59 @@ def test_pgn_has_every_game_with_headers(organizer, client):
         assert tag in text, tag
     assert "1. e4 e5 2. Nf3 Nc6 3. Bb5 a6 1-0" in text
     assert [g.result for g in games if g.black_id is None] == [GameResult.BYE_PAIRING]
+
+
+def import_round_robin(client, numbers: tuple[int, ...], round_one: list[tuple[int, int]], *,
+                       double: bool = False) -> int:
+    """Import a round robin with these start numbers whose round 1 was played as (white, black) wins."""
+    players = tuple(Player(n, f"Player {n}", 1500) for n in numbers)
+    entries: dict = {}
+    for white, black in round_one:
+        entries.update(game_entries(1, white, black, "1"))
+    kind = TournamentType.DOUBLE_ROUND_ROBIN if double else TournamentType.ROUND_ROBIN
+    rounds = round_robin_rounds(len(numbers), double)
+    text = write_trf(Crosstable(players, entries, rounds, kind=kind, name="Imported RR"))
+    response = post_form(client, "/tournaments/import", {"trf": (io.BytesIO(text.encode()), "rr.trf")},
+                         content_type="multipart/form-data")
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return int(response.headers["Location"].split("/")[2])
+
+
+def met(tid: int, number: int) -> list[tuple[int, int]]:
+    """(white, black) pairing numbers of a round's boards."""
+    by_id = {r.id: r.pairing_number for r in db.session.scalars(select(Registration))}
+    return [(by_id[g.white_id], by_id[g.black_id]) for g in games_of(tid, number) if g.black_id is not None]
+
+
+def draw_round(tid: int, number: int, organizer) -> None:
+    """Publish the draft of round `number` and draw every game."""
+    rounds.publish_round(tid, number, organizer.id)
+    for game in games_of(tid, number):
+        if not game.result.is_final:
+            results.set_result(tid, game.id, "1/2-1/2", organizer.id)
+
+
+@pytest.mark.parametrize("numbers", [(1, 2, 7, 9), (3, 4, 5, 11, 12)])
+def test_an_imported_round_robin_with_gaps_in_its_numbers_goes_on_by_the_berger_table(org_client, organizer,
+                                                                                       numbers):
+    slot = dict(enumerate(numbers, start=1))
+    first = [(slot[b.white], slot[b.black]) for b in berger_round(len(numbers), 1).boards]
+    tid = import_round_robin(org_client, numbers, first)
+    for number in range(2, round_robin_rounds(len(numbers)) + 1):
+        assert pair(org_client, tid).status_code == 303
+        assert met(tid, number) == [(slot[b.white], slot[b.black]) for b in berger_round(len(numbers), number).boards]
+        draw_round(tid, number, organizer)
+    pairs = [frozenset(p) for number in range(1, round_robin_rounds(len(numbers)) + 1) for p in met(tid, number)]
+    assert len(pairs) == len(set(pairs)) == len(numbers) * (len(numbers) - 1) // 2  # everyone met everyone once
+    db.session.expire_all()
+    assert db.session.get(Tournament, tid).status == TournamentStatus.COMPLETED
+
+
+def test_an_imported_round_robin_that_left_the_berger_table_is_not_paired_on(org_client):
+    tid = import_round_robin(org_client, (1, 2, 7, 9), [(1, 2), (7, 9)])  # the table's round 1 is 1-9, 2-7
+    before = db_state()
+    response = pair(org_client, tid)
+    assert response.status_code == 409
+    assert ("Round 1 does not follow the Berger table for these pairing numbers (1 – 2 is not one of its games)"
+            in response.get_data(as_text=True))
+    assert db_state() == before

@@ -134,6 +134,22 @@ def test_swap_players_and_colours_in_a_draft_are_audited(org_client, organizer):
     assert db_state() == before
 
 
+def test_a_round_robin_draft_swaps_colours_but_not_players(org_client, organizer):
+    tid = setup_tournament(organizer, 4, TournamentFormat.ROUND_ROBIN)
+    pair(org_client, tid)
+    first, second = games_of(tid, 1)
+    page = org_client.get(f"/tournaments/{tid}/rounds/1").get_data(as_text=True)
+    assert "Swap places" not in page and "Swap colours" in page
+    before = db_state()
+    swap = manage_action(org_client, tid, "rounds/1/swap", {"first": first.white_id, "second": second.white_id,
+                                                            "reason": "friends"}, form_url=f"/tournaments/{tid}/rounds/1")
+    assert swap.status_code == 409 and "the Berger table decides who meets whom" in swap.get_data(as_text=True)
+    assert db_state() == before
+    colours = manage_action(org_client, tid, f"games/{first.id}/colours", {"reason": "wheelchair side"},
+                            form_url=f"/tournaments/{tid}/rounds/1")
+    assert colours.status_code == 303
+
+
 def test_discard_draft_to_pair_again_after_a_withdrawal(org_client, organizer):
     tid = setup_tournament(organizer, 5)
     pair(org_client, tid)
