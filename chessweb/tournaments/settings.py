@@ -73,13 +73,23 @@ def create_tournament(settings: TournamentSettings, organizer_id: int) -> int:
     return tournament.id
 
 
+# What the rounds already paired were paired by, so it cannot change once there are any: the format, the
+# top seed's colour (round 1's colours, and through them every later colour allocation and the TRF's XXC)
+# and the start date (gacrux takes the Dutch rules in force on it from the TRF's 042, and with the tie-break
+# edition left "by start date" it picks the C.07 edition too). The tie-break list and an explicit edition
+# stay editable: they only rank, and the standings are recomputed from every round under the new rules.
+_FIXED_BY_PAIRING = {"format": "The format", "top_seed_colour": "The top seed's colour in round 1",
+                     "start_date": "The start date"}
+
+
 def update_tournament(tournament_id: int, settings: TournamentSettings, actor_id: int) -> None:
-    """Change the settings; the format cannot change once the first round is paired."""
+    """Change the settings; what the pairing depends on cannot change once the first round is paired."""
     with changing(tournament_id) as tournament:
         values = _validated(settings)
         started = bool(tournament.rounds)
-        if started and settings.format != tournament.format:
-            raise ServiceError("The format cannot change after the first pairing.", "format")
+        for key, what in _FIXED_BY_PAIRING.items():
+            if started and values[key] != getattr(tournament, key):
+                raise ServiceError(f"{what} cannot change after the first pairing.", key)
         if settings.format == TournamentFormat.SWISS and settings.planned_rounds is not None:
             paired = max((r.number for r in tournament.rounds), default=0)
             if settings.planned_rounds < paired:

@@ -66,7 +66,9 @@ def db_state() -> dict[str, list[tuple]]:
     """Every row of the tables tournament services write, to compare before and after a refused change."""
     db.session.expire_all()
     tables = {
-        "tournament": (Tournament, ("id", "name", "status", "planned_rounds", "revision", "tiebreaks", "is_public")),
+        "tournament": (Tournament, ("id", "name", "status", "planned_rounds", "revision", "tiebreaks", "is_public",
+                                    "format", "start_date", "top_seed_colour", "tiebreak_edition", "venue",
+                                    "time_control")),
         "registration": (Registration, ("id", "tournament_id", "user_id", "name", "rating", "pairing_number",
                                         "status", "withdrawn_from_round")),
         "bye_request": (ByeRequest, ("id", "registration_id", "round_number", "half_point")),

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from chessweb.extensions import db
 from chessweb.models import AuditEntry, Role, Tournament, TournamentFormat, TournamentStatus
+from chessweb.tournaments import rounds
 
 from ..conftest import make_user, post_form
 from .conftest import setup_tournament
@@ -93,12 +94,33 @@ def test_edit_settings_is_audited_and_format_is_fixed_after_start(org_client, or
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "settings"))
     assert "Test Open → Renamed Open" in entry.new_value
 
-    from .conftest import start_round
-    start_round(tid, organizer)
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"format": "ROUND_ROBIN", "tiebreaks": ""}, "The format cannot change after the first pairing."),
+    ({"top_seed_colour": "b"}, "The top seed&#39;s colour in round 1 cannot change after the first pairing."),
+    ({"start_date": "2026-03-01"}, "The start date cannot change after the first pairing."),
+])
+@pytest.mark.parametrize("published", [False, True])
+def test_what_the_pairing_depends_on_is_fixed_once_a_round_is_paired(org_client, organizer, change, message,
+                                                                     published):
+    tid = setup_tournament(organizer, 4)
+    rounds.pair_next_round(tid, organizer.id)
+    if published:
+        rounds.publish_round(tid, 1, organizer.id)
+    data = {"name": "Test Open", "format": "SWISS", "planned_rounds": "5", "start_date": "2026-05-01",
+            "time_control": "", "venue": "", "is_public": "y", "tiebreaks": "", "tiebreak_edition": "",
+            "top_seed_colour": "w"}
     before = db_state()
-    response = post_form(org_client, f"/tournaments/{tid}/edit", {**data, "format": "ROUND_ROBIN", "tiebreaks": ""})
-    assert response.status_code == 400 and "cannot change after the first pairing" in response.get_data(as_text=True)
+    response = post_form(org_client, f"/tournaments/{tid}/edit", {**data, **change})
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
     assert db_state() == before
+    # Ranking settings only re-rank, from every round alike: they stay editable.
+    ranking = {"tiebreaks": "SB, BH", "tiebreak_edition": "2024", "name": "Test Open 2026"}
+    assert post_form(org_client, f"/tournaments/{tid}/edit", {**data, **ranking}).status_code == 303
+    db.session.expire_all()
+    t = db.session.get(Tournament, tid)
+    assert (t.tiebreak_list, t.tiebreak_edition, t.name) == (["SB", "BH"], "2024", "Test Open 2026")
 
 
 def test_other_organizers_cannot_edit(login, organizer):
