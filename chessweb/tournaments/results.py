@@ -62,7 +62,14 @@ def complete_if_done(tournament: Tournament, round_: Round, actor_id: int | None
     round_.completed_at = utcnow()
     events.record_change(tournament, EventType.ROUND_COMPLETED, entity_type="round", entity_id=round_.id,
                          payload={"round": round_.number}, actor_id=actor_id)
-    if round_.number >= tournament.planned_rounds and tournament.status == TournamentStatus.ACTIVE:
+    complete_if_last_round(tournament, actor_id)
+
+
+def complete_if_last_round(tournament: Tournament, actor_id: int | None) -> None:
+    """A running tournament whose last planned round is complete is finished."""
+    last = tournament.rounds[-1] if tournament.rounds else None
+    if (tournament.status == TournamentStatus.ACTIVE and last is not None and last.status == RoundStatus.COMPLETED
+            and last.number >= tournament.planned_rounds):
         tournament.status = TournamentStatus.COMPLETED
         events.record_change(tournament, EventType.TOURNAMENT_COMPLETED, entity_type="tournament",
                              entity_id=tournament.id, actor_id=actor_id)

@@ -9,6 +9,7 @@ from ..extensions import db
 from ..fide.berger import round_robin_rounds
 from ..models import EventType, Registration, RegistrationStatus, Tournament, TournamentFormat, TournamentStatus
 from . import tiebreaks
+from .results import complete_if_last_round
 from .service import ServiceError, audit, changing, plain_text, require_text
 
 MAX_SWISS_ROUNDS = 30
@@ -100,12 +101,27 @@ def update_tournament(tournament_id: int, settings: TournamentSettings, actor_id
         for key, value in values.items():
             setattr(tournament, key, value)
         if settings.format == TournamentFormat.SWISS:
-            tournament.planned_rounds = settings.planned_rounds
+            if settings.planned_rounds != tournament.planned_rounds:
+                changes.append(f"planned_rounds: {tournament.planned_rounds} → {settings.planned_rounds}")
+                tournament.planned_rounds = settings.planned_rounds
+                _cancel_byes_after(tournament, tournament.planned_rounds, actor_id)
         elif not started:
             tournament.planned_rounds = round_robin_round_count(active_player_count(tournament), settings.format)
         if changes:
             audit(tournament, "settings", actor_id=actor_id, new="; ".join(changes))
         record_tournament_updated(tournament, actor_id)
+        # Cutting a Swiss short to the rounds already played means "the event ends here": it is finished as
+        # the last result would have finished it, rather than left running with nothing left to pair.
+        complete_if_last_round(tournament, actor_id)
+
+
+def _cancel_byes_after(tournament: Tournament, last_round: int, actor_id: int) -> None:
+    """Requested byes for rounds no longer planned go, each recorded in the audit trail."""
+    for registration in tournament.registrations:
+        for bye in [b for b in registration.bye_requests if b.round_number > last_round]:
+            registration.bye_requests.remove(bye)
+            audit(tournament, "bye_request", actor_id=actor_id, old=f"{registration.name}: bye in round "
+                  f"{bye.round_number}", new="cancelled", reason=f"the tournament now has {last_round} rounds")
 
 
 def active_player_count(tournament: Tournament) -> int:

@@ -5,10 +5,11 @@ from sqlalchemy import select
 
 from chessweb.extensions import db
 from chessweb.fide.berger import berger_round
-from chessweb.models import (AuditEntry, EventType, GameResult, RealtimeEvent, Registration, Round, RoundStatus,
+from chessweb.models import (AuditEntry, ByeRequest, EventType, GameResult, RealtimeEvent, Registration, Round, RoundStatus,
                              Tournament, TournamentFormat, TournamentStatus)
 from chessweb.tournaments import registration, results
 
+from ..conftest import post_form
 from .conftest import setup_tournament, start_round
 from .helpers import db_state, games_of, manage_action, pair, publish
 
@@ -196,3 +197,45 @@ def test_rounds_complete_and_the_tournament_ends_after_the_last(org_client, orga
     response = pair(org_client, tid)
     assert response.status_code == 409 and "finished" in response.get_data(as_text=True)
     assert db_state() == before
+
+
+SWISS_FORM = {"name": "Test Open", "format": "SWISS", "start_date": "2026-05-01", "time_control": "", "venue": "",
+              "is_public": "y", "tiebreaks": "", "tiebreak_edition": "", "top_seed_colour": "w"}
+
+
+def test_cutting_a_swiss_short_to_the_rounds_played_finishes_it(org_client, organizer):
+    tid = setup_tournament(organizer, 4, rounds_planned=4)
+    waiting = db.session.scalars(select(Registration).where(Registration.tournament_id == tid)).first()
+    registration.request_bye(tid, waiting.id, 4, True, organizer.id)
+    for number in (1, 2):
+        start_round(tid, organizer)
+        finish_round(tid, number, organizer, "1/2-1/2")
+    start_round(tid, organizer)  # round 3 under way: the event may end after it, not before
+    too_few = post_form(org_client, f"/tournaments/{tid}/edit", {**SWISS_FORM, "planned_rounds": "2"})
+    assert too_few.status_code == 400 and "plan at least 3 rounds" in too_few.get_data(as_text=True)
+
+    assert post_form(org_client, f"/tournaments/{tid}/edit", {**SWISS_FORM, "planned_rounds": "3"}).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Tournament, tid).status == TournamentStatus.ACTIVE  # round 3 is still being played
+    assert db.session.scalars(select(ByeRequest)).all() == []  # round 4's bye went with round 4
+    assert "bye in round 4" in db.session.scalar(select(AuditEntry.old_value).where(
+        AuditEntry.action == "bye_request", AuditEntry.new_value == "cancelled"))
+    finish_round(tid, 3, organizer, "1/2-1/2")
+    db.session.expire_all()
+    assert db.session.get(Tournament, tid).status == TournamentStatus.COMPLETED
+
+
+def test_lowering_the_rounds_to_those_completed_finishes_the_tournament(org_client, organizer):
+    tid = setup_tournament(organizer, 4, rounds_planned=3)
+    for number in (1, 2):
+        start_round(tid, organizer)
+        finish_round(tid, number, organizer, "1/2-1/2")
+    assert post_form(org_client, f"/tournaments/{tid}/edit", {**SWISS_FORM, "planned_rounds": "2"}).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Tournament, tid).status == TournamentStatus.COMPLETED
+    types = [e.type for e in db.session.scalars(select(RealtimeEvent).order_by(RealtimeEvent.id))]
+    assert types[-2:] == [EventType.TOURNAMENT_UPDATED, EventType.TOURNAMENT_COMPLETED]
+    assert "planned_rounds: 3 → 2" in db.session.scalar(select(AuditEntry.new_value).where(
+        AuditEntry.action == "settings"))
+    page = org_client.get(f"/tournaments/{tid}/manage").get_data(as_text=True)
+    assert "The tournament is complete" in page and "Pair round" not in page
