@@ -49,6 +49,17 @@ def _started(tournament: Tournament) -> bool:
     return tournament.status in (TournamentStatus.ACTIVE, TournamentStatus.COMPLETED)
 
 
+def _field_fixed(tournament: Tournament) -> bool:
+    """A round is paired: a draft of round 1 fixes the field too, though the tournament starts when it is published."""
+    return bool(tournament.rounds) or _started(tournament)
+
+
+def _check_no_round_one_draft(tournament: Tournament) -> None:
+    """Self-registration stays shut while round 1 is drafted: the draft could not include the change."""
+    if tournament.rounds:
+        raise ServiceError("Registration is closed: round 1 is being paired.", status=409)
+
+
 def _registration(tournament: Tournament, registration_id: int) -> Registration:
     registration = db.session.get(Registration, registration_id)
     if registration is None or registration.tournament_id != tournament.id:
@@ -80,6 +91,7 @@ def open_registration(tournament_id: int, actor_id: int) -> None:
         if _started(tournament):
             raise ServiceError("The tournament has started; add late players on the manage page instead.",
                                status=409)
+        _check_no_round_one_draft(tournament)
         tournament.status = TournamentStatus.REGISTRATION
         audit(tournament, "registration", actor_id=actor_id, old="closed", new="open")
         record_tournament_updated(tournament, actor_id)
@@ -103,6 +115,7 @@ def register_self(tournament_id: int, user_id: int) -> int:
         if tournament.status != TournamentStatus.REGISTRATION:
             why = "the tournament has started" if _started(tournament) else "it is not open yet"
             raise ServiceError(f"Registration is closed: {why}.", status=409)
+        _check_no_round_one_draft(tournament)
         if any(r.user_id == user_id for r in tournament.registrations):
             raise ServiceError("You are already registered for this tournament.", status=409)
         user = db.session.get(User, user_id)
@@ -124,6 +137,7 @@ def withdraw_self(tournament_id: int, user_id: int) -> None:
             raise ServiceError("You are not registered for this tournament.", status=409)
         if tournament.status != TournamentStatus.REGISTRATION:
             raise ServiceError("Registration is closed; ask the organizer to withdraw you.", status=409)
+        _check_no_round_one_draft(tournament)
         _record(tournament, EventType.PARTICIPANT_WITHDREW, registration, user_id)
         tournament.registrations.remove(registration)
         refresh_round_robin_rounds(tournament)
@@ -137,9 +151,10 @@ def add_player(tournament_id: int, details: PlayerDetails, actor_id: int, *, acc
         values = _validated(details)
         if tournament.status == TournamentStatus.COMPLETED:
             raise ServiceError("The tournament is finished.", status=409)
-        late = _started(tournament)
+        late = _field_fixed(tournament)
         if late and tournament.format != TournamentFormat.SWISS:
-            raise ServiceError("A round robin's field is fixed once it has started.", status=409)
+            why = "it has started" if _started(tournament) else "round 1 is paired; discard the draft to add players"
+            raise ServiceError(f"A round robin's field is fixed once {why}.", status=409)
         user_id = None
         account_email = plain_text(account_email, "The account email", "account_email", 254)
         if account_email:

@@ -14,28 +14,24 @@ from . import crosstable
 from .registration import renumber
 from .results import complete_if_done
 from .service import ServiceError, audit, changing, reason_text
-from .settings import record_tournament_updated, round_robin_round_count
+from .settings import round_robin_round_count
 
+
+# A draft is the organizer's alone until it is published: pairing, changing or discarding one records no
+# RealtimeEvent (every event goes to the tournament's public channel, and would tell JSON clients that a
+# draft exists), changes no status, and only bumps the revision. The organizer's round page is not live.
 
 def pair_next_round(tournament_id: int, actor_id: int) -> int:
-    """Pair the next round as a draft the organizer sees first; the first pairing starts the tournament."""
+    """Pair the next round as a draft the organizer sees first; publishing round 1 starts the tournament."""
     with changing(tournament_id) as tournament:
         number = _check_can_pair(tournament)
-        first = number == 1
-        if first:
+        if number == 1:
             _prepare_start(tournament)
         pairing = _pairing(tournament, number)
         round_ = Round(tournament=tournament, number=number, status=RoundStatus.DRAFT)
         db.session.add(round_)
         _add_games(tournament, round_, pairing)
         audit(tournament, "pairing", actor_id=actor_id, new=f"round {number} paired ({len(round_.games)} boards)")
-        db.session.flush()
-        if first:
-            tournament.status = TournamentStatus.ACTIVE
-            events.record_change(tournament, EventType.TOURNAMENT_STARTED, entity_type="tournament",
-                                 entity_id=tournament.id, actor_id=actor_id)
-        events.record_change(tournament, EventType.PAIRING_GENERATED, entity_type="round", entity_id=round_.id,
-                             payload={"round": number, "published": False}, actor_id=actor_id)
         return number
 
 
@@ -172,6 +168,12 @@ def publish_round(tournament_id: int, round_number: int, actor_id: int) -> None:
         round_.started_at = utcnow()
         audit(tournament, "publish", actor_id=actor_id, new=f"round {round_number} published")
         db.session.flush()
+        if tournament.status in (TournamentStatus.UPCOMING, TournamentStatus.REGISTRATION):
+            tournament.status = TournamentStatus.ACTIVE
+            events.record_change(tournament, EventType.TOURNAMENT_STARTED, entity_type="tournament",
+                                 entity_id=tournament.id, actor_id=actor_id)
+        events.record_change(tournament, EventType.PAIRING_GENERATED, entity_type="round", entity_id=round_.id,
+                             payload={"round": round_number}, actor_id=actor_id)
         events.record_change(tournament, EventType.ROUND_STARTED, entity_type="round", entity_id=round_.id,
                              payload={"round": round_number},
                              target_user_ids=sorted({u for g in round_.games for u in _user_ids(g)}),
@@ -184,15 +186,12 @@ def _user_ids(game: Game) -> list[int]:
 
 
 def discard_draft(tournament_id: int, round_number: int, reason: str, actor_id: int) -> None:
-    """Throw a draft away (to pair it again after a change); before round 1 the tournament is not started."""
+    """Throw a draft away, to pair the round again after a change."""
     with changing(tournament_id) as tournament:
         round_ = _draft(tournament, round_number)
         reason = reason_text(reason, "Say why the draft is discarded.")
         tournament.rounds.remove(round_)
-        if not tournament.rounds:
-            tournament.status = TournamentStatus.UPCOMING
         audit(tournament, "draft_discarded", actor_id=actor_id, old=f"round {round_number} draft", reason=reason)
-        record_tournament_updated(tournament, actor_id)
 
 
 def swap_players(tournament_id: int, round_number: int, first_id: int, second_id: int, reason: str,
@@ -228,7 +227,6 @@ def swap_players(tournament_id: int, round_number: int, first_id: int, second_id
                 _score_withdrawals(game, game.white, game.black, round_number)
         audit(tournament, "pairing_swap", actor_id=actor_id, reason=reason,
               new=f"round {round_number}: {names[first_id]} ⇄ {names[second_id]}")
-        record_tournament_updated(tournament, actor_id)
 
 
 def swap_colours(tournament_id: int, game_id: int, reason: str, actor_id: int) -> None:
@@ -246,4 +244,3 @@ def swap_colours(tournament_id: int, game_id: int, reason: str, actor_id: int) -
                        GameResult.BLACK_WIN_FORFEIT: GameResult.WHITE_WIN_FORFEIT}.get(game.result, game.result)
         audit(tournament, "colour_swap", actor_id=actor_id, game_id=game.id, reason=reason,
               new=f"round {game.round.number} board {game.board}")
-        record_tournament_updated(tournament, actor_id)

@@ -1,12 +1,12 @@
 """Pairing rounds through the pages: drafts first, Berger and Dutch, byes, manual changes, publishing."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from chessweb.extensions import db
 from chessweb.fide.berger import berger_round
-from chessweb.models import (AuditEntry, ByeRequest, EventType, GameResult, RealtimeEvent, Registration, Round, RoundStatus,
-                             Tournament, TournamentFormat, TournamentStatus)
+from chessweb.models import (AuditEntry, ByeRequest, EventType, GameResult, RealtimeEvent, Registration, Round,
+                             RoundStatus, Tournament, TournamentFormat, TournamentStatus)
 from chessweb.tournaments import registration, results
 
 from ..conftest import post_form
@@ -32,7 +32,7 @@ def test_round_robin_follows_berger_and_starts_the_tournament(org_client, organi
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/tournaments/{tid}/rounds/1")
     db.session.expire_all()
     t = db.session.get(Tournament, tid)
-    assert t.status == TournamentStatus.ACTIVE and t.planned_rounds == 5
+    assert t.status == TournamentStatus.UPCOMING and t.planned_rounds == 5  # it starts when round 1 is published
     by_id = numbers(tid)
     expected = berger_round(5, 1)
     assert [(by_id[g.white_id], by_id[g.black_id]) for g in games_of(tid, 1)] == \
@@ -42,10 +42,12 @@ def test_round_robin_follows_berger_and_starts_the_tournament(org_client, organi
     # Nobody else sees the draft: not on the scoreboard, not on the game page.
     assert "Round 1" not in client.get(f"/tournaments/{tid}/scoreboard").get_data(as_text=True)
     assert client.get(f"/games/{games_of(tid, 1)[0].id}").status_code == 404
-    types = [e.type for e in db.session.scalars(select(RealtimeEvent).order_by(RealtimeEvent.id))]
-    assert types[-2:] == [EventType.TOURNAMENT_STARTED, EventType.PAIRING_GENERATED]
 
     assert publish(org_client, tid, 1).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Tournament, tid).status == TournamentStatus.ACTIVE
+    types = [e.type for e in db.session.scalars(select(RealtimeEvent).order_by(RealtimeEvent.id))]
+    assert types[-3:] == [EventType.TOURNAMENT_STARTED, EventType.PAIRING_GENERATED, EventType.ROUND_STARTED]
     board = client.get(f"/tournaments/{tid}/scoreboard").get_data(as_text=True)
     assert f'id="scoreboard-{tid}-round-1"' in board and "Not paired:" in board
 
@@ -142,8 +144,9 @@ def test_a_round_robin_draft_swaps_colours_but_not_players(org_client, organizer
     page = org_client.get(f"/tournaments/{tid}/rounds/1").get_data(as_text=True)
     assert "Swap places" not in page and "Swap colours" in page
     before = db_state()
-    swap = manage_action(org_client, tid, "rounds/1/swap", {"first": first.white_id, "second": second.white_id,
-                                                            "reason": "friends"}, form_url=f"/tournaments/{tid}/rounds/1")
+    swap = manage_action(org_client, tid, "rounds/1/swap",
+                         {"first": first.white_id, "second": second.white_id, "reason": "friends"},
+                         form_url=f"/tournaments/{tid}/rounds/1")
     assert swap.status_code == 409 and "the Berger table decides who meets whom" in swap.get_data(as_text=True)
     assert db_state() == before
     colours = manage_action(org_client, tid, f"games/{first.id}/colours", {"reason": "wheelchair side"},
@@ -239,3 +242,46 @@ def test_lowering_the_rounds_to_those_completed_finishes_the_tournament(org_clie
         AuditEntry.action == "settings"))
     page = org_client.get(f"/tournaments/{tid}/manage").get_data(as_text=True)
     assert "The tournament is complete" in page and "Pair round" not in page
+
+
+def test_a_round_one_draft_is_the_organizers_alone(org_client, organizer, players, login, client):
+    tid = setup_tournament(organizer, 4, accounts=players[:3])
+    registration.open_registration(tid, organizer.id)
+    events_before = db.session.scalar(select(func.count()).select_from(RealtimeEvent))
+    revision = db.session.get(Tournament, tid).revision
+
+    assert pair(org_client, tid).status_code == 303
+    first, second = games_of(tid, 1)
+    swap = manage_action(org_client, tid, "rounds/1/swap",
+                         {"first": first.black_id, "second": second.black_id, "reason": "club rule"},
+                         form_url=f"/tournaments/{tid}/rounds/1")
+    assert swap.status_code == 303
+    # Nothing public: no event for the live layer to send (JSON clients get every event), the status as it was.
+    db.session.expire_all()
+    t = db.session.get(Tournament, tid)
+    assert db.session.scalar(select(func.count()).select_from(RealtimeEvent)) == events_before
+    assert t.status == TournamentStatus.REGISTRATION and t.revision == revision + 2
+    standings = client.get(f"/tournaments/{tid}/standings").get_data(as_text=True)
+    assert "Standings appear when round 1 starts" in standings
+    running = client.get("/").get_data(as_text=True).split("<h2>Running</h2>")[1].split("</section>")[0]
+    assert "None." in running
+    # Registration stays shut meanwhile: the draft could not include a newcomer, nor lose a player.
+    newcomer, entered = login(players[3]), login(players[0])
+    before = db_state()
+    joined = post_form(newcomer, f"/tournaments/{tid}/register", {}, form_url=f"/tournaments/{tid}")
+    left = post_form(entered, f"/tournaments/{tid}/unregister", {}, form_url=f"/tournaments/{tid}")
+    for response in (joined, left):
+        assert response.status_code == 409
+        assert "Registration is closed: round 1 is being paired." in response.get_data(as_text=True)
+    assert db_state() == before
+
+    discard = manage_action(org_client, tid, "rounds/1/discard", {"reason": "pair again"},
+                            form_url=f"/tournaments/{tid}/rounds/1")
+    assert discard.status_code == 303
+    assert pair(org_client, tid).status_code == 303
+    assert db.session.scalar(select(func.count()).select_from(RealtimeEvent)) == events_before
+    assert publish(org_client, tid, 1).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Tournament, tid).status == TournamentStatus.ACTIVE
+    types = [e.type for e in db.session.scalars(select(RealtimeEvent).order_by(RealtimeEvent.id))][events_before:]
+    assert types == [EventType.TOURNAMENT_STARTED, EventType.PAIRING_GENERATED, EventType.ROUND_STARTED]
