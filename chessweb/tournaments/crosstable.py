@@ -1,6 +1,8 @@
 """Database rows → `chessweb.fide` crosstable, and the result codes that connect the two."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ..fide.crosstable import (Colour, Crosstable, Player, ResultCode, RoundEntry, TieBreakEdition, TournamentType,
                                bye_entry, game_entries)
 from ..models import Game, GameResult, Registration, RoundStatus, Tournament, TournamentFormat
@@ -38,15 +40,17 @@ def game_result_for(white: ResultCode, black: ResultCode) -> GameResult:
     raise ValueError(f"results {white.value!r} and {black.value!r} do not make a game")
 
 
-def player_of(registration: Registration) -> Player:
-    assert registration.pairing_number is not None
-    return Player(number=registration.pairing_number, name=registration.name, rating=registration.rating,
+def player_of(registration: Registration, number: int | None = None) -> Player:
+    """The registration as a crosstable player, numbered `number` (by default its own pairing number)."""
+    number = registration.pairing_number if number is None else number
+    assert number is not None
+    return Player(number=number, name=registration.name, rating=registration.rating,
                   fide_id=int(registration.fide_id) if registration.fide_id else None,
                   federation=registration.federation or "", title=registration.title or "",
                   withdrawn_from=registration.withdrawn_from_round)
 
 
-def game_entries_of(game: Game, round_number: int, numbers: dict[int, int]) -> dict[int, RoundEntry]:
+def game_entries_of(game: Game, round_number: int, numbers: Mapping[int, int]) -> dict[int, RoundEntry]:
     """The crosstable entries one board gives its players (`numbers`: registration id → pairing number)."""
     white = numbers[game.white_id]
     if game.black_id is None:
@@ -55,10 +59,14 @@ def game_entries_of(game: Game, round_number: int, numbers: dict[int, int]) -> d
     return game_entries(round_number, white, numbers[game.black_id], white_code, black_code)
 
 
-def build(tournament: Tournament) -> Crosstable:
-    """The tournament as chessweb.fide sees it: numbered players and every published round's boards."""
-    registrations = [r for r in tournament.registrations if r.pairing_number is not None]
-    numbers = {r.id: r.pairing_number for r in registrations}
+def build(tournament: Tournament, numbers: Mapping[int, int] | None = None) -> Crosstable:
+    """The tournament as chessweb.fide sees it: numbered players and every published round's boards.
+
+    `numbers` (registration id → pairing number) stands in for the registrations' own numbers, e.g. the ones
+    round 1 is about to give them."""
+    if numbers is None:
+        numbers = {r.id: r.pairing_number for r in tournament.registrations if r.pairing_number is not None}
+    registrations = [r for r in tournament.registrations if r.id in numbers]
     entries: dict[int, list[RoundEntry]] = {}
     for round_ in tournament.rounds:
         if round_.status == RoundStatus.DRAFT:  # the organizer's alone, and not played yet
@@ -67,7 +75,7 @@ def build(tournament: Tournament) -> Crosstable:
             for number, entry in game_entries_of(game, round_.number, numbers).items():
                 entries.setdefault(number, []).append(entry)
     edition = TieBreakEdition(tournament.tiebreak_edition) if tournament.tiebreak_edition else None
-    return Crosstable(players=tuple(player_of(r) for r in registrations),
+    return Crosstable(players=tuple(player_of(r, numbers[r.id]) for r in registrations),
                       entries={n: tuple(e) for n, e in entries.items()},
                       planned_rounds=tournament.planned_rounds, start_date=tournament.start_date,
                       top_seed_colour=Colour(tournament.top_seed_colour), kind=KIND[tournament.format],

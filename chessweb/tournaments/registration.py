@@ -202,9 +202,14 @@ def assign_pairing_numbers(tournament_id: int, actor_id: int) -> None:
         record_tournament_updated(tournament, actor_id)
 
 
+def rating_order(registrations: list[Registration]) -> list[Registration]:
+    """The registrations in pairing-number order by C.04.2's initial order: rating (highest first), then name."""
+    return sorted(registrations, key=lambda r: (-(r.rating or 0), r.name.casefold(), r.id))
+
+
 def renumber(tournament: Tournament) -> None:
     """Give every registration its number in the (rating desc, name) order, in the current transaction."""
-    ordered = sorted(tournament.registrations, key=lambda r: (-(r.rating or 0), r.name.casefold(), r.id))
+    ordered = rating_order(tournament.registrations)
     for registration in ordered:  # clear first: numbers are unique per tournament at every moment
         registration.pairing_number = None
     db.session.flush()

@@ -1,7 +1,8 @@
 """Rounds: pair the next one as a draft, adjust it by hand, publish it."""
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from .. import events
 from ..extensions import db
@@ -10,8 +11,8 @@ from ..fide.crosstable import ResultCode
 from ..fide.pairing import Pairing, PairingError
 from ..models import (EventType, Game, GameResult, Registration, RegistrationStatus, Round, RoundStatus, Tournament,
                       TournamentFormat, TournamentStatus, utcnow)
-from . import crosstable
-from .registration import renumber
+from . import crosstable, queries
+from .registration import rating_order, renumber
 from .results import complete_if_done
 from .service import ServiceError, audit, changing, reason_text
 from .settings import round_robin_round_count
@@ -23,16 +24,54 @@ from .settings import round_robin_round_count
 
 def pair_next_round(tournament_id: int, actor_id: int) -> int:
     """Pair the next round as a draft the organizer sees first; publishing round 1 starts the tournament."""
+    # The Dutch pairing may take seconds for a big field; holding the tournament's lock meanwhile (on SQLite the
+    # database's write lock) would stall every other change, and under gevent the whole worker. So the round is
+    # paired from one reading of the tournament, and written only if nothing changed since.
+    paired = _pair_unlocked(tournament_id)
     with changing(tournament_id) as tournament:
-        number = _check_can_pair(tournament)
-        if number == 1:
-            _prepare_start(tournament)
-        pairing = _pairing(tournament, number)
-        round_ = Round(tournament=tournament, number=number, status=RoundStatus.DRAFT)
+        if tournament.revision != paired.revision + 1:  # changing() bumped it once; anything else is another change
+            raise ServiceError("The tournament changed while pairing; pair again.", status=409)
+        if paired.round == 1:
+            _fix_field(tournament)
+        if {r.id: r.pairing_number for r in tournament.registrations if r.id in paired.numbers} != paired.numbers:
+            raise ServiceError("The tournament changed while pairing; pair again.", status=409)
+        round_ = Round(tournament=tournament, number=paired.round, status=RoundStatus.DRAFT)
         db.session.add(round_)
-        _add_games(tournament, round_, pairing)
-        audit(tournament, "pairing", actor_id=actor_id, new=f"round {number} paired ({len(round_.games)} boards)")
-        return number
+        _add_games(tournament, round_, paired.pairing)
+        audit(tournament, "pairing", actor_id=actor_id,
+              new=f"round {paired.round} paired ({len(round_.games)} boards)")
+        return paired.round
+
+
+@dataclass(frozen=True)
+class _Paired:
+    """A round paired from the tournament as it was at `revision`."""
+
+    revision: int
+    round: int
+    numbers: dict[int, int]  # registration id → the pairing number the pairing knows the player by
+    pairing: Pairing
+
+
+def _pair_unlocked(tournament_id: int) -> _Paired:
+    """Read the tournament, end the read transaction, then pair its next round: no lock or snapshot is held."""
+    try:
+        tournament = queries.load_tournament(tournament_id)
+        number = _check_can_pair(tournament)
+        numbers = _start_numbers(tournament) if number == 1 else {
+            r.id: r.pairing_number for r in tournament.registrations if r.pairing_number is not None}
+        revision = tournament.revision
+        pair = _pairer(tournament, number, numbers)
+    except queries.NotFound:
+        raise ServiceError("This tournament does not exist.", status=404) from None
+    finally:
+        # The lock is then taken in a transaction of its own: SQLite cannot turn a reader into a writer once
+        # another writer has committed since its snapshot, and nothing read here counts after the revision check.
+        db.session.rollback()
+    try:
+        return _Paired(revision, number, numbers, pair())
+    except PairingError as error:
+        raise ServiceError(f"Round {number} cannot be paired: {error}", status=409) from None
 
 
 def _check_can_pair(tournament: Tournament) -> int:
@@ -55,62 +94,73 @@ def _check_can_pair(tournament: Tournament) -> int:
     return number
 
 
-def _prepare_start(tournament: Tournament) -> None:
-    """Fix the field: pairing numbers 1..n (by rating unless already given) and a round robin's rounds."""
-    active = [r for r in tournament.registrations if r.status == RegistrationStatus.ACTIVE]
-    if len(active) < 2:
+def _start_numbers(tournament: Tournament) -> dict[int, int]:
+    """Registration id → pairing number for round 1: 1..n as given, else by rating (what `_fix_field` gives)."""
+    if sum(1 for r in tournament.registrations if r.status == RegistrationStatus.ACTIVE) < 2:
         raise ServiceError("At least two players are needed to pair a round.", status=409)
-    numbers = sorted(r.pairing_number or 0 for r in tournament.registrations)
-    if numbers != list(range(1, len(numbers) + 1)):
+    given = {r.id: r.pairing_number or 0 for r in tournament.registrations}
+    if sorted(given.values()) == list(range(1, len(given) + 1)):
+        return given
+    return {r.id: number for number, r in enumerate(rating_order(tournament.registrations), start=1)}
+
+
+def _fix_field(tournament: Tournament) -> None:
+    """Before round 1: pairing numbers 1..n (by rating unless already given) and a round robin's rounds."""
+    if sorted(r.pairing_number or 0 for r in tournament.registrations) != list(
+            range(1, len(tournament.registrations) + 1)):
         renumber(tournament)
     if tournament.is_round_robin:
-        tournament.planned_rounds = round_robin_round_count(len(active), tournament.format)
+        active = sum(1 for r in tournament.registrations if r.status == RegistrationStatus.ACTIVE)
+        tournament.planned_rounds = round_robin_round_count(active, tournament.format)
 
 
-def _pairing(tournament: Tournament, number: int) -> Pairing:
-    try:
-        if tournament.is_round_robin:
-            return _berger_pairing(tournament, number)
-        table = crosstable.build(tournament)
-        if dutch.round_to_pair(table) != number:
-            raise ServiceError(f"Round {dutch.round_to_pair(table) - 1} has no games; it cannot be followed by a "
-                               "pairing.", status=409)
-        return dutch.pair_next_round(table, _requested_byes(tournament, number))
-    except PairingError as error:
-        raise ServiceError(f"Round {number} cannot be paired: {error}", status=409) from None
+def _pairer(tournament: Tournament, number: int, numbers: dict[int, int]) -> Callable[[], Pairing]:
+    """What pairs round `number` (players known by `numbers`: registration id → pairing number) from plain data
+    read now, so that it can run after the database session has let go."""
+    if tournament.is_round_robin:
+        try:
+            pairing = _berger_pairing(tournament, number, numbers)  # a table look-up: done at once
+        except PairingError as error:
+            raise ServiceError(f"Round {number} cannot be paired: {error}", status=409) from None
+        return lambda: pairing
+    table = crosstable.build(tournament, numbers)
+    if dutch.round_to_pair(table) != number:
+        raise ServiceError(f"Round {dutch.round_to_pair(table) - 1} has no games; it cannot be followed by a "
+                           "pairing.", status=409)
+    byes = _requested_byes(tournament, number, numbers)
+    return lambda: dutch.pair_next_round(table, byes)
 
 
-def _berger_pairing(tournament: Tournament, number: int) -> Pairing:
+def _berger_pairing(tournament: Tournament, number: int, number_of: dict[int, int]) -> Pairing:
     """Round `number` of the Berger table, its slots 1..n standing for the pairing numbers in order.
 
     Numbers given here are 1..n, but an imported round robin may have gaps (1, 2, 7, 9): the k-th lowest
     number plays slot k. The rounds already played must be the table's, else the next one repeats games.
     """
-    slots = sorted(r.pairing_number for r in tournament.registrations if r.pairing_number is not None)
+    slots = sorted(number_of.values())
     double = tournament.format == TournamentFormat.DOUBLE_ROUND_ROBIN
-    number_of = {r.id: r.pairing_number for r in tournament.registrations}
     for played in tournament.rounds:
         if played.status == RoundStatus.DRAFT:
             continue
         table = berger.berger_round(len(slots), played.number, double=double)
         expected = {frozenset((slots[b.white - 1], slots[b.black - 1])) for b in table.boards}
-        stray = next((g for g in played.games if g.black_id is not None
-                      and frozenset((number_of[g.white_id], number_of[g.black_id])) not in expected), None)
+        met = [(number_of[g.white_id], number_of[g.black_id]) for g in played.games if g.black_id is not None]
+        stray = next((pair for pair in met if frozenset(pair) not in expected), None)
         if stray is not None:
             raise ServiceError(
                 f"Round {played.number} does not follow the Berger table for these pairing numbers "
-                f"({number_of[stray.white_id]} – {number_of[stray.black_id]} is not one of its games), so the next "
-                "rounds cannot be taken from the table.", status=409)
+                f"({stray[0]} – {stray[1]} is not one of its games), so the next rounds cannot be taken from the "
+                "table.", status=409)
     pairing = berger.berger_round(len(slots), number, double=double)
     return replace(pairing, boards=tuple(replace(b, white=slots[b.white - 1], black=slots[b.black - 1])
                                          for b in pairing.boards),
                    bye=None if pairing.bye is None else slots[pairing.bye - 1])
 
 
-def _requested_byes(tournament: Tournament, number: int) -> dict[int, ResultCode]:
+def _requested_byes(tournament: Tournament, number: int, numbers: dict[int, int]) -> dict[int, ResultCode]:
     """Pairing number → H or Z for active players who asked to sit out round `number`."""
-    return {r.pairing_number: ResultCode.HALF_POINT_BYE if b.half_point else ResultCode.ZERO_POINT_BYE
-            for r in tournament.registrations if r.status == RegistrationStatus.ACTIVE and r.pairing_number
+    return {numbers[r.id]: ResultCode.HALF_POINT_BYE if b.half_point else ResultCode.ZERO_POINT_BYE
+            for r in tournament.registrations if r.status == RegistrationStatus.ACTIVE and r.id in numbers
             for b in r.bye_requests if b.round_number == number}
 
 
@@ -128,7 +178,8 @@ def _add_games(tournament: Tournament, round_: Round, pairing: Pairing) -> None:
         round_.games.append(Game(board=board, white_id=by_number[pairing.bye].id,
                                  result=crosstable.BYE_RESULTS[pairing.bye_result]))
     if not tournament.is_round_robin:
-        for number, code in sorted(_requested_byes(tournament, round_.number).items()):
+        numbers = {r.id: number for number, r in by_number.items()}
+        for number, code in sorted(_requested_byes(tournament, round_.number, numbers).items()):
             board += 1
             round_.games.append(Game(board=board, white_id=by_number[number].id,
                                      result=crosstable.BYE_RESULTS[code]))

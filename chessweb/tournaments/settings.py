@@ -101,7 +101,7 @@ def update_tournament(tournament_id: int, settings: TournamentSettings, actor_id
         for key, value in values.items():
             setattr(tournament, key, value)
         if settings.format == TournamentFormat.SWISS:
-            if settings.planned_rounds != tournament.planned_rounds:
+            if settings.planned_rounds is not None and settings.planned_rounds != tournament.planned_rounds:
                 changes.append(f"planned_rounds: {tournament.planned_rounds} → {settings.planned_rounds}")
                 tournament.planned_rounds = settings.planned_rounds
                 _cancel_byes_after(tournament, tournament.planned_rounds, actor_id)

@@ -1,13 +1,17 @@
 """Pairing rounds through the pages: drafts first, Berger and Dutch, byes, manual changes, publishing."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 
 from chessweb.extensions import db
+from chessweb.fide import dutch
 from chessweb.fide.berger import berger_round
 from chessweb.models import (AuditEntry, ByeRequest, EventType, GameResult, RealtimeEvent, Registration, Round,
                              RoundStatus, Tournament, TournamentFormat, TournamentStatus)
-from chessweb.tournaments import registration, results
+from chessweb.tournaments import registration, results, rounds
+from chessweb.tournaments.registration import PlayerDetails
+from chessweb.tournaments.service import ServiceError
 
 from ..conftest import post_form
 from .conftest import setup_tournament, start_round
@@ -285,3 +289,43 @@ def test_a_round_one_draft_is_the_organizers_alone(org_client, organizer, player
     assert db.session.get(Tournament, tid).status == TournamentStatus.ACTIVE
     types = [e.type for e in db.session.scalars(select(RealtimeEvent).order_by(RealtimeEvent.id))][events_before:]
     assert types == [EventType.TOURNAMENT_STARTED, EventType.PAIRING_GENERATED, EventType.ROUND_STARTED]
+
+
+def _wait_briefly_for_locks() -> None:
+    """Make this transaction give up on a held lock after 2 s instead of waiting (PostgreSQL) or 15 s (SQLite)."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL lock_timeout = '2s'"))
+    else:
+        db.session.execute(text("PRAGMA busy_timeout = 2000"))
+
+
+def test_the_dutch_pairing_runs_without_the_lock_and_a_change_meanwhile_is_not_overwritten(app, organizer,
+                                                                                            monkeypatch):
+    tid = setup_tournament(organizer, 6)
+    start_round(tid, organizer)
+    finish_round(tid, 1, organizer, "1/2-1/2")
+    renamed = games_of(tid, 1)[0].white_id
+    real_pairer = dutch.pair_next_round
+    seen = []
+
+    def pair_while_the_organizer_edits_a_player(table, not_paired):
+        # Another request (its own app context, its own session and connection) changes the tournament while
+        # gacrux works. Were the lock held, its write would wait for it and time out.
+        with app.app_context():
+            _wait_briefly_for_locks()
+            registration.update_player(tid, renamed, PlayerDetails(name="Renamed Meanwhile", rating=2400),
+                                       organizer.id)
+        seen.append(table.paired_rounds)
+        return real_pairer(table, not_paired)
+
+    monkeypatch.setattr(dutch, "pair_next_round", pair_while_the_organizer_edits_a_player)
+    before = db_state()
+    with pytest.raises(ServiceError, match=r"^The tournament changed while pairing; pair again\.$") as caught:
+        rounds.pair_next_round(tid, organizer.id)
+    assert caught.value.status == 409 and seen == [1]
+    after = db_state()
+    assert after["round"] == before["round"] and after["game"] == before["game"]  # no round 2 written
+    assert db.session.get(Registration, renamed).name == "Renamed Meanwhile"  # the other change stands
+
+    monkeypatch.setattr(dutch, "pair_next_round", real_pairer)
+    assert rounds.pair_next_round(tid, organizer.id) == 2  # pairing again works
