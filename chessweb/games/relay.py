@@ -26,12 +26,15 @@ def relay_moves(tournament_id: int, game_id: int, pgn_text: str, actor_id: int) 
             relayed = parse_relayed_pgn(pgn_text)
         except PgnError as error:
             raise ServiceError(f"Nothing was changed: {error}.", "pgn") from None
+        if not relayed.san_moves and "FEN" not in relayed.headers:
+            raise ServiceError("Nothing was changed: the PGN has no moves (and no FEN tag to start from).", "pgn")
         # The first moves start the game; later relays update it. Either way the event names the game,
         # so its fragment is pushed on game:<id>.
         event_type = EventType.GAME_UPDATED if game.pgn else EventType.GAME_STARTED
         game.pgn = pgn_text.strip()
         db.session.flush()
         events.record_change(tournament, event_type, entity_type="game", entity_id=game.id,
-                             payload={"moves": len(relayed.san_moves), "last": relayed.san_moves[-1:] and
-                                      relayed.san_moves[-1]}, actor_id=actor_id)
+                             payload={"moves": len(relayed.san_moves),
+                                      "last": relayed.san_moves[-1] if relayed.san_moves else None},
+                             actor_id=actor_id)
         return len(relayed.san_moves)

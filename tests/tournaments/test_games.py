@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from chessweb.extensions import db
-from chessweb.models import Game, Tournament
+from chessweb.games.relay import relay_moves
+from chessweb.models import Game, RealtimeEvent, Tournament
 
 from ..conftest import post_form
 from .conftest import setup_tournament, start_round
@@ -46,6 +48,27 @@ def test_illegal_move_is_named_and_changes_nothing(org_client, game):
     assert response.status_code == 400
     assert "Nothing was changed" in html and "move 6 (white): &#39;Bxf7&#39; is not a legal move" in html
     assert db_state() == before
+
+
+@pytest.mark.parametrize("pgn", ["%" * 19_999, '[Event "Club"]\n\n*', "{only a comment}"])
+def test_a_relay_without_moves_or_position_changes_nothing(org_client, game, pgn):
+    before = db_state()
+    response = post_form(org_client, f"/games/{game.id}/moves", {"pgn": pgn})
+    assert response.status_code == 400
+    assert "Nothing was changed: the PGN has no moves (and no FEN tag to start from)." in response.get_data(
+        as_text=True)
+    assert db_state() == before
+
+
+def test_the_relay_event_names_the_last_move(organizer, game):
+    tid = game.round.tournament_id
+    assert relay_moves(tid, game.id, OPENING, organizer.id) == 10
+    fen = '[FEN "8/8/8/8/8/8/k7/7K w - - 0 1"]\n\n*'  # a position to start from, no move yet
+    assert relay_moves(tid, game.id, fen, organizer.id) == 0
+    payloads = [e.payload for e in db.session.scalars(select(RealtimeEvent).where(RealtimeEvent.entity_id == game.id,
+                                                                                   RealtimeEvent.entity_type == "game")
+                                                      .order_by(RealtimeEvent.id))]
+    assert payloads == [{"moves": 10, "last": "a6"}, {"moves": 0, "last": None}]
 
 
 def test_only_organizers_relay(login, players, game):
