@@ -191,14 +191,21 @@ def update_player(tournament_id: int, registration_id: int, details: PlayerDetai
 
 
 def assign_pairing_numbers(tournament_id: int, actor_id: int) -> None:
-    """Number the players by rating (highest first), then name; withdrawn players keep their place in line."""
+    """Number every player 1..n by rating (highest first), then name; only before round 1 is paired."""
     with changing(tournament_id) as tournament:
-        if tournament.rounds and tournament.is_round_robin:
-            raise ServiceError("A round robin's pairing numbers are fixed by its first round.", status=409)
-        if any(r.status == RoundStatus.DRAFT for r in tournament.rounds):
-            raise ServiceError("Publish or discard the draft round first.", status=409)
+        # The numbers are the initial order (C.04.2) the rounds are paired by: once round 1 is out they stay,
+        # and a late entry gets the next free number.
+        if any(r.status != RoundStatus.DRAFT for r in tournament.rounds):
+            raise ServiceError("Pairing numbers are fixed once round 1 is published; a late entry gets the next "
+                               "free number.", status=409)
+        if tournament.rounds:
+            raise ServiceError("Round 1 was paired with the current numbers: discard its draft first.", status=409)
+        old = {r.id: r.pairing_number for r in tournament.registrations}
         renumber(tournament)
-        audit(tournament, "pairing_numbers", actor_id=actor_id, new="by rating, then name")
+        moved = [f"{r.name} {old[r.id] or '–'}→{r.pairing_number}" for r in rating_order(tournament.registrations)
+                 if old[r.id] != r.pairing_number]
+        audit(tournament, "pairing_numbers", actor_id=actor_id, new="by rating, then name: " + (
+            ", ".join(moved) or "no change"))
         record_tournament_updated(tournament, actor_id)
 
 

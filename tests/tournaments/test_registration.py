@@ -6,7 +6,7 @@ from sqlalchemy import select
 from chessweb.extensions import db
 from chessweb.models import (AuditEntry, ByeRequest, EventType, RealtimeEvent, Registration, RegistrationStatus,
                              Role, Tournament, TournamentFormat)
-from chessweb.tournaments import registration
+from chessweb.tournaments import registration, rounds
 
 from ..conftest import make_user, post_form
 from .conftest import setup_tournament, start_round
@@ -117,6 +117,27 @@ def test_pairing_numbers_by_rating_then_name(org_client, organizer):
     assert manage_action(org_client, tid, "players/numbers").status_code == 303
     numbered = sorted(registrations(tid), key=lambda r: r.pairing_number)
     assert [r.name for r in numbered] == ["Bea", "Emil", "Adam", "Carla", "Dora"]
+    audit = db.session.scalar(select(AuditEntry.new_value).where(AuditEntry.action == "pairing_numbers")
+                              .order_by(AuditEntry.id.desc()))
+    assert audit == "by rating, then name: Bea –→1, Emil –→2, Adam –→3, Carla –→4, Dora –→5"
+
+
+def test_pairing_numbers_are_fixed_once_round_1_is_paired(org_client, organizer):
+    tid = setup_tournament(organizer, 4)
+    registration.add_player(tid, registration.PlayerDetails("Strong Late", 2700), organizer.id)
+    rounds.pair_next_round(tid, organizer.id)
+    before = db_state()
+    draft = manage_action(org_client, tid, "players/numbers")
+    assert draft.status_code == 409 and "discard its draft first" in draft.get_data(as_text=True)
+    assert db_state() == before
+    rounds.publish_round(tid, 1, organizer.id)
+    registration.add_player(tid, registration.PlayerDetails("Later Still", 2800), organizer.id)
+    before = db_state()
+    running = manage_action(org_client, tid, "players/numbers")
+    assert running.status_code == 409
+    assert "Pairing numbers are fixed once round 1 is published" in running.get_data(as_text=True)
+    assert db_state() == before
+    assert "Number players by rating" not in org_client.get(f"/tournaments/{tid}/manage").get_data(as_text=True)
 
 
 def test_set_rating_is_audited(org_client, organizer):
