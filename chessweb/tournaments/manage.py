@@ -336,8 +336,8 @@ def enter_result(tournament_id: int, game_id: int):
         context = queries.organizer_round_context(tournament_id, number)
         row = next(g for g in context["round"].games if g.id == game_id)
         html = render_template("tournaments/_result_row.html", g=row, tournament=context["tournament"],
-                               round=context["round"], action_form=ActionForm(), error=error_message,
-                               saved=error_message is None)
+                               round=context["round"], action_form=ActionForm(), result_form=ResultForm(formdata=None),
+                               error=error_message, saved=error_message is None)
         response = make_response(html, status)
         response.vary.add("HX-Request")
         return response

@@ -1,11 +1,15 @@
 """Results: arbiters enter and correct; players report, opponents confirm; everything is audited."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
 from chessweb.extensions import db
 from chessweb.models import AuditEntry, EventType, Game, GameResult, RealtimeEvent, Role, Round, RoundStatus
+from chessweb.tournaments.forms import ARBITER_RESULTS
+from chessweb.tournaments.results import ARBITER_CODES
 
 from ..conftest import csrf_token, make_user, post_form
 from .conftest import setup_tournament, start_round
@@ -158,6 +162,23 @@ def test_htmx_result_entry_returns_the_row(org_client, running, players):
                           data={"result": "0-1", "csrf_token": token}, headers={"HX-Request": "true"})
     assert bad.status_code == 400 and "give a reason" in bad.get_data(as_text=True)
     assert bad.get_data(as_text=True).lstrip().startswith("<tr")
+
+
+def test_the_result_rows_offer_what_the_service_accepts(org_client, running):
+    """Page and htmx row alike list the arbiter's results with the form's labels, the final one selected."""
+    game = games_of(running, 1)[0]
+    assert enter_result(org_client, running, game.id, "-/+").status_code == 303
+    token = csrf_token(org_client, f"/tournaments/{running}/rounds/1")
+    row = org_client.post(f"/tournaments/{running}/games/{game.id}/result",
+                          data={"result": "-/+", "csrf_token": token}, headers={"HX-Request": "true"})
+    page = org_client.get(f"/tournaments/{running}/rounds/1")
+    for html in (page.get_data(as_text=True), row.get_data(as_text=True)):
+        board = html[html.index(f'<tr id="board-{game.board}"'):]
+        board = board[:board.index("</tr>")]
+        options = re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', board)
+        assert [(value, label) for value, _, label in options] == list(ARBITER_RESULTS.items())
+        assert [value for value, selected, _ in options if selected] == ["-/+"]
+        assert set(ARBITER_RESULTS) == {code.value for code in ARBITER_CODES}
 
 
 def test_players_cannot_use_the_arbiter_form(login, running, players):
