@@ -62,7 +62,7 @@ def new():
 def edit(tournament_id: int):
     """Change a tournament's settings."""
     tournament = managed_tournament(tournament_id)
-    form = TournamentForm(obj=None if request.method == "POST" else _form_data(tournament))
+    form = TournamentForm(data=None if request.method == "POST" else _form_data(tournament))
     if form.validate_on_submit():
         try:
             settings.update_tournament(tournament_id, _settings_from(form), current_user.id)
@@ -72,19 +72,13 @@ def edit(tournament_id: int):
     return _tournament_form_page(form, tournament, 400 if form.errors else 200)
 
 
-def _form_data(tournament: Tournament) -> Any:
-    class Data:  # what TournamentForm(obj=...) reads
-        name = tournament.name
-        format = tournament.format.value
-        planned_rounds = tournament.planned_rounds if tournament.format == TournamentFormat.SWISS else None
-        time_control = tournament.time_control
-        venue = tournament.venue
-        start_date = tournament.start_date
-        is_public = tournament.is_public
-        tiebreaks = ", ".join(tournament.tiebreak_list)
-        tiebreak_edition = tournament.tiebreak_edition or ""
-        top_seed_colour = tournament.top_seed_colour
-    return Data
+def _form_data(tournament: Tournament) -> dict[str, Any]:
+    """The settings as TournamentForm's fields show them."""
+    return {"name": tournament.name, "format": tournament.format.value,
+            "planned_rounds": tournament.planned_rounds if tournament.format == TournamentFormat.SWISS else None,
+            "time_control": tournament.time_control, "venue": tournament.venue, "start_date": tournament.start_date,
+            "is_public": tournament.is_public, "tiebreaks": ", ".join(tournament.tiebreak_list),
+            "tiebreak_edition": tournament.tiebreak_edition or "", "top_seed_colour": tournament.top_seed_colour}
 
 
 # --------------------------------------------------------------------------- the organizer's hub
@@ -225,13 +219,17 @@ def cancel_bye(tournament_id: int, registration_id: int, round_number: int):
 def pair_round(tournament_id: int):
     """Pair the next round as a draft."""
     tournament = managed_tournament(tournament_id)
-    paired: list[int] = []
-    response = _action(tournament, lambda _f: paired.append(rounds.pair_next_round(tournament_id, current_user.id)),
-                       "Paired. Check the draft, then publish it.")
-    if paired:
-        return redirect(url_for("tournaments.manage_round", tournament_id=tournament_id, round_number=paired[0]),
-                        code=303)
-    return response
+    form = ActionForm()
+    if not form.validate_on_submit():
+        flash(form_problems(form), "error")
+        return _manage_page(tournament, 400)
+    try:
+        number = rounds.pair_next_round(tournament_id, current_user.id)
+    except ServiceError as error:
+        flash(error.message, "error")
+        return _manage_page(tournament, error.status)
+    return _done("Paired. Check the draft, then publish it.", "tournaments.manage_round", tournament_id=tournament_id,
+                 round_number=number)
 
 
 def _round_page(tournament: Tournament, round_number: int, status: int = 200, *, swap_form: SwapForm | None = None):

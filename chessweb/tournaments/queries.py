@@ -20,8 +20,6 @@ from ..fide import pgn
 from ..fide.standings import StandingRow, format_value, standings
 from ..models import (Game, GameResult, Registration, RegistrationStatus, Round, RoundStatus, Tournament,
                       TournamentFormat, TournamentStatus)
-
-
 from . import crosstable as tables
 from .tiebreaks import label as tiebreak_label
 

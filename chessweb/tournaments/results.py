@@ -44,13 +44,14 @@ def _finalize(tournament: Tournament, game: Game, result: GameResult, actor_id: 
     db.session.flush()
     payload = {"round": game.round.number, "board": game.board, "result": result.value}
     events.record_change(tournament, EventType.GAME_COMPLETED, entity_type="game", entity_id=game.id,
-                         payload=payload, actor_id=actor_id, target_user_ids=_players(game))
+                         payload=payload, actor_id=actor_id, target_user_ids=player_user_ids(game))
     events.record_change(tournament, EventType.STANDINGS_UPDATED, entity_type="tournament", entity_id=tournament.id,
                          payload={"round": game.round.number}, actor_id=actor_id)
     complete_if_done(tournament, game.round, actor_id)
 
 
-def _players(game: Game) -> list[int]:
+def player_user_ids(game: Game) -> list[int]:
+    """The accounts of the game's players (those who have one), to notify them."""
     return [p.user_id for p in (game.white, game.black) if p is not None and p.user_id is not None]
 
 
@@ -113,7 +114,7 @@ def report_result(tournament_id: int, game_id: int, result: str, user_id: int) -
             db.session.flush()
             events.record_change(tournament, EventType.GAME_RESULT_SUBMITTED, entity_type="game", entity_id=game.id,
                                  payload={"result": code.value, "by": reporter.display_name if reporter else ""},
-                                 actor_id=user_id, target_user_ids=[u for u in _players(game) if u != user_id])
+                                 actor_id=user_id, target_user_ids=[u for u in player_user_ids(game) if u != user_id])
             return
         if code == game.reported_result:  # the opponent says the same: that is a confirmation
             audit(tournament, "result_confirmed", actor_id=user_id, game_id=game.id, old=game.result.value,
@@ -126,7 +127,7 @@ def report_result(tournament_id: int, game_id: int, result: str, user_id: int) -
         db.session.flush()
         events.record_change(tournament, EventType.GAME_RESULT_SUBMITTED, entity_type="game", entity_id=game.id,
                              payload={"result": code.value, "disputed": True}, actor_id=user_id,
-                             target_user_ids=[tournament.organizer_id] + _players(game))
+                             target_user_ids=[tournament.organizer_id] + player_user_ids(game))
 
 
 def confirm_result(tournament_id: int, game_id: int, user_id: int) -> None:

@@ -13,7 +13,7 @@ from ..models import (EventType, Game, GameResult, Registration, RegistrationSta
                       TournamentFormat, TournamentStatus, utcnow)
 from . import crosstable, queries
 from .registration import rating_order, renumber
-from .results import complete_if_done
+from .results import complete_if_done, player_user_ids
 from .service import ServiceError, audit, changing, reason_text
 from .settings import round_robin_round_count
 
@@ -227,13 +227,9 @@ def publish_round(tournament_id: int, round_number: int, actor_id: int) -> None:
                              payload={"round": round_number}, actor_id=actor_id)
         events.record_change(tournament, EventType.ROUND_STARTED, entity_type="round", entity_id=round_.id,
                              payload={"round": round_number},
-                             target_user_ids=sorted({u for g in round_.games for u in _user_ids(g)}),
+                             target_user_ids=sorted({u for g in round_.games for u in player_user_ids(g)}),
                              actor_id=actor_id)
         complete_if_done(tournament, round_, actor_id)  # a round of forfeits and byes only is complete at once
-
-
-def _user_ids(game: Game) -> list[int]:
-    return [p.user_id for p in (game.white, game.black) if p is not None and p.user_id is not None]
 
 
 def discard_draft(tournament_id: int, round_number: int, reason: str, actor_id: int) -> None:

@@ -7,7 +7,7 @@ from datetime import date
 from .. import events
 from ..extensions import db
 from ..fide.berger import round_robin_rounds
-from ..models import EventType, Registration, RegistrationStatus, Tournament, TournamentFormat, TournamentStatus
+from ..models import EventType, RegistrationStatus, Tournament, TournamentFormat, TournamentStatus
 from . import tiebreaks
 from .results import complete_if_last_round
 from .service import ServiceError, audit, changing, plain_text, require_text
@@ -131,10 +131,7 @@ def active_player_count(tournament: Tournament) -> int:
 def refresh_round_robin_rounds(tournament: Tournament) -> None:
     """Before the start a round robin's rounds follow its field: n-1 (or twice that), one more when odd."""
     if tournament.is_round_robin and not tournament.rounds:
-        db.session.flush()
-        count = db.session.query(Registration).filter_by(
-            tournament_id=tournament.id, status=RegistrationStatus.ACTIVE).count()
-        tournament.planned_rounds = round_robin_round_count(count, tournament.format)
+        tournament.planned_rounds = round_robin_round_count(active_player_count(tournament), tournament.format)
 
 
 def record_tournament_updated(tournament: Tournament, actor_id: int | None) -> None:

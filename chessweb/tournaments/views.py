@@ -9,7 +9,7 @@ from ..extensions import db
 from ..models import Registration, RegistrationStatus, Role, Tournament, TournamentStatus
 from ..permissions import can_manage, can_view, role_required
 from . import bp, interchange, queries, registration
-from .forms import ActionForm, ReportForm
+from .forms import ActionForm
 from .service import ServiceError
 from .web import live_url, page_or_fragment, report_error, visible_tournament
 
@@ -45,7 +45,7 @@ def _page_context(tournament: Tournament, *live_parts: str) -> dict:
         games = queries.player_games(tournament.id, current_user.id) if mine else []
     t = tournament.id
     return {"manage": can_manage(current_user, tournament), "my_registration": mine, "my_games": games,
-            "action_form": ActionForm(), "report_form": ReportForm(),
+            "action_form": ActionForm(),
             "live_url": live_url(f"tournament:{t}", *(f"tournament:{t}:{part}" for part in live_parts))}
 
 
