@@ -86,9 +86,10 @@ def _form_data(tournament: Tournament) -> dict[str, Any]:
 def _manage_page(tournament: Tournament, status: int = 200, *, add_form: AddPlayerForm | None = None,
                  bye_form: ByeForm | None = None):
     db.session.expire_all()
-    context = queries.registrations_context(tournament.id)
-    header = queries.header_context(tournament.id)
-    rounds_ = queries.load_tournament(tournament.id).rounds
+    loaded = queries.load_tournament(tournament.id)
+    context = queries.registrations_context(tournament.id, loaded=loaded)
+    header = queries.header_context(tournament.id, loaded=loaded)
+    rounds_ = loaded.rounds
     bye_form = bye_form or ByeForm(formdata=None)
     bye_form.registration_id.choices = [(p.id, f"{p.number or '–'} {p.name}") for p in context["players"]
                                         if not p.withdrawn]
@@ -234,8 +235,9 @@ def pair_round(tournament_id: int):
 
 def _round_page(tournament: Tournament, round_number: int, status: int = 200, *, swap_form: SwapForm | None = None):
     db.session.expire_all()
+    loaded = queries.load_tournament(tournament.id)
     try:
-        context = queries.organizer_round_context(tournament.id, round_number)
+        context = queries.organizer_round_context(tournament.id, round_number, loaded=loaded)
     except queries.NotFound:
         abort(404)
     round_ = context["round"]
@@ -243,7 +245,7 @@ def _round_page(tournament: Tournament, round_number: int, status: int = 200, *,
     choices = [(g.white.id, g.white.name) for g in round_.games] + [
         (g.black.id, g.black.name) for g in round_.games if g.black is not None]
     swap_form.first.choices = swap_form.second.choices = sorted(choices, key=lambda c: c[1])
-    return render_template("tournaments/round.html", header=queries.header_context(tournament.id),
+    return render_template("tournaments/round.html", header=queries.header_context(tournament.id, loaded=loaded),
                            swap_form=swap_form, action_form=ActionForm(), result_form=ResultForm(formdata=None),
                            manage=True, live_url=None, my_games=[], **context), status
 

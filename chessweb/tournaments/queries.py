@@ -118,7 +118,9 @@ def player_order(p: PlayerView) -> tuple:
 # --------------------------------------------------------------------------- loading
 
 def load_tournament(tournament_id: int, *, with_rounds: bool = True) -> Tournament:
-    """The tournament with its players and their byes (and rounds and games), in at most five queries."""
+    """The tournament with its players and their byes (and rounds and games), in at most five queries.
+
+    Each context below loads it, or takes it as `loaded` when a page shows several of them."""
     options = [selectinload(Tournament.registrations).selectinload(Registration.bye_requests)]
     if with_rounds:
         options.append(selectinload(Tournament.rounds).selectinload(Round.games))
@@ -163,24 +165,24 @@ def current_round_number(tournament: Tournament) -> int | None:
 
 # --------------------------------------------------------------------------- fragment contexts
 
-def header_context(tournament_id: int) -> dict[str, Any]:
+def header_context(tournament_id: int, *, loaded: Tournament | None = None) -> dict[str, Any]:
     """Arguments of `fragments.header`: status, current round, player count."""
-    tournament = load_tournament(tournament_id)
+    tournament = loaded if loaded is not None else load_tournament(tournament_id)
     active = sum(1 for r in tournament.registrations if r.status == RegistrationStatus.ACTIVE)
     return {"tournament": tournament_view(tournament), "current_round": current_round_number(tournament),
             "player_count": active}
 
 
-def registrations_context(tournament_id: int) -> dict[str, Any]:
+def registrations_context(tournament_id: int, *, loaded: Tournament | None = None) -> dict[str, Any]:
     """Arguments of `fragments.registrations`: every player in pairing order."""
-    tournament = load_tournament(tournament_id, with_rounds=False)
+    tournament = loaded if loaded is not None else load_tournament(tournament_id, with_rounds=False)
     players = sorted(_players(tournament).values(), key=player_order)
     return {"tournament": tournament_view(tournament), "players": players}
 
 
-def scoreboard_context(tournament_id: int) -> dict[str, Any]:
+def scoreboard_context(tournament_id: int, *, loaded: Tournament | None = None) -> dict[str, Any]:
     """Arguments of `fragments.scoreboard`: published rounds, the current one first."""
-    tournament = load_tournament(tournament_id)
+    tournament = loaded if loaded is not None else load_tournament(tournament_id)
     players = _players(tournament)
     rounds = [round_view(r, players) for r in reversed(public_rounds(tournament))]
     return {"tournament": tournament_view(tournament), "rounds": rounds}
@@ -195,9 +197,10 @@ def scoreboard_round_context(tournament_id: int, round_number: int) -> dict[str,
     return {"tournament": tournament_view(tournament), "round": round_view(round_, _players(tournament))}
 
 
-def organizer_round_context(tournament_id: int, round_number: int) -> dict[str, Any]:
+def organizer_round_context(tournament_id: int, round_number: int, *,
+                            loaded: Tournament | None = None) -> dict[str, Any]:
     """The organizer's view of one round, drafts included (never pushed)."""
-    tournament = load_tournament(tournament_id)
+    tournament = loaded if loaded is not None else load_tournament(tournament_id)
     round_ = next((r for r in tournament.rounds if r.number == round_number), None)
     if round_ is None:
         raise NotFound(f"round {round_number} of tournament {tournament_id}")
@@ -215,10 +218,10 @@ class StandingsRowView:
     live_points: Fraction | None  # with the finished games of the round being played
 
 
-def standings_context(tournament_id: int) -> dict[str, Any]:
+def standings_context(tournament_id: int, *, loaded: Tournament | None = None) -> dict[str, Any]:
     """Arguments of `fragments.standings`: the standings after the last complete round, compared with the round
     before (round 1 is compared with the starting order), and live points while a round is being played."""
-    tournament = load_tournament(tournament_id)
+    tournament = loaded if loaded is not None else load_tournament(tournament_id)
     table = tables.build(tournament)
     through = table.completed_rounds
     players = {p.number: p for p in _players(tournament).values() if p.number is not None}
@@ -259,9 +262,9 @@ class CrosstableRowView:
 _CELL = {"1": "1", "0": "0", "=": "½", "+": "+", "-": "−", "W": "1", "D": "½", "L": "0", "*": "·"}
 
 
-def crosstable_context(tournament_id: int) -> dict[str, Any]:
+def crosstable_context(tournament_id: int, *, loaded: Tournament | None = None) -> dict[str, Any]:
     """Arguments of `fragments.crosstable`: everyone against everyone, in pairing-number order."""
-    tournament = load_tournament(tournament_id)
+    tournament = loaded if loaded is not None else load_tournament(tournament_id)
     table = tables.build(tournament)
     players = {p.number: p for p in _players(tournament).values() if p.number is not None}
     numbers = list(table.numbers)
@@ -329,9 +332,9 @@ def _move_pairs(san: tuple[str, ...], first_black: bool) -> tuple[tuple[str, str
     return tuple((moves[i], moves[i + 1] if i + 1 < len(moves) else None) for i in range(0, len(moves), 2))
 
 
-def player_games(tournament_id: int, user_id: int) -> list[GameView]:
+def player_games(tournament_id: int, user_id: int, *, loaded: Tournament | None = None) -> list[GameView]:
     """The published games of the player with this account, the latest round first (not a live fragment)."""
-    tournament = load_tournament(tournament_id)
+    tournament = loaded if loaded is not None else load_tournament(tournament_id)
     players = _players(tournament)
     mine = {p.id for p in players.values() if p.user_id == user_id}
     return [_game_view(g, r.number, players) for r in reversed(public_rounds(tournament)) for g in r.games

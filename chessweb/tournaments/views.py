@@ -34,17 +34,19 @@ def index():
 
 
 def _page_context(tournament: Tournament, *live_parts: str) -> dict:
-    """What every tournament page shows around its fragments: tabs, the viewer's own entry and games.
+    """What every tournament page shows around its fragments: header, tabs, the viewer's own entry and games.
 
-    The page goes live on the tournament's channel (header, players, watching) and on the channels of the
-    `live_parts` it shows ("games", "standings"), and on nothing it does not show."""
+    `tournament` comes from queries.load_tournament: the page's fragments are built from it too, so one page
+    loads the tournament once. The page goes live on the tournament's channel (header, players, watching) and
+    on the channels of the `live_parts` it shows ("games", "standings"), and on nothing it does not show."""
     mine = None
     games = []
     if current_user.is_authenticated:
         mine = next((r for r in tournament.registrations if r.user_id == current_user.id), None)
-        games = queries.player_games(tournament.id, current_user.id) if mine else []
+        games = queries.player_games(tournament.id, current_user.id, loaded=tournament) if mine else []
     t = tournament.id
-    return {"manage": can_manage(current_user, tournament), "my_registration": mine, "my_games": games,
+    return {"header": queries.header_context(t, loaded=tournament),
+            "manage": can_manage(current_user, tournament), "my_registration": mine, "my_games": games,
             "action_form": ActionForm(),
             "live_url": live_url(f"tournament:{t}", *(f"tournament:{t}:{part}" for part in live_parts))}
 
@@ -59,17 +61,19 @@ def detail(tournament_id: int):
 @bp.get("/tournaments/<int:tournament_id>/scoreboard")
 def scoreboard(tournament_id: int):
     """Every published round with boards, players, colours and results; the current round first."""
-    tournament = visible_tournament(tournament_id)
-    return page_or_fragment("tournaments/scoreboard.html", "scoreboard", queries.scoreboard_context(tournament_id),
-                            header=queries.header_context(tournament_id), **_page_context(tournament, "games"))
+    tournament = _loaded(visible_tournament(tournament_id))
+    return page_or_fragment("tournaments/scoreboard.html", "scoreboard",
+                            queries.scoreboard_context(tournament_id, loaded=tournament),
+                            **_page_context(tournament, "games"))
 
 
 @bp.get("/tournaments/<int:tournament_id>/standings")
 def standings(tournament_id: int):
     """Rank, player, rating, points and each tie-break, with rank changes since the previous round."""
-    tournament = visible_tournament(tournament_id)
-    return page_or_fragment("tournaments/standings.html", "standings", queries.standings_context(tournament_id),
-                            header=queries.header_context(tournament_id), **_page_context(tournament, "standings"))
+    tournament = _loaded(visible_tournament(tournament_id))
+    return page_or_fragment("tournaments/standings.html", "standings",
+                            queries.standings_context(tournament_id, loaded=tournament),
+                            **_page_context(tournament, "standings"))
 
 
 @bp.get("/tournaments/<int:tournament_id>/crosstable")
@@ -78,8 +82,10 @@ def crosstable(tournament_id: int):
     tournament = visible_tournament(tournament_id)
     if not tournament.is_round_robin:
         abort(404)
-    return page_or_fragment("tournaments/crosstable.html", "crosstable", queries.crosstable_context(tournament_id),
-                            header=queries.header_context(tournament_id), **_page_context(tournament, "standings"))
+    tournament = _loaded(tournament)
+    return page_or_fragment("tournaments/crosstable.html", "crosstable",
+                            queries.crosstable_context(tournament_id, loaded=tournament),
+                            **_page_context(tournament, "standings"))
 
 
 @bp.post("/tournaments/<int:tournament_id>/register")
@@ -118,8 +124,15 @@ def _player_action(tournament: Tournament, action, success: str) -> Response:
 
 
 def _detail_page(tournament: Tournament) -> str:
-    return render_template("tournaments/detail.html", header=queries.header_context(tournament.id),
-                           registrations=queries.registrations_context(tournament.id), **_page_context(tournament))
+    tournament = _loaded(tournament)
+    return render_template("tournaments/detail.html",
+                           registrations=queries.registrations_context(tournament.id, loaded=tournament),
+                           **_page_context(tournament))
+
+
+def _loaded(tournament: Tournament) -> Tournament:
+    """The tournament with everything its pages show, loaded once for the whole page."""
+    return queries.load_tournament(tournament.id)
 
 
 def _download(text: str, tournament: Tournament, extension: str, mimetype: str) -> Response:

@@ -138,6 +138,22 @@ def test_read_models_do_not_grow_queries_with_the_field(organizer):
     assert counts[0] <= 18  # four read models, at most five queries each
 
 
+def test_each_page_loads_the_tournament_once(organizer, players, login):
+    """A page builds its header, fragments and the viewer's own games from one load of rounds and games."""
+    tid = setup_tournament(organizer, 4, TournamentFormat.ROUND_ROBIN, accounts=players[:2])
+    start_round(tid, organizer)
+    realtime.flush()
+    viewers = {"player": login(players[0]), "organizer": login(organizer)}
+    pages = {"player": ("", "/scoreboard", "/standings", "/crosstable"),
+             "organizer": ("/manage", "/rounds/1")}
+    for who, paths in pages.items():
+        for path in paths:
+            with counting_queries() as statements:
+                assert viewers[who].get(f"/tournaments/{tid}{path}").status_code == 200
+            rounds_loaded = [s for s in statements if re.search(r"\bFROM round\b", s)]
+            assert len(rounds_loaded) == 1, (path, len(rounds_loaded))
+
+
 def test_pages_need_no_javascript(organizer, org_client):
     """Every action is a plain form POST; where htmx enhances a form, its action does the same without it."""
     tid = setup_tournament(organizer, 4)
