@@ -145,7 +145,9 @@ def deployment(app, database_url: str, redis_url: str, tmp_path: Path) -> Iterat
     """Two app processes of one deployment: same database, same Redis, a broker prefix of this test's own."""
     prefix = f"test-scale-{uuid.uuid4().hex[:10]}"
     env = {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "CHESSWEB_BROKER_PREFIX": prefix,
-           "SECRET_KEY": f"scale-{uuid.uuid4().hex}", "CHESSWEB_ENV": "production"}
+           "SECRET_KEY": f"scale-{uuid.uuid4().hex}", "CHESSWEB_ENV": "production",
+           # Served over plain HTTP here: a Secure session cookie would never come back from the client.
+           "CHESSWEB_SESSION_COOKIE_SECURE": "false"}
     processes: list[AppProcess] = []
     try:
         for name in ("A", "B"):
