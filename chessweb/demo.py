@@ -8,13 +8,14 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, or_, select
 
 from .extensions import db
 from .fide.crosstable import ResultCode
 from .fide.simulation import game_result
 from .games.relay import relay_moves
-from .models import Game, GameResult, Role, Round, Tournament, TournamentFormat, User
+from .models import (AuditEntry, Game, GameResult, NotificationPreference, RealtimeEvent, Role, Round, Tournament,
+                     TournamentFormat, User, UserNotification)
 from .tournaments import registration, results, rounds, settings
 from .tournaments.registration import PlayerDetails
 
@@ -80,10 +81,22 @@ def is_seeded() -> bool:
 
 
 def seed_demo(today: date | None = None) -> bool:
-    """Fill an empty database with the demo; returns False (and changes nothing) when it is not empty."""
+    """Fill an empty database with the demo; returns False (and changes nothing) when it is not empty.
+
+    The services commit step by step, so a seed that fails half-way removes what it made before re-raising:
+    the database is empty again and seed-demo can simply be run again."""
     if not is_empty():
         return False
-    today = today or date.today()
+    try:
+        _seed(today or date.today())
+    except BaseException:
+        db.session.rollback()
+        _remove_demo()
+        raise
+    return True
+
+
+def _seed(today: date) -> None:
     rng = random.Random(SEED)
     accounts = _accounts()
     organizer = accounts["Oskar Organizer"]
@@ -92,7 +105,22 @@ def seed_demo(today: date | None = None) -> bool:
     _round_robin(organizer, names[:9], rng, today)
     _swiss(organizer, accounts, names[9:], rng, today)
     _upcoming(organizer, accounts, today)
-    return True
+
+
+def _remove_demo() -> None:
+    """Delete the demo accounts, their tournaments and every row made with them (the database was empty)."""
+    users = select(User.id).where(User.email.in_([login.email for login in LOGINS]))
+    tournaments = select(Tournament.id).where(Tournament.organizer_id.in_(users))
+    db.session.execute(delete(AuditEntry).where(AuditEntry.tournament_id.in_(tournaments)))
+    db.session.execute(delete(RealtimeEvent).where(or_(RealtimeEvent.tournament_id.in_(tournaments),
+                                                       RealtimeEvent.created_by_id.in_(users))))
+    for tournament in db.session.scalars(select(Tournament).where(Tournament.id.in_(tournaments))).all():
+        db.session.delete(tournament)  # with its players, byes, rounds and games
+    db.session.flush()
+    for model in (UserNotification, NotificationPreference):
+        db.session.execute(delete(model).where(model.user_id.in_(users)))
+    db.session.execute(delete(User).where(User.id.in_(users)))
+    db.session.commit()
 
 
 def _accounts() -> dict[str, User]:

@@ -1,12 +1,15 @@
 """`flask seed-demo`: an empty database gets the demo (made through the services), a second run changes nothing."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
+from chessweb import demo
 from chessweb.demo import LOGINS
 from chessweb.extensions import db
-from chessweb.models import (Game, Registration, RegistrationStatus, Role, Round, RoundStatus, Tournament,
-                             TournamentFormat, TournamentStatus, User)
+from chessweb.models import (AuditEntry, ByeRequest, Game, NotificationPreference, RealtimeEvent, Registration,
+                             RegistrationStatus, Role, Round, RoundStatus, Tournament, TournamentFormat,
+                             TournamentStatus, User)
 
 from ..conftest import make_user
 
@@ -54,3 +57,21 @@ def test_seed_demo_leaves_a_real_database_alone(runner):
     assert result.exit_code == 0 and "not empty" in result.output
     assert "admin-demo-2026" not in result.output
     assert counts() == before
+
+
+def test_a_seed_that_fails_half_way_leaves_the_database_empty_to_seed_again(app, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(demo, "_upcoming", broken)  # the third tournament; two are made and committed by then
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        demo.seed_demo()
+    assert demo.is_empty()
+    leftovers = {model.__name__: db.session.scalar(select(func.count()).select_from(model))
+                 for model in (User, Tournament, Registration, Round, Game, ByeRequest, AuditEntry, RealtimeEvent,
+                               NotificationPreference)}
+    assert set(leftovers.values()) == {0}, leftovers
+
+    monkeypatch.undo()
+    assert demo.seed_demo() is True
+    assert db.session.scalar(select(func.count()).select_from(Tournament)) == 3
