@@ -46,6 +46,9 @@ DEFAULTS: dict[str, Any] = {
     "WS_OUTBOX_SIZE": 256,
     "WS_SEND_TIMEOUT": 5.0,
     "WS_PERMESSAGE_DEFLATE": False,
+    # Housekeeping: closed connection rows and published events are deleted after this many days (0: never).
+    "WS_CONNECTION_RETENTION_DAYS": 7,
+    "REALTIME_EVENT_RETENTION_DAYS": 30,
 }
 
 

@@ -1,5 +1,7 @@
 """Database bookkeeping for the live core, written in batches off the socket path: one WebSocketConnection
-row per connection (heartbeat, subscriptions, active) and delivery counts on RealtimeEvent rows."""
+row per connection (heartbeat, subscriptions, active) and delivery counts on RealtimeEvent rows. Rows
+past their retention are deleted here too: every page view makes a connection row and every change an
+event row, and a busy season would otherwise grow both tables without end."""
 from __future__ import annotations
 
 import logging
@@ -10,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, delete, insert, update
 
 from ..extensions import db
 from ..models import RealtimeEvent, WebSocketConnection, utcnow
@@ -20,6 +22,12 @@ log = logging.getLogger(__name__)
 
 # A process is taken for dead when it has not refreshed its rows for this many ping intervals.
 DEAD_AFTER_INTERVALS = 3
+# Old rows are deleted at start and then at most this often (a cheap indexed DELETE, but no need to hurry).
+PRUNE_EVERY_SECONDS = 3600.0
+
+
+def _days(value: float | None) -> timedelta | None:
+    return timedelta(days=float(value)) if value else None
 
 
 @dataclass
@@ -44,6 +52,10 @@ class Records:
         self.ping_interval = max(1.0, float(ping_interval))
         self.counts = counts
         self.batch_window = batch_window
+        # None or 0: keep those rows forever.
+        self.connection_retention = _days(app.config.get("WS_CONNECTION_RETENTION_DAYS"))
+        self.event_retention = _days(app.config.get("REALTIME_EVENT_RETENTION_DAYS"))
+        self._next_prune = 0.0
         self._lock = threading.Lock()
         self._new: dict[str, ConnectionRecord] = {}
         self._subscriptions: dict[str, list[str]] = {}
@@ -110,6 +122,7 @@ class Records:
 
     def _run(self) -> None:
         self.retire_dead_servers()
+        self._prune_when_due()
         next_beat = time.monotonic() + self.ping_interval
         while not self._stopping.is_set():
             if self._wake.wait(max(0.0, next_beat - time.monotonic())):
@@ -121,6 +134,7 @@ class Records:
             self.flush(heartbeat=heartbeat)
             if heartbeat:
                 self.retire_dead_servers()
+                self._prune_when_due()
 
     def flush(self, *, heartbeat: bool = False) -> None:
         """Write everything queued (and, with `heartbeat`, refresh this process's live rows)."""
@@ -199,3 +213,34 @@ class Records:
         except Exception:
             log.exception("realtime records: retiring dead rows failed")
             return 0
+
+    def _prune_when_due(self) -> None:
+        if time.monotonic() >= self._next_prune:
+            self._next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
+            self.prune()
+
+    def prune(self) -> tuple[int, int]:
+        """Delete closed connection rows and published events older than their retention.
+
+        Returns how many of each. Every process may run it: deleting what another just deleted is harmless.
+        Events not yet published (processed false) are kept whatever their age; they are the publish queue."""
+        now = utcnow()
+        connections, events = WebSocketConnection.__table__, RealtimeEvent.__table__
+        try:
+            with self.app.app_context():
+                try:
+                    removed_connections = removed_events = 0
+                    if self.connection_retention is not None:
+                        removed_connections = db.session.execute(delete(connections).where(
+                            ~connections.c.active,
+                            connections.c.disconnected_at < now - self.connection_retention)).rowcount or 0
+                    if self.event_retention is not None:
+                        removed_events = db.session.execute(delete(events).where(
+                            events.c.processed, events.c.created_at < now - self.event_retention)).rowcount or 0
+                    db.session.commit()
+                    return removed_connections, removed_events
+                finally:
+                    db.session.remove()
+        except Exception:
+            log.exception("realtime records: pruning old rows failed")
+            return 0, 0

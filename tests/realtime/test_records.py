@@ -76,6 +76,56 @@ def test_rows_left_active_by_a_dead_process_are_retired_at_start_and_live_ones_k
     assert row("alive-1").active
 
 
+def test_old_closed_connections_and_published_events_are_pruned_at_start(live_config, request):
+    live_config.update(WS_CONNECTION_RETENTION_DAYS=7, REALTIME_EVENT_RETENTION_DAYS=30)
+    live_app = request.getfixturevalue("live_app")
+    now, day = utcnow(), timedelta(days=1)
+
+    def connection(session_id: str, age: timedelta, *, active: bool) -> WebSocketConnection:
+        return WebSocketConnection(session_id=session_id, server_id="host:1:other", connected_at=now - age,
+                                   last_ping_at=now, disconnected_at=None if active else now - age, active=active)
+
+    def event(age: timedelta, *, processed: bool) -> RealtimeEvent:
+        return RealtimeEvent(type=EventType.GAME_COMPLETED, entity_type="game", entity_id=1, payload={},
+                             processed=processed, created_at=now - age)
+
+    db.session.add_all([connection("closed-long-ago", 8 * day, active=False),
+                        connection("closed-yesterday", day, active=False),
+                        connection("open-for-a-week", 8 * day, active=True)])
+    old_published, old_unpublished, recent = (event(31 * day, processed=True), event(31 * day, processed=False),
+                                              event(day, processed=True))
+    db.session.add_all([old_published, old_unpublished, recent])
+    db.session.commit()
+    ids = {"old_published": old_published.id, "old_unpublished": old_unpublished.id, "recent": recent.id}
+
+    realtime.start(live_app)
+    wait_for(lambda: row("closed-long-ago") is None, what="the old closed connection row to be deleted")
+    assert row("closed-yesterday") is not None and row("open-for-a-week") is not None
+
+    def event_ids() -> set[int]:
+        db.session.rollback()
+        return set(db.session.scalars(select(RealtimeEvent.id)).all())
+
+    wait_for(lambda: ids["old_published"] not in event_ids(), what="the old published event to be deleted")
+    assert {ids["old_unpublished"], ids["recent"]} <= event_ids()  # the publish queue and recent history stay
+
+
+def test_a_retention_of_zero_keeps_every_row(live_config, request):
+    live_config.update(WS_CONNECTION_RETENTION_DAYS=0, REALTIME_EVENT_RETENTION_DAYS=0)
+    live_app = request.getfixturevalue("live_app")
+    long_ago = utcnow() - timedelta(days=3650)
+    db.session.add_all([
+        WebSocketConnection(session_id="closed-ten-years-ago", server_id="host:1:other", connected_at=long_ago,
+                            last_ping_at=long_ago, disconnected_at=long_ago, active=False),
+        RealtimeEvent(type=EventType.GAME_COMPLETED, entity_type="game", entity_id=1, payload={}, processed=True,
+                      created_at=long_ago)])
+    db.session.commit()
+    core = live_app.extensions["realtime"]
+    assert core.records.prune() == (0, 0)
+    assert row("closed-ten-years-ago") is not None
+    assert db.session.scalar(select(RealtimeEvent.id)) is not None
+
+
 def test_stopping_marks_this_processs_rows_inactive(live_app, clients):
     _ws, sequence = open_json(clients, "game:1")
     wait_for(lambda: row(sequence[0]["session_id"]), what="the row")
