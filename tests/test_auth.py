@@ -1,11 +1,16 @@
 """Accounts through the real forms: register, log in, log out, and every kind of bad input."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash
 
+from chessweb import models
+from chessweb.auth import views
 from chessweb.extensions import db
-from chessweb.models import LoginFailure, NotificationPreference, Role, User
+from chessweb.models import LoginFailure, NotificationPreference, Role, User, utcnow
 
 from .conftest import PASSWORD, make_user, post_form
 
@@ -104,6 +109,35 @@ def test_successful_login_clears_failures(client, app):
     post_form(client, "/auth/login", {"email": user.email, "password": "wrong-password-1"})
     assert post_form(client, "/auth/login", {"email": user.email, "password": PASSWORD}).status_code == 303
     assert db.session.scalar(select(func.count()).select_from(LoginFailure)) == 0
+
+
+def test_failures_older_than_the_window_are_forgotten_and_deleted(client, app):
+    user = make_user()
+    long_ago = utcnow() - timedelta(seconds=app.config["LOGIN_FAILURE_WINDOW_SECONDS"] + 60)
+    db.session.add_all([LoginFailure(email=user.email, ip="127.0.0.1", at=long_ago)
+                        for _ in range(app.config["LOGIN_FAILURES_PER_EMAIL"])])
+    db.session.commit()
+    response = post_form(client, "/auth/login", {"email": user.email, "password": "wrong-password-1"})
+    assert response.status_code == 400  # not 429: the old failures no longer count
+    remaining = db.session.scalars(select(LoginFailure.at)).all()
+    assert len(remaining) == 1 and remaining[0] > long_ago  # the old ones were deleted, the new one counted
+
+
+def test_an_unknown_email_costs_the_same_password_check_as_a_wrong_password(client, monkeypatch):
+    """Otherwise a quick "wrong email or password" would tell which emails have an account."""
+    user = make_user()
+    checked: list[str] = []
+
+    def spy(pwhash: str, password: str) -> bool:
+        checked.append(pwhash.split("$", 1)[0])
+        return check_password_hash(pwhash, password)
+
+    monkeypatch.setattr(views, "check_password_hash", spy)
+    monkeypatch.setattr(models, "check_password_hash", spy)
+    for email in (user.email, "nobody@example.org"):
+        response = post_form(client, "/auth/login", {"email": email, "password": "wrong-password-1"})
+        assert response.status_code == 400 and "Wrong email or password" in response.get_data(as_text=True)
+    assert len(checked) == 2 and checked[0] == checked[1]  # one hash check each, with the same scheme
 
 
 @pytest.mark.parametrize("target, expected", [

@@ -1,13 +1,16 @@
 """Register, log in and log out views."""
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
+from functools import cache
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..errors import rerender_on_csrf_error
 from ..extensions import db
@@ -71,9 +74,8 @@ def login():
             form.form_errors.append("Too many failed attempts. Wait 15 minutes and try again.")
             return render_template("auth/login.html", form=form), 429
         user = db.session.scalar(select(User).where(func.lower(User.email) == email))
-        if user is None or not user.check_password(form.password.data):
-            db.session.add(LoginFailure(email=email, ip=ip))
-            db.session.commit()
+        if not _password_matches(user, form.password.data):
+            _record_failure(email, ip)
             form.form_errors.append("Wrong email or password.")
             return render_template("auth/login.html", form=form), 400
         db.session.execute(LoginFailure.__table__.delete().where(LoginFailure.email == email))
@@ -93,6 +95,27 @@ def logout():
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("tournaments.index"), code=303)
+
+
+@cache
+def _hash_of_no_account() -> str:
+    return generate_password_hash(secrets.token_hex(16))
+
+
+def _password_matches(user: User | None, password: str) -> bool:
+    """The same hashing work whether or not the email has an account: the answer time must not tell."""
+    if user is None:
+        check_password_hash(_hash_of_no_account(), password)
+        return False
+    return user.check_password(password)
+
+
+def _record_failure(email: str, ip: str) -> None:
+    """Count this failure; failures older than the window count for nothing, so they go."""
+    since = utcnow() - timedelta(seconds=current_app.config["LOGIN_FAILURE_WINDOW_SECONDS"])
+    db.session.execute(LoginFailure.__table__.delete().where(LoginFailure.at < since))
+    db.session.add(LoginFailure(email=email, ip=ip))
+    db.session.commit()
 
 
 def _too_many_failures(email: str, ip: str) -> bool:
