@@ -4,7 +4,18 @@ The gevent worker holds no OS thread per WebSocket (threaded workers hold two, a
 plain HTTP once sockets outnumber threads). No `preload_app`: psycopg 3 picks its wait function when
 imported, and imported before gevent patches the process it would block every greenlet during a query.
 """
+from __future__ import annotations
+
 import os
+import signal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from types import FrameType
+
+    from flask import Flask
+    from gunicorn.arbiter import Arbiter
+    from gunicorn.workers.base import Worker
 
 worker_class = "gevent"
 workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
@@ -15,12 +26,47 @@ accesslog = "-"
 graceful_timeout = 10
 
 
-def worker_exit(server, worker):  # noqa: ANN001, ARG001 - gunicorn's hook signature
-    """Retire this worker's connection rows now instead of after three missed heartbeats.
+def post_worker_init(worker: Worker) -> None:
+    """On SIGTERM (a stop, a deploy, the old workers of a HUP) close this worker's WebSockets with 1012 at once.
 
-    Its sockets were cut at the end of the graceful timeout; browsers see 1006 and reconnect to
-    another worker, which sends them the current state."""
+    gunicorn's own handler only stops the accept loop and then waits up to graceful_timeout for requests to
+    end, which a WebSocket never does: browsers would hold a dead-but-open socket that long, then see 1006.
+    Closed with 1012, they reconnect to another worker right away, and this worker exits once they are gone.
+    """
+    import gevent
+
+    stop_accepting = worker.handle_exit  # alive = False; the run loop then closes the listeners
+
+    def handle_exit(sig: int, frame: FrameType | None) -> None:
+        stop_accepting(sig, frame)
+        gevent.spawn(_close_websockets, worker)  # no blocking work inside a signal handler
+
+    signal.signal(signal.SIGTERM, handle_exit)
+    signal.siginterrupt(signal.SIGTERM, False)  # as gunicorn had it: SIGTERM must not interrupt system calls
+
+
+def worker_int(worker: Worker) -> None:
+    """SIGINT or SIGQUIT: gunicorn exits this worker 0.1 s after this hook; the close frames go out meanwhile."""
+    _close_websockets(worker)
+
+
+def worker_exit(server: Arbiter, worker: Worker) -> None:  # noqa: ARG001 - gunicorn's hook signature
+    """Stop the live core and retire this worker's connection rows now instead of after three missed
+    heartbeats (a socket still open at the end of the graceful timeout was cut without a close frame)."""
     from chessweb.realtime import realtime
-    app = getattr(worker, "wsgi", None)
-    if app is not None and "realtime" in getattr(app, "extensions", {}):
+    app = _live_app(worker)
+    if app is not None:
         realtime.stop(app)
+
+
+def _close_websockets(worker: Worker) -> None:
+    from chessweb.realtime import realtime
+    app = _live_app(worker)
+    if app is not None:
+        realtime.shutdown(app)
+
+
+def _live_app(worker: Worker) -> Flask | None:
+    """The worker's app, if it loaded and runs the live core."""
+    app = getattr(worker, "wsgi", None)
+    return app if app is not None and "realtime" in getattr(app, "extensions", {}) else None

@@ -5,6 +5,7 @@
     realtime.publish(Fragment(...))               # anywhere, after commit; thread-safe, returns at once
     realtime.watching("tournament:7")             # connections on a channel, over every process
     realtime.flush(timeout) / start(app) / stop(app)   # tests and process lifecycle
+    realtime.shutdown(app)                        # the process is going away: close every socket with 1012
 
 Configuration (app.config): BROKER_URL (memory:// or redis://...), BROKER_PREFIX (one per deployment),
 WS_ALLOWED_ORIGINS, WS_MAX_MESSAGE_BYTES, WS_MESSAGES_PER_SECOND, WS_MAX_CHANNELS, WS_PING_INTERVAL,
@@ -93,6 +94,12 @@ class Realtime:
     def stop(self, app: Flask | None = None) -> None:
         """Run queued jobs, stop the threads, mark this process's connection rows inactive."""
         self._core(app).stop()
+
+    def shutdown(self, app: Flask | None = None) -> None:
+        """Close every connection of this process with 1012 (clients reconnect, to another process, and get
+        the current state), and each one accepted from now on. Thread-safe; returns without waiting for the
+        closes; `stop` still ends the threads."""
+        self._core(app).shutdown()
 
     def flush(self, timeout: float = 10.0, app: Flask | None = None) -> bool:
         """Wait until queued jobs ran and their messages reached local outboxes (tests, shutdown)."""

@@ -35,6 +35,7 @@ LINGER_BYTES = 1 << 20
 
 CLOSE_NORMAL = 1000
 CLOSE_POLICY_VIOLATION = 1008  # htmx does not reconnect
+CLOSE_SERVICE_RESTART = 1012  # htmx reconnects, to another process, and resyncs
 CLOSE_TRY_AGAIN_LATER = 1013  # htmx reconnects (with backoff) and resyncs
 
 

@@ -14,7 +14,7 @@ from flask import Flask, has_app_context
 
 from ..extensions import db
 from .broker import Broker, create_broker
-from .connection import Connection, UserInfo
+from .connection import CLOSE_SERVICE_RESTART, Connection, UserInfo
 from .hub import Hub, Subscriber
 from .messages import Fragment, Message
 from .metrics import DeliveryCounts
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 Authorize = Callable[[UserInfo, str], bool]
 Snapshot = Callable[[str], list[Fragment]]
 OnPresence = Callable[[str, int], None]
+RESTART_REASON = "server restarting"
 
 
 def make_server_id() -> str:
@@ -59,6 +60,7 @@ class Core:
         self._started = False
         self._stopping = False
         self._stopped = False
+        self._closing = False  # shutdown began: every connection, new ones too, is closed with 1012
         self._connections: set[Connection] = set()
 
     # ----------------------------------------------------------------- lifecycle
@@ -96,9 +98,17 @@ class Core:
             self._stopped = True
         self.broker.close()
         self.hub.stop()
-        for connection in list(self._connections):
-            connection.request_close(1012, "server restarting")  # htmx reconnects, to another process
+        self.shutdown()
         self.records.stop()
+
+    def shutdown(self) -> None:
+        """This process is going away: ask every connection, and each one accepted from now on, to close with
+        1012, so clients reconnect to another process at once. Returns without waiting for the closes."""
+        with self._lock:
+            self._closing = True
+            connections = list(self._connections)
+        for connection in connections:
+            connection.request_close(CLOSE_SERVICE_RESTART, RESTART_REASON)
 
     # ----------------------------------------------------------------- publishing
 
@@ -173,6 +183,9 @@ class Core:
     def track(self, connection: Connection) -> None:
         with self._lock:
             self._connections.add(connection)
+            closing = self._closing
+        if closing:  # accepted after shutdown began (gunicorn accepts until its next tick): closed like the rest
+            connection.request_close(CLOSE_SERVICE_RESTART, RESTART_REASON)
 
     def untrack(self, connection: Connection) -> None:
         with self._lock:

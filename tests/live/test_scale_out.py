@@ -8,10 +8,7 @@ uses the in-process broker, so what it changes reaches B only through a resync.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError
 from urllib.parse import urlencode
-from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, Request, build_opener, urlopen
+from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, Request, build_opener
 
 import pytest
 import redis
@@ -30,82 +27,13 @@ from chessweb.models import Role
 from chessweb.realtime import realtime
 from chessweb.tournaments import results
 
-from ..conftest import PASSWORD, free_port, make_user
+from ..conftest import PASSWORD, make_user
 from ..tournaments.conftest import setup_tournament, start_round
 from ..tournaments.helpers import games_of
+from .processes import WAIT, AppProcess
 
 pytestmark = [pytest.mark.slow, pytest.mark.scale_out]
-ROOT = Path(__file__).resolve().parents[2]
-WAIT = 15.0  # a generous bound for "arrives"; never a speed assertion
 CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
-
-
-class AppProcess:
-    """`gunicorn app:app` with the repository's gunicorn.conf.py (gevent worker), one worker."""
-
-    def __init__(self, name: str, env: dict[str, str], log_dir: Path) -> None:
-        self.name = name
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.ws_url = f"ws://127.0.0.1:{self.port}"
-        self.log = log_dir / f"gunicorn-{name}.log"
-        self._log_file = self.log.open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--no-control-socket", "app:app"], cwd=ROOT,
-            env={**os.environ, **env, "BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": "1",
-                 "WORKER_CONNECTIONS": "200"},
-            stdout=self._log_file, stderr=subprocess.STDOUT)
-
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"process {self.name} exited:\n{self.tail()}")
-            try:
-                with urlopen(f"{self.url}/healthz", timeout=2) as response:
-                    if json.loads(response.read())["status"] == "ok":
-                        return
-            except OSError:
-                time.sleep(0.1)
-        raise AssertionError(f"process {self.name} did not start:\n{self.tail()}")
-
-    def worker_pid(self) -> int:
-        """The gunicorn worker's pid (the master forks it; it holds the sockets and the broker)."""
-        children = [int(entry.name) for entry in Path("/proc").iterdir()
-                    if entry.name.isdigit() and _parent_pid(entry) == self.process.pid]
-        assert len(children) == 1, f"expected one worker under {self.process.pid}, found {children}"
-        return children[0]
-
-    def metric(self, name: str) -> float:
-        """One sample of this process's Prometheus metrics (the worker serves /metrics)."""
-        with urlopen(f"{self.url}/metrics", timeout=WAIT) as response:
-            text = response.read().decode()
-        match = re.search(rf"^{re.escape(name)} (\S+)$", text, re.MULTILINE)
-        assert match, f"{name} not in /metrics of {self.name}"
-        return float(match.group(1))
-
-    def tail(self) -> str:
-        return self.log.read_text(errors="replace")[-4000:]
-
-    def stop(self) -> None:
-        try:
-            if self.process.poll() is None:
-                self.process.terminate()
-                try:
-                    self.process.wait(20)
-                except subprocess.TimeoutExpired:
-                    self.process.kill()
-                    self.process.wait(5)
-        finally:
-            self._log_file.close()
-
-
-def _parent_pid(proc_entry: Path) -> int | None:
-    try:
-        stat = (proc_entry / "stat").read_text()
-    except OSError:
-        return None
-    return int(stat.rsplit(")", 1)[1].split()[1])
 
 
 class _NoRedirect(HTTPRedirectHandler):

@@ -181,6 +181,19 @@ def test_oversized_message_closes_with_1009(clients, live_app):
     assert live_app.extensions["realtime"].hub.local_count("game:1") == 0
 
 
+def test_shutdown_closes_every_connection_with_1012_and_each_later_one_at_once(clients, live_app):
+    ws, _ = open_json(clients, "game:1")
+    realtime.shutdown(live_app)
+    with pytest.raises(ConnectionClosed) as info:
+        ws.recv(timeout=WAIT)
+    assert info.value.rcvd.code == 1012  # htmx reconnects, to another process
+    late = clients.open("game:1", fmt="json")  # accepted before the server stopped listening
+    with pytest.raises(ConnectionClosed) as info:
+        while True:
+            recv_json(late)
+    assert info.value.rcvd.code == 1012
+
+
 def test_too_many_channels(clients, live_app):
     live_app.config["WS_MAX_CHANNELS"] = 2
     ws, sequence = open_json(clients, "game:1", "game:2", "game:3")

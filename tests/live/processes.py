@@ -1,0 +1,85 @@
+"""The real app served by real gunicorn (`gunicorn app:app` with the repository's gunicorn.conf.py), for tests
+that need production's process shape: the gevent worker, its hooks, several processes."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.request import urlopen
+
+from ..conftest import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+WAIT = 15.0  # a generous bound for "arrives"; never a speed assertion
+
+
+class AppProcess:
+    """`gunicorn app:app` with the repository's gunicorn.conf.py (gevent worker), one worker."""
+
+    def __init__(self, name: str, env: dict[str, str], log_dir: Path) -> None:
+        self.name = name
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.ws_url = f"ws://127.0.0.1:{self.port}"
+        self.log = log_dir / f"gunicorn-{name}.log"
+        self._log_file = self.log.open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--no-control-socket", "app:app"], cwd=ROOT,
+            env={**os.environ, **env, "BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": "1",
+                 "WORKER_CONNECTIONS": "200"},
+            stdout=self._log_file, stderr=subprocess.STDOUT)
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"process {self.name} exited:\n{self.tail()}")
+            try:
+                with urlopen(f"{self.url}/healthz", timeout=2) as response:
+                    if json.loads(response.read())["status"] == "ok":
+                        return
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError(f"process {self.name} did not start:\n{self.tail()}")
+
+    def worker_pid(self) -> int:
+        """The gunicorn worker's pid (the master forks it; it holds the sockets and the broker)."""
+        children = [int(entry.name) for entry in Path("/proc").iterdir()
+                    if entry.name.isdigit() and _parent_pid(entry) == self.process.pid]
+        assert len(children) == 1, f"expected one worker under {self.process.pid}, found {children}"
+        return children[0]
+
+    def metric(self, name: str) -> float:
+        """One sample of this process's Prometheus metrics (the worker serves /metrics)."""
+        with urlopen(f"{self.url}/metrics", timeout=WAIT) as response:
+            text = response.read().decode()
+        match = re.search(rf"^{re.escape(name)} (\S+)$", text, re.MULTILINE)
+        assert match, f"{name} not in /metrics of {self.name}"
+        return float(match.group(1))
+
+    def tail(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:]
+
+    def stop(self) -> None:
+        try:
+            if self.process.poll() is None:
+                self.process.terminate()
+                try:
+                    self.process.wait(20)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait(5)
+        finally:
+            self._log_file.close()
+
+
+def _parent_pid(proc_entry: Path) -> int | None:
+    try:
+        stat = (proc_entry / "stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[1])
