@@ -111,3 +111,18 @@ def test_a_refused_result_shows_a_message_and_keeps_the_row(event, live_server, 
     expect(arbiter.locator("#toasts .toast-error")).to_contain_text("The form has expired")
     expect(row.get_by_role("button", name="Save")).to_be_visible()  # the row is still a row with its form
     expect(arbiter.locator("#board-1 td.result")).to_have_text("–")
+
+
+def test_a_page_goes_live_even_when_the_websocket_script_arrives_late(event, live_server, new_page):
+    """A phone on a slow network: hx-ws.js arrives well after htmx.js. htmx must not wire the page up
+    before the extension is there, or the page never opens its live socket."""
+    base, tid = live_server.url, event["tid"]
+    spectator = new_page()
+
+    def late(route):
+        time.sleep(1.0)
+        route.continue_()
+
+    spectator.route("**/vendor/hx-ws-*.js", late)
+    spectator.goto(f"{base}/tournaments/{tid}/standings")
+    wait_live(spectator)
