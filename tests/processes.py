@@ -1,5 +1,5 @@
-"""The real app served by real gunicorn (`gunicorn app:app` with the repository's gunicorn.conf.py), for tests
-that need production's process shape: the gevent worker, its hooks, several processes."""
+"""An app served by real gunicorn with the repository's gunicorn.conf.py, for tests that need production's
+process shape: the gevent worker, its hooks, several processes."""
 from __future__ import annotations
 
 import json
@@ -11,26 +11,29 @@ import time
 from pathlib import Path
 from urllib.request import urlopen
 
-from ..conftest import free_port
+from .conftest import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 WAIT = 15.0  # a generous bound for "arrives"; never a speed assertion
 
 
 class AppProcess:
-    """`gunicorn app:app` with the repository's gunicorn.conf.py (gevent worker), one worker."""
+    """`gunicorn app:app` (or another `app` spec) with the repository's gunicorn.conf.py, one gevent worker;
+    ready when `ready_path` answers 200."""
 
-    def __init__(self, name: str, env: dict[str, str], log_dir: Path) -> None:
+    def __init__(self, name: str, env: dict[str, str], log_dir: Path, *, app: str = "app:app",
+                 ready_path: str = "/healthz") -> None:
         self.name = name
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"
+        self.ready_path = ready_path
         self.log = log_dir / f"gunicorn-{name}.log"
         self._log_file = self.log.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--no-control-socket", "app:app"], cwd=ROOT,
-            env={**os.environ, **env, "BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": "1",
-                 "WORKER_CONNECTIONS": "200"},
+            [sys.executable, "-m", "gunicorn", "--no-control-socket", app], cwd=ROOT,
+            env={**os.environ, **env, "PYTHONPATH": str(ROOT), "BIND": f"127.0.0.1:{self.port}",
+                 "WEB_CONCURRENCY": "1", "WORKER_CONNECTIONS": "200"},
             stdout=self._log_file, stderr=subprocess.STDOUT)
 
     def wait_ready(self) -> None:
@@ -39,9 +42,8 @@ class AppProcess:
             if self.process.poll() is not None:
                 raise AssertionError(f"process {self.name} exited:\n{self.tail()}")
             try:
-                with urlopen(f"{self.url}/healthz", timeout=2) as response:
-                    if json.loads(response.read())["status"] == "ok":
-                        return
+                with urlopen(f"{self.url}{self.ready_path}", timeout=2):
+                    return  # 200; urlopen raises for anything else
             except OSError:
                 time.sleep(0.1)
         raise AssertionError(f"process {self.name} did not start:\n{self.tail()}")
@@ -52,6 +54,10 @@ class AppProcess:
                     if entry.name.isdigit() and _parent_pid(entry) == self.process.pid]
         assert len(children) == 1, f"expected one worker under {self.process.pid}, found {children}"
         return children[0]
+
+    def get_json(self, path: str) -> dict:
+        with urlopen(f"{self.url}{path}", timeout=WAIT) as response:
+            return json.loads(response.read())
 
     def metric(self, name: str) -> float:
         """One sample of this process's Prometheus metrics (the worker serves /metrics)."""

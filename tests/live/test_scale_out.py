@@ -30,7 +30,7 @@ from chessweb.tournaments import results
 from ..conftest import PASSWORD, make_user
 from ..tournaments.conftest import setup_tournament, start_round
 from ..tournaments.helpers import games_of
-from .processes import WAIT, AppProcess
+from ..processes import WAIT, AppProcess
 
 pytestmark = [pytest.mark.slow, pytest.mark.scale_out]
 CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')

@@ -25,7 +25,7 @@ from chessweb.realtime import realtime
 from ..conftest import make_user
 from ..realtime.conftest import wait_for
 from ..tournaments.conftest import setup_tournament
-from .processes import WAIT, AppProcess
+from ..processes import WAIT, AppProcess
 
 pytestmark = pytest.mark.slow
 # A bound below graceful_timeout, never a speed assertion: a socket left open until then was the old behaviour.

@@ -3,14 +3,7 @@ sharing Redis. The test process is one app process (it publishes); the gunicorn 
 (it holds the sockets)."""
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
-from urllib.request import urlopen
 
 import pytest
 from sqlalchemy import select
@@ -21,54 +14,11 @@ from chessweb.extensions import db
 from chessweb.models import WebSocketConnection
 from chessweb.realtime import Event, Fragment, realtime
 
-from ..conftest import free_port
+from ..processes import AppProcess
 from .conftest import WAIT, recv_json, recv_until, wait_for
 from .rawclient import open_raw, read_until_closed
 
 pytestmark = [pytest.mark.slow, pytest.mark.scale_out]
-ROOT = Path(__file__).resolve().parents[2]
-
-
-class Gunicorn:
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.port = free_port()
-        self.log = log
-        self._log_file = log.open("wb")
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.ws_url = f"ws://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--worker-class", "gevent", "--workers", "1",
-             "--worker-connections", "200", "--bind", f"127.0.0.1:{self.port}", "--graceful-timeout", "5",
-             "tests.realtime.liveapp:make()"],
-            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **env},
-            stdout=self._log_file, stderr=subprocess.STDOUT)
-
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"gunicorn exited: {self.log.read_text()[-3000:]}")
-            try:
-                with urlopen(f"{self.url}/test/ping", timeout=1) as response:
-                    if response.read() == b"pong":
-                        return
-            except OSError:
-                time.sleep(0.1)
-        raise AssertionError(f"gunicorn did not start: {self.log.read_text()[-3000:]}")
-
-    def get_json(self, path: str) -> dict:
-        with urlopen(f"{self.url}{path}", timeout=WAIT) as response:
-            return json.loads(response.read())
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(5)
-        finally:
-            self._log_file.close()
 
 
 @pytest.fixture
@@ -79,12 +29,13 @@ def publisher_config(live_config, redis_url):
 
 
 @pytest.fixture
-def gunicorn(publisher_config, request, tmp_path) -> Iterator[Gunicorn]:
+def gunicorn(publisher_config, request, tmp_path) -> Iterator[AppProcess]:
     request.getfixturevalue("live_app")  # the publishing app, with the database migrated
-    server = Gunicorn({"LIVEAPP_DATABASE_URL": publisher_config["SQLALCHEMY_DATABASE_URI"],
-                       "LIVEAPP_BROKER_URL": publisher_config["BROKER_URL"],
-                       "LIVEAPP_BROKER_PREFIX": publisher_config["BROKER_PREFIX"],
-                       "LIVEAPP_WS_SEND_TIMEOUT": "1.0"}, tmp_path / "gunicorn.log")
+    server = AppProcess("liveapp", {"LIVEAPP_DATABASE_URL": publisher_config["SQLALCHEMY_DATABASE_URI"],
+                                    "LIVEAPP_BROKER_URL": publisher_config["BROKER_URL"],
+                                    "LIVEAPP_BROKER_PREFIX": publisher_config["BROKER_PREFIX"],
+                                    "LIVEAPP_WS_SEND_TIMEOUT": "1.0"},
+                        tmp_path, app="tests.realtime.liveapp:make()", ready_path="/test/ping")
     try:
         server.wait_ready()
         yield server
@@ -92,7 +43,7 @@ def gunicorn(publisher_config, request, tmp_path) -> Iterator[Gunicorn]:
         server.stop()
 
 
-def json_client(server: Gunicorn, *channels: str):
+def json_client(server: AppProcess, *channels: str):
     query = "&".join(f"channel={c}" for c in channels)
     ws = connect(f"{server.ws_url}/ws?{query}&format=json", open_timeout=WAIT, compression=None, legacy=True)
     assert recv_json(ws)["type"] == "connected"
