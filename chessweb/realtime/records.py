@@ -27,7 +27,8 @@ PRUNE_EVERY_SECONDS = 3600.0
 
 
 def _days(value: float | None) -> timedelta | None:
-    return timedelta(days=float(value)) if value else None
+    """A retention setting in days; 0, None (or a nonsensical negative) keeps rows forever."""
+    return timedelta(days=float(value)) if value and float(value) > 0 else None
 
 
 @dataclass
