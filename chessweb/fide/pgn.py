@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -12,6 +11,7 @@ import chess.pgn
 import chess.svg
 
 from .crosstable import ResultCode
+from .text import one_line
 
 
 class PgnError(ValueError):
@@ -84,8 +84,7 @@ def tag_value(text: str) -> str:
     """`text` as the inside of a PGN tag's string: backslash and quote escaped, control characters as spaces."""
     # PGN standard 8.1.1 and 7: a string holds no newline or tab, and escapes \ and ". python-chess writes
     # header values as given, so without this a name could close its tag and add tags or moves of its own.
-    spaced = "".join(" " if unicodedata.category(c).startswith("C") else c for c in text)
-    return spaced.strip().replace("\\", "\\\\").replace('"', '\\"')
+    return one_line(text).replace("\\", "\\\\").replace('"', '\\"')
 
 
 @dataclass(frozen=True)

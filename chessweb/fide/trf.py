@@ -8,7 +8,6 @@ A game not finished yet is written with a blank result character.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,6 +24,7 @@ from .crosstable import (
     absent_entry,
     bye_entry,
 )
+from .text import one_line
 
 _TYPE_LINES = {
     TournamentType.SWISS: "Individual: Swiss-System",
@@ -83,7 +83,7 @@ def write_trf(crosstable: Crosstable, *, through_round: int | None = None,
     if ranks is None:
         order = sorted(points, key=lambda n: (-points[n], n))
         ranks = {n: i for i, n in enumerate(order, start=1)}
-    lines = [f"012 {_one_line(crosstable.name)}".rstrip()]
+    lines = [f"012 {one_line(crosstable.name)}".rstrip()]
     if crosstable.start_date is not None:
         lines.append(f"042 {crosstable.start_date:%Y/%m/%d}")
     lines.append(f"092 {_TYPE_LINES[crosstable.kind]}")
@@ -112,15 +112,10 @@ def _written_entries(crosstable: Crosstable, number: int, last: int, paired: int
 
 def _player_prefix(player: Player, points: Fraction, rank: int) -> str:
     birth = f"{player.birth_date:%Y/%m/%d}" if player.birth_date else ""
-    name = _one_line(player.name)[:33]
+    name = one_line(player.name)[:33]
     return (f"001 {player.number:>4} {player.sex or ' ':1}{player.title[:3]:>3} {name:<33} "
             f"{player.rating or '':>4} {player.federation[:3]:<3} {player.fide_id or '':>11} {birth:>10} "
             f"{_format_points(points):>4} {rank:>4}")
-
-
-def _one_line(text: str) -> str:
-    """A name for a fixed-column line: control characters (a newline would start a new record) become spaces."""
-    return "".join(" " if unicodedata.category(c).startswith("C") else c for c in text).strip()
 
 
 def _format_points(points: Fraction) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 from .. import events
 from ..extensions import db
 from ..fide.pgn import PgnError, parse_relayed_pgn
+from ..fide.text import control_character
 from ..models import EventType, Game, RoundStatus
-from ..tournaments.service import ServiceError, changing, control_character
+from ..tournaments.service import ServiceError, changing
 
 
 def relay_moves(tournament_id: int, game_id: int, pgn_text: str, actor_id: int) -> int:

@@ -6,12 +6,13 @@ from datetime import date
 from ..extensions import db
 from ..fide import pgn
 from ..fide.crosstable import Colour, Crosstable, ResultCode
+from ..fide.text import control_character
 from ..fide.trf import TrfError, read_trf, write_trf
 from ..models import (ByeRequest, Game, Registration, RegistrationStatus, Round, RoundStatus, Tournament,
                       TournamentStatus, utcnow)
 from . import crosstable as tables
 from . import queries, tiebreaks
-from .service import ServiceError, control_character
+from .service import ServiceError
 
 MAX_TRF_PLAYERS = 2000
 

@@ -1,12 +1,12 @@
 """What every tournament service shares: the one error type, the one-transaction frame, the audit trail."""
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from .. import events
 from ..extensions import db
+from ..fide.text import control_character
 from ..models import AuditEntry, Tournament
 
 
@@ -46,16 +46,6 @@ def audit(tournament: Tournament, action: str, *, actor_id: int | None, old: str
                        old_value=old[:200], new_value=new[:200], reason=reason.strip()[:500])
     db.session.add(entry)
     return entry
-
-
-# Zero-width (non-)joiners are format characters, but part of how Persian and Indic names are spelt.
-_ALLOWED_FORMAT_CHARACTERS = frozenset("\u200c\u200d")
-
-
-def control_character(text: str) -> str | None:
-    """The first control character (Unicode category C: NUL, tab, line breaks, bidi overrides...) in `text`."""
-    return next((c for c in text if unicodedata.category(c).startswith("C") and c not in _ALLOWED_FORMAT_CHARACTERS),
-                None)
 
 
 def plain_text(value: str | None, what: str, field: str, max_length: int, *, required: bool = False) -> str:

@@ -97,11 +97,16 @@ def test_an_imported_trf_with_control_characters_in_names_creates_nothing(organi
     assert db_state() == before
 
 
-def test_joiners_in_names_are_kept(organizer):
+def test_joiners_in_names_are_kept_and_exported(organizer, client):
     """Zero-width (non-)joiners are spelling in Persian and Indic names, not control characters."""
     tid = setup_tournament(organizer, 0)
-    rid = registration.add_player(tid, PlayerDetails(name="Mehr\u200cdad"), organizer.id)
-    assert db.session.get(Registration, rid).name == "Mehr\u200cdad"
+    for name in ("Mehr\u200cdad", "Bo Berg"):
+        registration.add_player(tid, PlayerDetails(name=name, rating=2000), organizer.id)
+    registration.assign_pairing_numbers(tid, organizer.id)
+    assert "Mehr\u200cdad" in db.session.scalars(select(Registration.name)).all()
+    start_round(tid, organizer)
+    for export in ("games.pgn", "export.trf"):
+        assert "Mehr\u200cdad" in client.get(f"/tournaments/{tid}/{export}").get_data(as_text=True), export
 
 
 def test_the_settings_form_shows_the_refusal_next_to_the_field(org_client):
