@@ -32,7 +32,7 @@ def install(app: Flask) -> None:
 def _refuse_nul() -> None:
     # PostgreSQL cannot store NUL in text, and no legitimate form or query needs it.
     for values in (request.args, request.form):
-        for value in values.values():
+        for _key, value in values.items(multi=True):  # every value of a repeated key, not just the first
             if "\x00" in value:
                 abort(400, description="The request contains a NUL character; nothing was changed.")
 

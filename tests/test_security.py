@@ -35,6 +35,7 @@ def test_nul_characters_are_refused_and_change_nothing(client):
     assert "NUL character" in response.get_data(as_text=True)
     assert post_form(client, "/auth/login", {"email": "a\x00b@example.org", "password": "x"}).status_code == 400
     assert client.get("/?q=%00").status_code == 400
+    assert client.get("/?q=fine&q=%00").status_code == 400  # the second value of a repeated key too
     assert db.session.scalar(select(func.count()).select_from(User)) == before
 
 
