@@ -67,11 +67,6 @@ class Realtime:
         """Send a fragment or event to every process's subscribers. Thread-safe; returns without waiting."""
         self._core().publish(message)
 
-    def recheck(self, *channels: str) -> None:
-        """Access to `channels` may have been withdrawn: every process re-authorizes its subscribers and
-        closes (1008) the connections now refused. Publish it before any fragment they must not see."""
-        self.publish(Recheck(channels=tuple(channels)))
-
     def after_commit(self, key: str, job: Callable[[], list[Message]]) -> None:
         """Run `job` on the background worker after the current db.session transaction commits, and publish
         what it returns. Dropped on rollback. Pending jobs with the same key run once. The core starts, if it
