@@ -15,7 +15,7 @@ from . import crosstable, queries
 from .registration import rating_order, renumber
 from .results import complete_if_done, player_user_ids
 from .service import ServiceError, audit, changing, reason_text
-from .settings import round_robin_round_count
+from .settings import active_player_count, round_robin_round_count
 
 
 # A draft is the organizer's alone until it is published: pairing, changing or discarding one records no
@@ -96,22 +96,25 @@ def _check_can_pair(tournament: Tournament) -> int:
 
 def _start_numbers(tournament: Tournament) -> dict[int, int]:
     """Registration id → pairing number for round 1: 1..n as given, else by rating (what `_fix_field` gives)."""
-    if sum(1 for r in tournament.registrations if r.status == RegistrationStatus.ACTIVE) < 2:
+    if active_player_count(tournament) < 2:
         raise ServiceError("At least two players are needed to pair a round.", status=409)
-    given = {r.id: r.pairing_number or 0 for r in tournament.registrations}
-    if sorted(given.values()) == list(range(1, len(given) + 1)):
-        return given
+    if _numbered_one_to_n(tournament):
+        return {r.id: r.pairing_number for r in tournament.registrations}
     return {r.id: number for number, r in enumerate(rating_order(tournament.registrations), start=1)}
 
 
 def _fix_field(tournament: Tournament) -> None:
     """Before round 1: pairing numbers 1..n (by rating unless already given) and a round robin's rounds."""
-    if sorted(r.pairing_number or 0 for r in tournament.registrations) != list(
-            range(1, len(tournament.registrations) + 1)):
+    if not _numbered_one_to_n(tournament):
         renumber(tournament)
     if tournament.is_round_robin:
-        active = sum(1 for r in tournament.registrations if r.status == RegistrationStatus.ACTIVE)
-        tournament.planned_rounds = round_robin_round_count(active, tournament.format)
+        tournament.planned_rounds = round_robin_round_count(active_player_count(tournament), tournament.format)
+
+
+def _numbered_one_to_n(tournament: Tournament) -> bool:
+    """Every registration has a pairing number, and they are 1..n."""
+    numbers = sorted(r.pairing_number or 0 for r in tournament.registrations)
+    return numbers == list(range(1, len(numbers) + 1))
 
 
 def _pairer(tournament: Tournament, number: int, numbers: dict[int, int]) -> Callable[[], Pairing]:
