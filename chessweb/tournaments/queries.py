@@ -167,7 +167,7 @@ def current_round_number(tournament: Tournament) -> int | None:
 
 def header_context(tournament_id: int, *, loaded: Tournament | None = None) -> dict[str, Any]:
     """Arguments of `fragments.header`: status, current round, player count."""
-    tournament = loaded if loaded is not None else load_tournament(tournament_id)
+    tournament = loaded or load_tournament(tournament_id)
     active = sum(1 for r in tournament.registrations if r.status == RegistrationStatus.ACTIVE)
     return {"tournament": tournament_view(tournament), "current_round": current_round_number(tournament),
             "player_count": active}
@@ -175,14 +175,14 @@ def header_context(tournament_id: int, *, loaded: Tournament | None = None) -> d
 
 def registrations_context(tournament_id: int, *, loaded: Tournament | None = None) -> dict[str, Any]:
     """Arguments of `fragments.registrations`: every player in pairing order."""
-    tournament = loaded if loaded is not None else load_tournament(tournament_id, with_rounds=False)
+    tournament = loaded or load_tournament(tournament_id, with_rounds=False)
     players = sorted(_players(tournament).values(), key=player_order)
     return {"tournament": tournament_view(tournament), "players": players}
 
 
 def scoreboard_context(tournament_id: int, *, loaded: Tournament | None = None) -> dict[str, Any]:
     """Arguments of `fragments.scoreboard`: published rounds, the current one first."""
-    tournament = loaded if loaded is not None else load_tournament(tournament_id)
+    tournament = loaded or load_tournament(tournament_id)
     players = _players(tournament)
     rounds = [round_view(r, players) for r in reversed(public_rounds(tournament))]
     return {"tournament": tournament_view(tournament), "rounds": rounds}
@@ -200,7 +200,7 @@ def scoreboard_round_context(tournament_id: int, round_number: int) -> dict[str,
 def organizer_round_context(tournament_id: int, round_number: int, *,
                             loaded: Tournament | None = None) -> dict[str, Any]:
     """The organizer's view of one round, drafts included (never pushed)."""
-    tournament = loaded if loaded is not None else load_tournament(tournament_id)
+    tournament = loaded or load_tournament(tournament_id)
     round_ = next((r for r in tournament.rounds if r.number == round_number), None)
     if round_ is None:
         raise NotFound(f"round {round_number} of tournament {tournament_id}")
@@ -221,7 +221,7 @@ class StandingsRowView:
 def standings_context(tournament_id: int, *, loaded: Tournament | None = None) -> dict[str, Any]:
     """Arguments of `fragments.standings`: the standings after the last complete round, compared with the round
     before (round 1 is compared with the starting order), and live points while a round is being played."""
-    tournament = loaded if loaded is not None else load_tournament(tournament_id)
+    tournament = loaded or load_tournament(tournament_id)
     table = tables.build(tournament)
     through = table.completed_rounds
     players = {p.number: p for p in _players(tournament).values() if p.number is not None}
@@ -264,7 +264,7 @@ _CELL = {"1": "1", "0": "0", "=": "½", "+": "+", "-": "−", "W": "1", "D": "½
 
 def crosstable_context(tournament_id: int, *, loaded: Tournament | None = None) -> dict[str, Any]:
     """Arguments of `fragments.crosstable`: everyone against everyone, in pairing-number order."""
-    tournament = loaded if loaded is not None else load_tournament(tournament_id)
+    tournament = loaded or load_tournament(tournament_id)
     table = tables.build(tournament)
     players = {p.number: p for p in _players(tournament).values() if p.number is not None}
     numbers = list(table.numbers)
@@ -334,7 +334,7 @@ def _move_pairs(san: tuple[str, ...], first_black: bool) -> tuple[tuple[str, str
 
 def player_games(tournament_id: int, user_id: int, *, loaded: Tournament | None = None) -> list[GameView]:
     """The published games of the player with this account, the latest round first (not a live fragment)."""
-    tournament = loaded if loaded is not None else load_tournament(tournament_id)
+    tournament = loaded or load_tournament(tournament_id)
     players = _players(tournament)
     mine = {p.id for p in players.values() if p.user_id == user_id}
     return [_game_view(g, r.number, players) for r in reversed(public_rounds(tournament)) for g in r.games
