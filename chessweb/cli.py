@@ -3,28 +3,11 @@ from __future__ import annotations
 
 import click
 from flask import Flask
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .auth import rules
+from .auth.accounts import create_user
 from .extensions import db
-from .models import NotificationPreference, Role, User
-
-
-def create_user(email: str, display_name: str, password: str, role: Role) -> User:
-    """Create an account with its notification preferences; raises ValueError (with a message for the
-    person typing) when a value breaks the account rules or is taken."""
-    email, display_name, password = rules.email(email), rules.display_name(display_name), rules.password(password)
-    if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
-        raise ValueError(f"an account with email {email} already exists")
-    if db.session.scalar(select(User.id).where(func.lower(User.display_name) == display_name.lower())):
-        raise ValueError(f"the display name {display_name!r} is taken")
-    user = User(email=email, display_name=display_name, role=role)
-    user.set_password(password)
-    db.session.add(user)
-    db.session.flush()
-    db.session.add(NotificationPreference(user_id=user.id))
-    return user
+from .models import Role
 
 
 def register(app: Flask) -> None:

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import delete, func, or_, select
 
+from .auth.accounts import create_user
 from .extensions import db
 from .fide.crosstable import ResultCode
 from .fide.simulation import game_result
@@ -124,7 +125,6 @@ def _remove_demo() -> None:
 
 
 def _accounts() -> dict[str, User]:
-    from .cli import create_user
     users = {}
     for login in LOGINS:
         user = create_user(login.email, login.name, login.password, login.role)

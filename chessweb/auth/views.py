@@ -14,8 +14,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..errors import rerender_on_csrf_error
 from ..extensions import db
-from ..models import LoginFailure, NotificationPreference, Role, User, utcnow
+from ..models import LoginFailure, Role, User, utcnow
 from . import bp
+from .accounts import AccountTaken, create_user
 from .forms import LoginForm, RegisterForm
 
 
@@ -36,26 +37,20 @@ def register():
         return redirect(url_for("tournaments.index"))
     form = RegisterForm()
     if form.validate_on_submit():
-        email, name = form.email.data, form.display_name.data  # cleaned by the account rules
-        if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
-            form.email.errors.append("An account with this email already exists.")
-        if db.session.scalar(select(User.id).where(func.lower(User.display_name) == name.lower())):
-            form.display_name.errors.append("This display name is taken.")
-        if not form.errors:
-            user = User(email=email, display_name=name, role=Role.PARTICIPANT)
-            user.set_password(form.password.data)
-            db.session.add(user)
-            try:
-                db.session.flush()
-                db.session.add(NotificationPreference(user_id=user.id))
-                db.session.commit()
-            except IntegrityError:  # a concurrent registration won the race
-                db.session.rollback()
-                form.email.errors.append("An account with this email or name already exists.")
-            else:
-                login_user(user)
-                flash(f"Welcome, {user.display_name}! Your account is ready.", "success")
-                return redirect(url_for("tournaments.index"), code=303)
+        try:
+            user = create_user(form.email.data, form.display_name.data, form.password.data, Role.PARTICIPANT)
+            db.session.commit()
+        except AccountTaken as taken:
+            db.session.rollback()
+            for field, message in taken.problems.items():
+                form[field].errors.append(message)
+        except IntegrityError:  # a concurrent registration won the race
+            db.session.rollback()
+            form.email.errors.append("An account with this email or name already exists.")
+        else:
+            login_user(user)
+            flash(f"Welcome, {user.display_name}! Your account is ready.", "success")
+            return redirect(url_for("tournaments.index"), code=303)
     status = 400 if form.errors else 200
     return render_template("auth/register.html", form=form), status
 
