@@ -95,7 +95,6 @@ def test_edit_settings_is_audited_and_format_is_fixed_after_start(org_client, or
     assert "Test Open → Renamed Open" in entry.new_value
 
 
-
 @pytest.mark.parametrize("change, message", [
     ({"format": "ROUND_ROBIN", "tiebreaks": ""}, "The format cannot change after the first pairing."),
     ({"top_seed_colour": "b"}, "The top seed&#39;s colour in round 1 cannot change after the first pairing."),
