@@ -249,11 +249,11 @@ def seed(database_url: str, schema: str | None) -> Tournament:
     from flask_migrate import upgrade
     from sqlalchemy import select
 
-    from chessweb import create_app, live
+    from chessweb import create_app
     from chessweb.extensions import db
     from chessweb.models import Game, NotificationPreference, Registration, Role, Round, TournamentFormat, User
     from chessweb.realtime import realtime
-    from chessweb.tournaments import registration, results, rounds, settings
+    from chessweb.tournaments import live, registration, results, rounds, settings
     from chessweb.tournaments.registration import PlayerDetails
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench-seed", "BROKER_URL": "memory://"})

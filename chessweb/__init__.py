@@ -38,7 +38,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     cli.register(app)
     templating.register(app)
     from . import live
-    live.init_app(app)
+    from .tournaments.live import TournamentArea
+    from .tournaments.overview import OverviewArea
+    live.init_app(app, areas=[live.CommonArea(), TournamentArea(), OverviewArea()])
     return app
 
 

@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -303,10 +303,15 @@ class WebSocketConnection(db.Model):
 
 
 class RealtimeEvent(db.Model):
+    """A committed change, for every consumer (live pages, notifications, ...) to see once.
+
+    `scope` is the channel it belongs to (`tournament:<id>`, `user:<id>`, `system`, `admin`,
+    `tournaments:all`); `processed` turns true once every consumer has finished with it."""
     id: Mapped[int] = mapped_column(primary_key=True)
     type: Mapped[EventType] = mapped_column(_enum(EventType))
     entity_type: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[int | None]
+    scope: Mapped[str] = mapped_column(String(80), default="system", index=True)
     tournament_id: Mapped[int | None] = mapped_column(ForeignKey("tournament.id"), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     target_user_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
@@ -315,6 +320,22 @@ class RealtimeEvent(db.Model):
     failed_count: Mapped[int] = mapped_column(default=0)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class PendingEvent(db.Model):
+    """One consumer's unfinished work: a committed event it has not handled yet (deleted once it has).
+
+    A process claims rows by setting `claimed_by` and a lease `claimed_until`; rows whose lease ran out
+    (the process died between claiming and finishing) are claimed again by any process's sweep. New rows are
+    reserved for `claimed_until` for the committing process's own after-commit job."""
+    __table_args__ = (Index("ix_pending_event_consumer_scope", "consumer", "scope"),)
+    consumer: Mapped[str] = mapped_column(String(40), primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("realtime_event.id", ondelete="CASCADE"), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(80))
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    claimed_until: Mapped[datetime] = mapped_column(index=True)
+
+    event: Mapped[RealtimeEvent] = relationship()
 
 
 class NotificationPreference(db.Model):

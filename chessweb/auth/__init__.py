@@ -1,6 +1,4 @@
 """Accounts: register, log in, log out."""
-from flask import Blueprint
+from .blueprint import bp
 
-bp = Blueprint("auth", __name__, url_prefix="/auth")
-
-from . import views  # noqa: E402,F401  (routes attach themselves to bp)
+from . import views  # noqa: F401  (routes attach themselves to bp)

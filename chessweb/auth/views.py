@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..errors import rerender_on_csrf_error
 from ..extensions import db
 from ..models import LoginFailure, Role, User, utcnow
-from . import bp
+from .blueprint import bp
 from .accounts import AccountTaken, create_user
 from .forms import LoginForm, RegisterForm
 

@@ -11,7 +11,7 @@ from ..tournaments import queries, results
 from ..tournaments.forms import ActionForm, MovesForm, ReportForm
 from ..tournaments.service import ServiceError
 from ..tournaments.web import form_problems, live_url, page_or_fragment, report_error
-from . import bp
+from .blueprint import bp
 from .relay import relay_moves
 
 

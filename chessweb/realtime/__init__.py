@@ -1,8 +1,10 @@
 """The live core: fragments and events pushed to WebSockets. Knows nothing about chess.
 
-    realtime.init_app(app, authorize=..., snapshot=..., on_presence=...)   # in create_app
+    realtime.init_app(app, storage=..., authorize=..., snapshot=..., on_presence=...)   # in create_app
     realtime.after_commit("tournament:7", job)    # in a service, before commit; job() -> [Fragment | Event]
     realtime.publish(Fragment(...))               # anywhere, after commit; thread-safe, returns at once
+    realtime.every("sweep", 1.0, job)             # a periodic job on the same background worker
+    realtime.sent(timeout)                        # wait until what was published left this process
     realtime.watching("tournament:7")             # connections on a channel, over every process
     realtime.flush(timeout) / start(app) / stop(app)   # tests and process lifecycle
     realtime.shutdown(app)                        # the process is going away: close every socket with 1012
@@ -13,9 +15,10 @@ WS_OUTBOX_SIZE, WS_SEND_TIMEOUT, WS_PERMESSAGE_DEFLATE. WS_PING_INTERVAL and WS_
 by init_app (they become flask-sock's SOCK_SERVER_OPTIONS); the others on every connection.
 
 Modules: messages (Fragment, Event), frames, protocol (client frames, limits), outbox, connection (one
-writer per socket), hub (fan-out, versions, snapshot cache), broker, presence, records (connection rows,
-delivery counts), publisher (after commit), session and endpoint (/ws), core (one app's threads), metrics.
-See DESIGN.md ("The one idea: live fragments" onwards) for the data flow.
+writer per socket), hub (fan-out, versions, snapshot cache), broker, presence, storage (the interface for
+what is stored, given by the app), records (connection rows, delivery counts), publisher (after commit),
+session and endpoint (/ws), core (one app's threads), metrics. Nothing here imports the app: see
+docs/ARCHITECTURE.md for the data flow.
 """
 from __future__ import annotations
 
@@ -27,11 +30,13 @@ from flask import Flask, current_app
 from .connection import UserInfo
 from .messages import Event, Fragment, Message, MessageError, Recheck
 from .publisher import Job
+from .storage import MemoryStorage, Storage
 
 if TYPE_CHECKING:
     from .core import Core
 
-__all__ = ["Event", "Fragment", "Job", "Message", "MessageError", "Realtime", "Recheck", "UserInfo", "realtime"]
+__all__ = ["Event", "Fragment", "Job", "MemoryStorage", "Message", "MessageError", "Realtime", "Recheck", "Storage",
+           "UserInfo", "realtime"]
 
 
 class Realtime:
@@ -39,17 +44,18 @@ class Realtime:
 
     def init_app(self, app: Flask, *, authorize: Callable[[UserInfo, str], bool],
                  snapshot: Callable[[str], list[Fragment]],
-                 on_presence: Callable[[str, int], None] | None = None) -> None:
+                 on_presence: Callable[[str, int], None] | None = None,
+                 storage: Storage | None = None) -> None:
         """Register `/ws` on the app.
 
+        storage: where connection rows and delivery counts go, and how "after commit" is known (see
+        storage.py); default MemoryStorage (nothing stored, after-commit jobs run at once).
         authorize(user, channel): may this user join this channel?
         snapshot(channel): the channel's current fragments, with versions (rendered in an app context).
         on_presence(channel, watching): called (debounced, in an app context) when a channel's count changes.
         """
-        from ..extensions import db
         from . import endpoint
         from .core import Core
-        from .publisher import install_session_hooks
 
         ping = app.config.get("WS_PING_INTERVAL")
         app.config["SOCK_SERVER_OPTIONS"] = {
@@ -59,22 +65,30 @@ class Realtime:
             # Larger client messages are refused by simple-websocket with close code 1009.
             "max_message_size": int(app.config.get("WS_MAX_MESSAGE_BYTES") or 4096),
         }
-        app.extensions["realtime"] = Core(app, authorize=authorize, snapshot=snapshot, on_presence=on_presence)
+        app.extensions["realtime"] = Core(app, storage if storage is not None else MemoryStorage(),
+                                          authorize=authorize, snapshot=snapshot, on_presence=on_presence)
         app.register_blueprint(endpoint.bp)
-        install_session_hooks(db.session)
 
     def publish(self, message: Message) -> None:
         """Send a fragment or event to every process's subscribers. Thread-safe; returns without waiting."""
         self._core().publish(message)
 
     def after_commit(self, key: str, job: Callable[[], list[Message]]) -> None:
-        """Run `job` on the background worker after the current db.session transaction commits, and publish
-        what it returns. Dropped on rollback. Pending jobs with the same key run once. The core starts, if it
-        has not yet, after the commit (see Core.submit)."""
-        from ..extensions import db
-        from .publisher import queue_after_commit
+        """Run `job` on the background worker after the current transaction (as the Storage sees it) commits,
+        and publish what it returns. Dropped on rollback. Pending jobs with the same key run once. The core
+        starts, if it has not yet, after the commit (see Core.submit)."""
+        core = self._core()
+        core.storage.queue_after_commit(key, lambda: core.submit(key, job))
 
-        queue_after_commit(db.session(), self._core().submit, key, job)
+    def every(self, key: str, interval: float, job: Callable[[], list[Message]], app: Flask | None = None) -> None:
+        """Run `job` on the background worker every `interval` seconds once the core has started, and publish
+        what it returns (a sweep for work that a dead process left behind, for instance)."""
+        self._core(app).worker.every(key, interval, job)
+
+    def sent(self, timeout: float = 10.0, app: Flask | None = None) -> bool:
+        """Wait until every message published so far by this process has left it (handed to Redis, or, with
+        the in-process broker, to the local hub). False on timeout."""
+        return self._core(app).broker.drain(timeout)
 
     def watching(self, channel: str) -> int:
         """How many connections watch `channel`, over every process."""

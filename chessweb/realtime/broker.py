@@ -52,6 +52,10 @@ class Broker(ABC):
     def _send(self, wire: bytes) -> None:
         """Carry an encoded message to the other processes."""
 
+    def drain(self, timeout: float | None = None) -> bool:
+        """Wait until every message published before this call has been handed on. False on timeout."""
+        return True
+
     def close(self) -> None:
         """Stop the background threads, if any."""
 
@@ -75,7 +79,8 @@ class RedisBroker(Broker):
         self.channel = f"{prefix}:live"
         # Shown by CLIENT LIST, so an operator can tell which process a subscription belongs to.
         self.client_name = f"{prefix}-sub-{origin}".replace(" ", "_")[:100]
-        self._outgoing: queue.Queue[bytes | None] = queue.Queue(maxsize=outgoing_limit)
+        # Encoded messages; None stops the sender; an Event marks a point `drain` waits for.
+        self._outgoing: queue.Queue[bytes | threading.Event | None] = queue.Queue(maxsize=outgoing_limit)
         self._reconnect_delay = reconnect_delay
         self._health_check_interval = health_check_interval
         self._closed = threading.Event()
@@ -105,6 +110,9 @@ class RedisBroker(Broker):
                 wire = self._outgoing.get()
                 if wire is None:
                     return
+                if isinstance(wire, threading.Event):
+                    wire.set()
+                    continue
                 try:
                     client.publish(self.channel, wire)
                     metrics.BROKER_MESSAGES.labels("published").inc()
@@ -113,6 +121,18 @@ class RedisBroker(Broker):
                     log.warning("realtime broker: publish failed (%s); other processes resync on reconnect", exc)
         finally:
             client.close()
+
+    def drain(self, timeout: float | None = None) -> bool:
+        """Wait until the sender thread handed Redis every message queued before this call (or gave up on it
+        after a Redis error, which makes the other processes resync). False on timeout."""
+        if not self._threads:
+            return True
+        marker = threading.Event()
+        try:
+            self._outgoing.put(marker, timeout=timeout)
+        except queue.Full:
+            return False
+        return marker.wait(timeout)
 
     def _listen(self) -> None:
         from redis.backoff import NoBackoff

@@ -12,7 +12,6 @@ from collections.abc import Callable
 
 from flask import Flask, has_app_context
 
-from ..extensions import db
 from .broker import Broker, create_broker
 from .connection import CLOSE_SERVICE_RESTART, Connection, UserInfo
 from .hub import Hub, Subscriber
@@ -21,6 +20,7 @@ from .metrics import DeliveryCounts
 from .presence import MemoryPresenceStore, Presence, PresenceStore, RedisPresenceStore
 from .publisher import Worker
 from .records import Records
+from .storage import Storage
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +36,10 @@ def make_server_id() -> str:
 
 
 class Core:
-    def __init__(self, app: Flask, *, authorize: Authorize, snapshot: Snapshot,
+    def __init__(self, app: Flask, storage: Storage, *, authorize: Authorize, snapshot: Snapshot,
                  on_presence: OnPresence | None) -> None:
         self.app = app
+        self.storage = storage
         self.authorize = authorize
         self._app_snapshot = snapshot
         self._app_on_presence = on_presence
@@ -52,7 +53,7 @@ class Core:
                                 else RedisPresenceStore(url, prefix=prefix, server_id=self.server_id))
         self.presence = Presence(store, self.hub.local_counts,
                                  on_change=self._presence_changed if on_presence else None)
-        self.records = Records(app, server_id=self.server_id,
+        self.records = Records(app, storage, server_id=self.server_id,
                                ping_interval=float(app.config.get("WS_PING_INTERVAL") or 25), counts=self.counts)
         self.counts.on_pending = self.records.notify  # counts are written within a batch window
         self.worker = Worker(app, self.publish)
@@ -144,7 +145,7 @@ class Core:
             try:
                 return list(self._app_snapshot(channel))
             finally:
-                db.session.remove()
+                self.storage.release()
         with self.app.app_context():
             return list(self._app_snapshot(channel))
 
@@ -168,7 +169,7 @@ class Core:
                     if not answers[key]:
                         subscriber.revoke(channel)
             finally:
-                db.session.remove()
+                self.storage.release()
 
     def _count_changed(self, channel: str, count: int) -> None:
         self.presence.count_changed(channel, count)

@@ -5,13 +5,14 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, request
 from flask_login import current_user
+from flask_sock import Sock
 from simple_websocket import Server
 
-from ..extensions import db, sock
 from .connection import UserInfo
 from .session import LiveSession
 
 bp = Blueprint("realtime", __name__)
+sock = Sock()  # only its route decorator is used: the route belongs to `bp`, which init_app registers
 
 FORMATS = ("html", "json")
 _DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
@@ -60,7 +61,7 @@ def ws(ws: Server) -> None:
     """A live connection: `?channel=...` (repeatable) and `format=html` (default, for htmx) or `json`."""
     core = current_app.extensions["realtime"]
     user = user_info(current_user)
-    db.session.remove()  # loading the user used the database; the socket must not keep a connection
+    core.storage.release()  # loading the user used the database; the socket must not keep a connection
     session = LiveSession(ws, core, user=user, fmt=request.args.get("format", "html"),
                           channels=request.args.getlist("channel"), ip=request.remote_addr or "",
                           user_agent=request.headers.get("User-Agent", ""))

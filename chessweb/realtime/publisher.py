@@ -1,15 +1,14 @@
-"""Publishing after commit: services queue render jobs; they run on a background worker once the
-transaction has committed, never before and never after a rollback, so the request returns at once."""
+"""Publishing after commit: services queue render jobs (through the app's Storage, which knows when the
+transaction commits); they run on a background worker, never before the commit and never after a rollback,
+so the request returns at once. Periodic jobs (e.g. a sweep for work a dead process left) run on it too."""
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+import time
 
 from flask import Flask
-from sqlalchemy import event
-from sqlalchemy.orm import Session, SessionTransaction
 
 from . import metrics
 from .messages import Message
@@ -17,8 +16,6 @@ from .messages import Message
 log = logging.getLogger(__name__)
 
 Job = Callable[[], list[Message]]
-Submit = Callable[[str, Job], None]
-_PENDING = "chessweb.realtime.after_commit"  # key in Session.info: {(submit, key): job}, in queueing order
 
 
 class Worker:
@@ -32,6 +29,17 @@ class Worker:
         self._running = False
         self._stopping = False
         self._thread: threading.Thread | None = None
+        self._periodic: dict[str, tuple[float, Job]] = {}  # key -> (interval in seconds, job)
+        self._due: dict[str, float] = {}  # key -> time.monotonic() when it runs next
+
+    def every(self, key: str, interval: float, job: Job) -> None:
+        """Run `job` every `interval` seconds (first after one interval), queued like a submitted job."""
+        if interval <= 0:
+            raise ValueError(f"interval must be positive, got {interval}")
+        with self._cond:
+            self._periodic[key] = (interval, job)
+            self._due[key] = time.monotonic() + interval
+            self._cond.notify_all()
 
     def start(self) -> None:
         with self._cond:
@@ -63,7 +71,13 @@ class Worker:
     def _run(self) -> None:
         while True:
             with self._cond:
-                self._cond.wait_for(lambda: self._pending or self._stopping)
+                while True:
+                    if not self._stopping:
+                        self._queue_due_periodic()
+                    if self._pending or self._stopping:
+                        break
+                    wait = min(self._due.values(), default=time.monotonic() + 3600) - time.monotonic()
+                    self._cond.wait(max(0.0, wait))
                 if not self._pending:
                     return  # stopping, nothing left
                 key = next(iter(self._pending))
@@ -76,6 +90,13 @@ class Worker:
                     self._running = False
                     self._cond.notify_all()
 
+    def _queue_due_periodic(self) -> None:
+        now = time.monotonic()
+        for key, (interval, job) in self._periodic.items():
+            if self._due[key] <= now:
+                self._due[key] = now + interval
+                self._pending.setdefault(key, job)
+
     def _execute(self, key: str, job: Job) -> None:
         try:
             with self.app.app_context():
@@ -85,32 +106,3 @@ class Worker:
         except Exception:
             metrics.JOB_FAILURES.inc()
             log.exception("realtime: after-commit job %r failed", key)
-
-
-def queue_after_commit(session: Session, submit: Submit, key: str, job: Job) -> None:
-    """Remember `job` on the session's current transaction; `submit(key, job)` is called after commit.
-
-    Jobs with the same key in one transaction are one job (the last), whether or not the worker is running yet."""
-    pending = session.info.setdefault(_PENDING, {})
-    pending.pop((submit, key), None)
-    pending[(submit, key)] = job
-
-
-def install_session_hooks(session_target: Any) -> None:
-    """Listen on a scoped_session/sessionmaker (once per target) for commit and transaction end."""
-    if event.contains(session_target, "after_commit", _after_commit):
-        return
-    event.listen(session_target, "after_commit", _after_commit)
-    event.listen(session_target, "after_transaction_end", _after_transaction_end)
-
-
-def _after_commit(session: Session) -> None:
-    for (submit, key), job in session.info.pop(_PENDING, {}).items():
-        submit(key, job)
-
-
-def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
-    # The outermost transaction ended without commit (rollback, close): its jobs are dropped. A rolled-back
-    # savepoint keeps them: jobs render the state as committed, so an extra run publishes nothing false.
-    if transaction.parent is None:
-        session.info.pop(_PENDING, None)

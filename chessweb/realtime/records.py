@@ -1,22 +1,18 @@
-"""Database bookkeeping for the live core, written in batches off the socket path: one WebSocketConnection
-row per connection (heartbeat, subscriptions, active) and delivery counts on RealtimeEvent rows. Rows
-past their retention are deleted here too: every page view makes a connection row and every change an
-event row, and a busy season would otherwise grow both tables without end."""
+"""Bookkeeping for the live core, written in batches off the socket path through the app's Storage: one
+row per connection (heartbeat, subscriptions, active) and delivery counts on event rows. Rows past their
+retention are deleted here too: every page view makes a connection row and every change an event row, and
+a busy season would otherwise grow both tables without end."""
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from flask import Flask
-from sqlalchemy import bindparam, delete, insert, update
 
-from ..extensions import db
-from ..models import RealtimeEvent, WebSocketConnection, utcnow
 from .metrics import DeliveryCounts
+from .storage import ConnectionRecord, RecordBatch, Storage, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -25,30 +21,21 @@ DEAD_AFTER_INTERVALS = 3
 # Old rows are deleted at start and then at most this often (a cheap indexed DELETE, but no need to hurry).
 PRUNE_EVERY_SECONDS = 3600.0
 
+__all__ = ["ConnectionRecord", "Records"]
+
 
 def _days(value: float | None) -> timedelta | None:
     """A retention setting in days; 0, None (or a nonsensical negative) keeps rows forever."""
     return timedelta(days=float(value)) if value and float(value) > 0 else None
 
 
-@dataclass
-class ConnectionRecord:
-    session_id: str
-    user_id: int | None
-    ip: str
-    user_agent: str
-    format: str
-    subscriptions: list[str]
-    connected_at: datetime = field(default_factory=utcnow)
-    disconnected_at: datetime | None = None
-
-
 class Records:
     """Queues row changes from connection threads; one background thread writes them in one transaction."""
 
-    def __init__(self, app: Flask, *, server_id: str, ping_interval: float, counts: DeliveryCounts,
-                 batch_window: float = 0.5) -> None:
+    def __init__(self, app: Flask, storage: Storage, *, server_id: str, ping_interval: float,
+                 counts: DeliveryCounts, batch_window: float = 0.5) -> None:
         self.app = app
+        self.storage = storage
         self.server_id = server_id
         self.ping_interval = max(1.0, float(ping_interval))
         self.counts = counts
@@ -109,15 +96,12 @@ class Records:
             self._thread.join(timeout=10)
             self._thread = None
         self.flush()
-        table = WebSocketConnection.__table__
         try:
             with self.app.app_context():
                 try:
-                    db.session.execute(update(table).where(table.c.server_id == self.server_id, table.c.active)
-                                       .values(active=False, disconnected_at=utcnow()))
-                    db.session.commit()
+                    self.storage.mark_inactive(self.server_id, utcnow())
                 finally:
-                    db.session.remove()
+                    self.storage.release()
         except Exception:
             log.exception("realtime records: marking this process's rows inactive failed")
 
@@ -159,58 +143,22 @@ class Records:
 
     def _write(self, new: dict[str, ConnectionRecord], subscriptions: dict[str, list[str]],
                closed: dict[str, datetime], counts: dict[int, tuple[int, int]], heartbeat: bool) -> None:
-        table = WebSocketConnection.__table__
-        now = utcnow()
+        batch = RecordBatch(server_id=self.server_id, now=utcnow(), new=list(new.values()),
+                            subscriptions=subscriptions, closed=closed, heartbeat=heartbeat, deliveries=counts)
         try:
-            if new:
-                db.session.execute(insert(table), [self._row(record, now) for record in new.values()])
-            if subscriptions:
-                db.session.execute(
-                    update(table).where(table.c.session_id == bindparam("sid"))
-                    .values(subscriptions=bindparam("subs")),
-                    [{"sid": sid, "subs": subs} for sid, subs in subscriptions.items()])
-            if closed:
-                db.session.execute(
-                    update(table).where(table.c.session_id == bindparam("sid"))
-                    .values(active=False, disconnected_at=bindparam("at")),
-                    [{"sid": sid, "at": at} for sid, at in closed.items()])
-            if heartbeat:
-                db.session.execute(update(table).where(table.c.server_id == self.server_id, table.c.active)
-                                   .values(last_ping_at=now))
-            if counts:
-                events = RealtimeEvent.__table__
-                # One UPDATE per event per flush, however many sockets it reached.
-                db.session.execute(
-                    update(events).where(events.c.id == bindparam("eid"))
-                    .values(delivered_count=events.c.delivered_count + bindparam("d"),
-                            failed_count=events.c.failed_count + bindparam("f"), processed=True),
-                    [{"eid": eid, "d": d, "f": f} for eid, (d, f) in counts.items()])
-            db.session.commit()
+            self.storage.write(batch)
         finally:
-            db.session.remove()
-
-    def _row(self, record: ConnectionRecord, now: datetime) -> dict[str, Any]:
-        return {"session_id": record.session_id, "server_id": self.server_id, "user_id": record.user_id,
-                "ip": record.ip[:64], "user_agent": record.user_agent[:300], "format": record.format,
-                "subscriptions": record.subscriptions, "connected_at": record.connected_at,
-                "last_ping_at": now, "disconnected_at": record.disconnected_at,
-                "active": record.disconnected_at is None}
+            self.storage.release()
 
     def retire_dead_servers(self) -> int:
         """Mark inactive the rows of processes that stopped refreshing them (they died). Returns how many."""
         cutoff = utcnow() - timedelta(seconds=DEAD_AFTER_INTERVALS * self.ping_interval)
-        table = WebSocketConnection.__table__
         try:
             with self.app.app_context():
                 try:
-                    result = db.session.execute(
-                        update(table).where(table.c.active, table.c.last_ping_at < cutoff,
-                                            table.c.server_id != self.server_id)
-                        .values(active=False, disconnected_at=utcnow()))
-                    db.session.commit()
-                    return getattr(result, "rowcount", 0) or 0
+                    return self.storage.retire_dead_servers(self.server_id, cutoff, utcnow())
                 finally:
-                    db.session.remove()
+                    self.storage.release()
         except Exception:
             log.exception("realtime records: retiring dead rows failed")
             return 0
@@ -224,24 +172,16 @@ class Records:
         """Delete closed connection rows and published events older than their retention.
 
         Returns how many of each. Every process may run it: deleting what another just deleted is harmless.
-        Events not yet published (processed false) are kept whatever their age; they are the publish queue."""
+        Events some consumer has not finished are kept whatever their age (see Storage.prune)."""
         now = utcnow()
-        connections, events = WebSocketConnection.__table__, RealtimeEvent.__table__
         try:
             with self.app.app_context():
                 try:
-                    removed_connections = removed_events = 0
-                    if self.connection_retention is not None:
-                        removed_connections = db.session.execute(delete(connections).where(
-                            ~connections.c.active,
-                            connections.c.disconnected_at < now - self.connection_retention)).rowcount or 0
-                    if self.event_retention is not None:
-                        removed_events = db.session.execute(delete(events).where(
-                            events.c.processed, events.c.created_at < now - self.event_retention)).rowcount or 0
-                    db.session.commit()
-                    return removed_connections, removed_events
+                    return self.storage.prune(
+                        now - self.connection_retention if self.connection_retention is not None else None,
+                        now - self.event_retention if self.event_retention is not None else None)
                 finally:
-                    db.session.remove()
+                    self.storage.release()
         except Exception:
             log.exception("realtime records: pruning old rows failed")
             return 0, 0

@@ -8,7 +8,6 @@ from typing import Any, TypeVar
 
 from flask import current_app
 
-from ..extensions import db
 from . import metrics, protocol
 from .connection import CLOSE_POLICY_VIOLATION, Connection, UserInfo
 from .core import Core
@@ -16,7 +15,7 @@ from .frames import text_frame
 from .hub import encode_fragment
 from .outbox import Encoded, Item
 from .protocol import Ping, ProtocolError, Subscribe, TokenBucket, Unsubscribe, Verdict
-from .records import ConnectionRecord
+from .storage import ConnectionRecord
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -147,10 +146,9 @@ class LiveSession:
             return
         self.connection.offer(Item(Encoded(text_frame(protocol.encode(body)))), force=True)
 
-    @staticmethod
-    def _with_db(fn: Callable[..., T], *args: Any) -> T:
+    def _with_db(self, fn: Callable[..., T], *args: Any) -> T:
         # A socket must never hold a database connection for its lifetime.
         try:
             return fn(*args)
         finally:
-            db.session.remove()
+            self.core.storage.release()

@@ -1,6 +1,4 @@
 """Tournament pages: the list, one tournament, and running it."""
-from flask import Blueprint
+from .blueprint import bp
 
-bp = Blueprint("tournaments", __name__)
-
-from . import manage, views  # noqa: E402,F401  (routes attach themselves to bp)
+from . import manage, views  # noqa: F401  (routes attach themselves to bp)

@@ -12,7 +12,8 @@ from ..errors import rerender_on_csrf_error
 from ..extensions import db
 from ..models import AuditEntry, Game, Role, Tournament, TournamentFormat
 from ..permissions import role_required
-from . import bp, interchange, queries, registration, results, rounds, settings, tiebreaks
+from .blueprint import bp
+from . import interchange, queries, registration, results, rounds, settings, tiebreaks
 from .forms import (ActionForm, AddPlayerForm, ByeForm, PlayerForm, ReasonForm, ResultForm, SwapForm,
                     TournamentForm, TrfImportForm)
 from .service import ServiceError

@@ -8,7 +8,9 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import Registration, RegistrationStatus, Role, Tournament, TournamentStatus
 from ..permissions import can_manage, can_view, role_required
-from . import bp, interchange, queries, registration
+from ..live import channels
+from .blueprint import bp
+from . import interchange, overview, queries, registration
 from .forms import ActionForm
 from .service import ServiceError
 from .web import live_url, page_or_fragment, report_error, visible_tournament
@@ -30,7 +32,9 @@ def index():
                            key=lambda t: t.start_date),
         "Finished": [t for t in visible if t.status == TournamentStatus.COMPLETED],
     }
-    return render_template("tournaments/index.html", groups=groups, counts=counts)
+    return render_template("tournaments/index.html", groups=groups, counts=counts,
+                           games_in_progress=overview.games_in_progress_context()["count"],
+                           live_url=live_url(channels.TOURNAMENTS_ALL))
 
 
 def _page_context(tournament: Tournament, *live_parts: str) -> dict:
@@ -48,7 +52,7 @@ def _page_context(tournament: Tournament, *live_parts: str) -> dict:
     return {"header": queries.header_context(t, loaded=tournament),
             "manage": can_manage(current_user, tournament), "my_registration": mine, "my_games": games,
             "action_form": ActionForm(),
-            "live_url": live_url(f"tournament:{t}", *(f"tournament:{t}:{part}" for part in live_parts))}
+            "live_url": live_url(channels.tournament(t), *(channels.tournament(t, part) for part in live_parts))}
 
 
 @bp.get("/tournaments/<int:tournament_id>")

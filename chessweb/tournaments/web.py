@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from ..extensions import db
+from ..live import fragments
 from ..models import Tournament
 from ..permissions import can_view, require_manage
 from .service import ServiceError
@@ -47,9 +48,9 @@ def page_or_fragment(template: str, fragment: str, context: dict[str, Any], **pa
 
 
 def render_fragment(name: str, context: dict[str, Any]) -> str:
-    """Render one macro of templates/tournaments/_fragments.html with the given arguments."""
-    from flask import get_template_attribute
-    return str(get_template_attribute("tournaments/_fragments.html", name)(**context))
+    """Render one macro of templates/tournaments/_fragments.html with the live renderer (the same bytes as
+    the full page and the WebSocket push)."""
+    return str(fragments.render("tournaments/_fragments.html", name, **context))
 
 
 def report_error(error: ServiceError, form: FlaskForm | None = None) -> int:

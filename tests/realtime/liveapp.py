@@ -15,6 +15,7 @@ from flask_login import login_user
 
 from chessweb.config import DEFAULTS
 from chessweb.extensions import db, login_manager
+from chessweb.live.store import SqlStorage
 from chessweb.models import User
 from chessweb.realtime import Fragment, UserInfo, realtime
 
@@ -56,7 +57,7 @@ def create_live_test_app(config: dict[str, Any]) -> Flask:
     login_manager.init_app(app)
     from chessweb import permissions  # noqa: F401 - registers the user loader and anonymous user
 
-    realtime.init_app(app, authorize=authorize, snapshot=snapshot, on_presence=on_presence)
+    realtime.init_app(app, authorize=authorize, snapshot=snapshot, on_presence=on_presence, storage=SqlStorage(db.session))
 
     @app.get("/test/login/<int:user_id>")
     def test_login(user_id: int) -> str:

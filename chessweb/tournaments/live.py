@@ -1,65 +1,75 @@
-"""The chess side of the live core: who may join which channel, what a channel shows right now, and
-which fragments a committed change re-renders (each once, for every viewer and every process).
+"""The tournament area of the live layer: who may join `tournament:<id>` (and its parts) and `game:<id>`,
+what they show right now, and which fragments a batch of committed tournament events re-renders (each once,
+for every viewer and every process).
 
-Channels (DESIGN.md): `tournaments:all`, `tournament:<id>` (header, players, watching),
-`tournament:<id>:games` (scoreboard), `tournament:<id>:standings` (standings, crosstable),
-`game:<id>` (live board), `user:<id>` (that user only), `system` (everyone), `admin` (admins only).
-The last four (and `tournaments:all`) are authorized already but carry nothing yet: they are for the
-dashboard, personal notifications and the admin notification center, which come next.
+Channels (names in chessweb/live/channels.py): `tournament:<id>` (header, players, watching),
+`tournament:<id>:games` (scoreboard), `tournament:<id>:standings` (standings, crosstable), `game:<id>`
+(live board). The tournament list's channel, `tournaments:all`, is the overview area's (overview.py).
 """
 from __future__ import annotations
 
-import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Callable
 
-from flask import Flask, current_app, get_template_attribute, has_request_context
 from markupsafe import escape
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from .extensions import db
-from .models import EventType, Game, RealtimeEvent, Role, Round, RoundStatus, Tournament
-from .permissions import can_manage, can_view
-from .realtime import Event, Fragment, Message, Recheck, UserInfo, realtime
-from .tournaments import queries
-
-CHANNEL = re.compile(
-    r"^(?:(?P<everyone>tournaments:all|system)|(?P<admin>admin)"
-    r"|tournament:(?P<tournament>\d{1,9})(?::(?P<part>games|standings))?"
-    r"|game:(?P<game>\d{1,9})|user:(?P<user>\d{1,9}))$")
+from ..extensions import db
+from ..live import channels
+from ..live.channels import KIND_GAME, KIND_TOURNAMENT, Channel
+from ..live.consumers import CommittedEvent
+from ..live.fragments import fragment as make_fragment
+from ..live.router import Area
+from ..models import EventType, Game, Round, RoundStatus, Tournament
+from ..permissions import can_manage, can_view
+from ..realtime import Event, Fragment, Message, Recheck, UserInfo, realtime
+from . import queries
 
 FRAGMENTS = "tournaments/_fragments.html"
 
 
-def init_app(app: Flask) -> None:
-    """Bind the live core to the app with the chess rules below."""
-    realtime.init_app(app, authorize=authorize, snapshot=snapshot, on_presence=publish_watching)
+class TournamentArea(Area):
+    """Owns `tournament:<id>[:part]` and `game:<id>`."""
+    kinds = (KIND_TOURNAMENT, KIND_GAME)
+
+    def authorize(self, user: UserInfo, channel: Channel) -> bool:
+        return authorize(user, channel)
+
+    def snapshot(self, channel: Channel) -> list[Fragment]:
+        return snapshot(channel)
+
+    def messages(self, events: Sequence[CommittedEvent]) -> list[Message]:
+        out: list[Message] = []
+        for tournament_id, batch in _by_tournament(events).items():
+            out += publish_events(tournament_id, batch)
+        return out
+
+    def presence(self, channel: Channel, watching: int) -> list[Message]:
+        if channel.kind == KIND_TOURNAMENT and channel.part is None and channel.id is not None:
+            return [watching_fragment(channel.id, watching)]
+        return []
 
 
-def tournament_changed(tournament_id: int) -> None:
-    """After the current transaction commits, publish what its events changed (coalesced per tournament)."""
-    realtime.after_commit(f"tournament:{tournament_id}", lambda: publish_pending_events(tournament_id))
+def _by_tournament(events: Sequence[CommittedEvent]) -> dict[int, list[CommittedEvent]]:
+    grouped: dict[int, list[CommittedEvent]] = {}
+    for event in events:
+        channel = channels.parse(event.scope)
+        if channel is not None and channel.kind == KIND_TOURNAMENT and channel.id is not None:
+            grouped.setdefault(channel.id, []).append(event)
+    return grouped
 
 
 # --------------------------------------------------------------------------- who may join
 
-def authorize(user: UserInfo, channel: str) -> bool:
-    """May this user receive this channel? Refused channels get an error, never data."""
-    match = CHANNEL.match(channel)
-    if match is None:
-        return False
-    if match["everyone"]:
-        return True
-    if match["admin"]:
-        return user.role == Role.ADMIN.value
-    if match["user"]:
-        return user.id is not None and user.id == int(match["user"])
-    if match["tournament"]:
-        tournament = db.session.get(Tournament, int(match["tournament"]))
+def authorize(user: UserInfo, channel: Channel) -> bool:
+    """May this user receive this tournament or game channel? Refused channels get an error, never data."""
+    if channel.kind == KIND_TOURNAMENT:
+        tournament = db.session.get(Tournament, channel.id)
         return tournament is not None and can_view(user, tournament)
-    game = db.session.get(Game, int(match["game"]))
+    game = db.session.get(Game, channel.id)
     if game is None:
         return False
     tournament = game.round.tournament
@@ -70,28 +80,19 @@ def authorize(user: UserInfo, channel: str) -> bool:
 
 # --------------------------------------------------------------------------- what a channel shows now
 
-def snapshot(channel: str) -> list[Fragment]:
+def snapshot(channel: Channel) -> list[Fragment]:
     """Every fragment of the channel as it is now, rendered for whoever connects (no viewer inside)."""
-    match = CHANNEL.match(channel)
-    if match is None:
+    assert channel.id is not None
+    try:
+        if channel.kind == KIND_GAME:
+            return [game_fragment(channel.id)]
+        if channel.part == "games":
+            return [scoreboard_fragment(channel.id)]
+        if channel.part == "standings":
+            return standings_fragments(channel.id)
+        return [header_fragment(channel.id), registrations_fragment(channel.id), watching_fragment(channel.id)]
+    except queries.NotFound:
         return []
-    with _url_context():
-        if match["tournament"]:
-            tid = int(match["tournament"])
-            try:
-                if match["part"] == "games":
-                    return [scoreboard_fragment(tid)]
-                if match["part"] == "standings":
-                    return standings_fragments(tid)
-                return [header_fragment(tid), registrations_fragment(tid), watching_fragment(tid)]
-            except queries.NotFound:
-                return []
-        if match["game"]:
-            try:
-                return [game_fragment(int(match["game"]))]
-            except queries.NotFound:
-                return []
-    return []
 
 
 # --------------------------------------------------------------------------- publishing a change
@@ -119,7 +120,7 @@ _WHOLE_SCOREBOARD = {EventType.ROUND_STARTED, EventType.TOURNAMENT_STARTED, Even
 _ACCESS = {EventType.TOURNAMENT_UPDATED, EventType.PARTICIPANT_WITHDREW}
 
 
-def affected_by(events: list[RealtimeEvent], game_rounds: dict[int, int]) -> Affected:
+def affected_by(events: Sequence[CommittedEvent], game_rounds: dict[int, int]) -> Affected:
     """Fold a batch of events into the set of fragments to re-render."""
     affected = Affected(header=True)
     for event in events:
@@ -135,34 +136,24 @@ def affected_by(events: list[RealtimeEvent], game_rounds: dict[int, int]) -> Aff
     return affected
 
 
-def publish_pending_events(tournament_id: int) -> list[Message]:
-    """The after-commit job: claim this tournament's unpublished events, render what they changed once.
-
-    Claiming (processed=false → true in one UPDATE) means that with several processes each event is
-    published by exactly one of them, and jobs that coalesced still publish every event.
+def publish_events(tournament_id: int, events: Sequence[CommittedEvent]) -> list[Message]:
+    """The messages a batch of one tournament's committed events produces: a privacy re-check first when
+    access may have changed, then the events themselves (for JSON clients), then each affected fragment once.
     """
-    claimed = db.session.scalars(
-        update(RealtimeEvent)
-        .where(RealtimeEvent.tournament_id == tournament_id, RealtimeEvent.processed.is_(False))
-        .values(processed=True).returning(RealtimeEvent.id)).all()
-    db.session.commit()
-    if not claimed:
+    if not events:
         return []
-    events = db.session.scalars(select(RealtimeEvent).where(RealtimeEvent.id.in_(claimed))
-                                .order_by(RealtimeEvent.id)).all()
     game_ids = {e.entity_id for e in events if e.entity_type == "game" and e.entity_id is not None}
     game_rounds = dict(db.session.execute(
         select(Game.id, Round.number).join(Round, Game.round_id == Round.id)
         .where(Game.id.in_(game_ids), Round.status != RoundStatus.DRAFT)).all()) if game_ids else {}
-    affected = affected_by(list(events), game_rounds)
+    affected = affected_by(events, game_rounds)
     last_event = events[-1].id
     messages: list[Message] = []
     if any(e.type in _ACCESS for e in events) and (private := _private_channels(tournament_id)):
         # Before anything else goes out: the subscribers who may no longer watch must not see it.
         messages.append(Recheck(channels=tuple(private)))
-    with _url_context():
-        messages += [_event_message(e) for e in events]
-        messages += render_affected(tournament_id, affected, last_event)
+    messages += [_event_message(tournament_id, e) for e in events]
+    messages += render_affected(tournament_id, affected, last_event)
     return messages
 
 
@@ -172,8 +163,7 @@ def _private_channels(tournament_id: int) -> list[str]:
         return []
     games = db.session.scalars(select(Game.id).join(Round, Game.round_id == Round.id)
                                .where(Round.tournament_id == tournament_id)).all()
-    base = f"tournament:{tournament_id}"
-    return [base, f"{base}:games", f"{base}:standings", *(f"game:{g}" for g in games)]
+    return channels.tournament_channels(tournament_id, list(games))
 
 
 def render_affected(tournament_id: int, affected: Affected, event_id: int | None) -> list[Fragment]:
@@ -209,77 +199,67 @@ def _with_event(fragment: Fragment, event_id: int | None) -> Fragment:
                     data=fragment.data, event_id=event_id)
 
 
-def _event_message(event: RealtimeEvent) -> Event:
+def _event_message(tournament_id: int, event: CommittedEvent) -> Event:
     """The event itself, for programs (JSON clients); browsers get the re-rendered fragments instead."""
-    data = {"type": event.type.value, "tournament": event.tournament_id, "entity": event.entity_type,
+    data = {"type": event.type, "tournament": tournament_id, "entity": event.entity_type,
             "entity_id": event.entity_id, "payload": event.payload, "at": event.created_at.isoformat() + "Z"}
-    return Event(channel=f"tournament:{event.tournament_id}", type=event.type.value, data=data, html=None,
-                 event_id=event.id)
+    return Event(channel=event.scope, type=event.type, data=data, html=None, event_id=event.id)
 
 
 # --------------------------------------------------------------------------- the fragments
 
-# Fragments hold no <pre> or <textarea>, so any run of whitespace means the same as one space; the
-# indentation would otherwise be a fifth of every frame sent to every socket.
-_WHITESPACE = re.compile(r"\s{2,}")
-
-
-def _render(macro: str, context: dict[str, Any]) -> str:
-    return _WHITESPACE.sub(" ", str(get_template_attribute(FRAGMENTS, macro)(**context)))
+def _fragment(channel: str, key: str, version: int, macro: str, context: dict[str, Any],
+              data: dict[str, Any]) -> Fragment:
+    return make_fragment(channel, key, version, FRAGMENTS, macro, context, data)
 
 
 def header_fragment(tournament_id: int) -> Fragment:
     ctx = queries.header_context(tournament_id)
     t = ctx["tournament"]
-    return Fragment(channel=f"tournament:{t.id}", key=f"tournament-header-{t.id}", version=t.revision,
-                    html=_render("header", ctx),
-                    data={"tournament": t.id, "name": t.name, "status": t.status.value,
-                          "current_round": ctx["current_round"], "planned_rounds": t.planned_rounds,
-                          "players": ctx["player_count"]})
+    return _fragment(channels.tournament(t.id), f"tournament-header-{t.id}", t.revision, "header", ctx,
+                     {"tournament": t.id, "name": t.name, "status": t.status.value,
+                      "current_round": ctx["current_round"], "planned_rounds": t.planned_rounds,
+                      "players": ctx["player_count"]})
 
 
 def registrations_fragment(tournament_id: int) -> Fragment:
     ctx = queries.registrations_context(tournament_id)
     t = ctx["tournament"]
-    return Fragment(channel=f"tournament:{t.id}", key=f"registrations-{t.id}", version=t.revision,
-                    html=_render("registrations", ctx),
-                    data={"tournament": t.id, "players": [_player(p) for p in ctx["players"]]})
+    return _fragment(channels.tournament(t.id), f"registrations-{t.id}", t.revision, "registrations", ctx,
+                     {"tournament": t.id, "players": [_player(p) for p in ctx["players"]]})
 
 
 def scoreboard_fragment(tournament_id: int) -> Fragment:
     ctx = queries.scoreboard_context(tournament_id)
     t = ctx["tournament"]
-    return Fragment(channel=f"tournament:{t.id}:games", key=f"scoreboard-{t.id}", version=t.revision,
-                    html=_render("scoreboard", ctx),
-                    data={"tournament": t.id, "rounds": [_round(r) for r in ctx["rounds"]]})
+    return _fragment(channels.tournament(t.id, "games"), f"scoreboard-{t.id}", t.revision, "scoreboard", ctx,
+                     {"tournament": t.id, "rounds": [_round(r) for r in ctx["rounds"]]})
 
 
 def scoreboard_round_fragment(tournament_id: int, round_number: int) -> Fragment:
     ctx = queries.scoreboard_round_context(tournament_id, round_number)
     t = ctx["tournament"]
-    return Fragment(channel=f"tournament:{t.id}:games", key=f"scoreboard-{t.id}-round-{round_number}",
-                    version=t.revision, html=_render("scoreboard_round", ctx),
-                    data={"tournament": t.id, "round": _round(ctx["round"])})
+    return _fragment(channels.tournament(t.id, "games"), f"scoreboard-{t.id}-round-{round_number}", t.revision,
+                     "scoreboard_round", ctx, {"tournament": t.id, "round": _round(ctx["round"])})
 
 
 def standings_fragments(tournament_id: int) -> list[Fragment]:
     ctx = queries.standings_context(tournament_id)
     t = ctx["tournament"]
-    channel = f"tournament:{t.id}:standings"
+    channel = channels.tournament(t.id, "standings")
     codes = [code for code, _label in ctx["tiebreaks"]]
     rows = [{"rank": r.rank, "shared": r.shared, "player": _player(r.player), "points": _number(r.points),
              "tiebreaks": dict(zip(codes, r.tiebreaks)), "change": r.change,
              "live_points": _number(r.live_points) if r.live_points is not None else None} for r in ctx["rows"]]
-    out = [Fragment(channel=channel, key=f"standings-{t.id}", version=t.revision, html=_render("standings", ctx),
-                    data={"tournament": t.id, "through_round": ctx["through_round"], "tiebreaks": codes,
-                          "rows": rows})]
+    out = [_fragment(channel, f"standings-{t.id}", t.revision, "standings", ctx,
+                     {"tournament": t.id, "through_round": ctx["through_round"], "tiebreaks": codes,
+                      "rows": rows})]
     if t.is_round_robin:
         cross = queries.crosstable_context(tournament_id)
-        out.append(Fragment(channel=channel, key=f"crosstable-{t.id}", version=t.revision,
-                            html=_render("crosstable", cross),
-                            data={"tournament": t.id, "columns": cross["columns"],
-                                  "rows": [{"player": _player(r.player), "cells": list(r.cells),
-                                            "points": _number(r.points)} for r in cross["rows"]]}))
+        out.append(_fragment(channel, f"crosstable-{t.id}", t.revision, "crosstable", cross,
+                             {"tournament": t.id, "columns": cross["columns"],
+                              "rows": [{"player": _player(r.player), "cells": list(r.cells),
+                                        "points": _number(r.points)} for r in cross["rows"]]}))
     return out
 
 
@@ -289,28 +269,21 @@ def game_fragment(game_id: int) -> Fragment:
                                  .join(Game, Game.round_id == Round.id).where(Game.id == game_id))
     ctx = queries.game_context(game_id)
     g = ctx["game"]
-    return Fragment(channel=f"game:{g.id}", key=f"game-{g.id}", version=revision or 0, html=_render("game", ctx),
-                    data={"game": g.id, "tournament": g.tournament_id, "round": g.round, "board": g.board,
-                          "white": _player(g.white), "black": _player(g.black) if g.black else None,
-                          "result": g.result.value, "moves": [m for pair in g.moves for m in pair if m]})
+    return _fragment(channels.game(g.id), f"game-{g.id}", revision or 0, "game", ctx,
+                     {"game": g.id, "tournament": g.tournament_id, "round": g.round, "board": g.board,
+                      "white": _player(g.white), "black": _player(g.black) if g.black else None,
+                      "result": g.result.value, "moves": [m for pair in g.moves for m in pair if m]})
 
 
 def watching_fragment(tournament_id: int, count: int | None = None) -> Fragment:
     """"N watching": a count summed over every process; versioned by time, as it has no revision."""
-    channel = f"tournament:{tournament_id}"
+    channel = channels.tournament(tournament_id)
     count = realtime.watching(channel) if count is None else count
     label = "1 watching" if count == 1 else f"{count} watching"
     html = (f'<span id="watching-{tournament_id}" hx-swap-oob="true" class="watching" '
             f'title="People with this tournament open right now">{escape(label)}</span>')
     return Fragment(channel=channel, key=f"watching-{tournament_id}", version=time.time_ns() // 1000,
                     html=html, data={"tournament": tournament_id, "watching": count})
-
-
-def publish_watching(channel: str, count: int) -> None:
-    """Presence callback: a tournament's watcher count changed somewhere; push the new number."""
-    match = CHANNEL.match(channel)
-    if match and match["tournament"] and not match["part"]:
-        realtime.publish(watching_fragment(int(match["tournament"]), count))
 
 
 def _player(p: Any) -> dict[str, Any]:
@@ -327,16 +300,3 @@ def _round(r: Any) -> dict[str, Any]:
 
 def _number(value: Fraction | int) -> float:
     return float(value)
-
-
-class _url_context:
-    """url_for needs a request; the background worker has none, so lend it one for the site root."""
-
-    def __enter__(self) -> None:
-        self._ctx = None if has_request_context() else current_app.test_request_context("/")
-        if self._ctx is not None:
-            self._ctx.push()
-
-    def __exit__(self, *exc: object) -> None:
-        if self._ctx is not None:
-            self._ctx.pop()

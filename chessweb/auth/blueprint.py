@@ -1,0 +1,4 @@
+"""The auth blueprint, apart from the package, so its view modules import it without an import circle."""
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")

@@ -1,0 +1,4 @@
+"""The games blueprint, apart from the package, so its view modules import it without an import circle."""
+from flask import Blueprint
+
+bp = Blueprint("games", __name__, url_prefix="/games")

@@ -1,0 +1,187 @@
+"""Consumers of committed events: each one (live pages, notifications, later webhooks) sees every
+RealtimeEvent once, across processes, and no crash loses one.
+
+How: when a transaction flushes a new RealtimeEvent, a PendingEvent row per registered consumer is added to
+the same transaction, reserved for a lease. After the commit, the committing process runs each consumer's
+job: it *claims* its pending rows (one UPDATE: claimed_by, claimed_until = now + lease), hands the events to
+the consumer, and only when the consumer returned deletes the rows. A process killed in between leaves the
+rows claimed; once the lease has run out, the sweep of any process (every LIVE_SWEEP_SECONDS) claims them
+again. So every event is handled at least once per consumer; a second handling happens only after a crash
+or a handler slower than the lease, and is harmless for the live pages (fragments carry versions).
+
+Rows are reserved at insert for the committing process's own job, so the sweeps of other processes do not
+race it; they take over only when that process never got to it (killed right after the commit).
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import and_, delete, event, exists, or_, select, update
+from sqlalchemy.orm import Session
+
+from ..extensions import db
+from ..models import PendingEvent, RealtimeEvent, utcnow
+from ..realtime import realtime
+from . import channels
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class CommittedEvent:
+    """A committed RealtimeEvent as consumers see it (a plain value, no database session attached).
+
+    scope: the channel it belongs to, e.g. `tournament:7`, `user:3`, `system`; type: an EventType value."""
+    id: int
+    type: str
+    scope: str
+    entity_type: str
+    entity_id: int | None
+    payload: dict[str, Any]
+    target_user_ids: list[int]
+    actor_id: int | None
+    created_at: datetime
+
+
+Handler = Callable[[list[CommittedEvent]], None]
+
+
+@dataclass
+class Consumer:
+    """A named consumer. `handle(events)` runs on the live core's background worker in an app context, with
+    the events of one claim in id order; raising leaves them claimed, to be retried when the lease runs out."""
+    name: str
+    handle: Handler
+
+
+@dataclass
+class Consumers:
+    """The consumers of one app and the settings of their claims."""
+    lease: timedelta
+    server_id: str
+    registered: dict[str, Consumer] = field(default_factory=dict)
+
+    def register(self, consumer: Consumer) -> None:
+        """Add a consumer; from now on every new event is pending for it too. ValueError for a taken name."""
+        if not consumer.name or len(consumer.name) > 40:
+            raise ValueError(f"a consumer name is 1 to 40 characters, got {consumer.name!r}")
+        if consumer.name in self.registered:
+            raise ValueError(f"consumer {consumer.name!r} is already registered")
+        self.registered[consumer.name] = consumer
+
+    # ----------------------------------------------------------------- one claim, one handling
+
+    def run(self, name: str, scope: str | None = None, *, expired_only: bool = False) -> int:
+        """Claim this consumer's pending events (of one scope, or all), hand them over, finish them.
+
+        `expired_only` (the sweep): only rows whose lease or reservation ran out. Returns how many events
+        were handled; exceptions of the handler propagate, leaving the rows claimed until the lease ends."""
+        consumer = self.registered[name]
+        ids = self._claim(name, scope, expired_only=expired_only)
+        if not ids:
+            return 0
+        rows = db.session.scalars(select(RealtimeEvent).where(RealtimeEvent.id.in_(ids))
+                                  .order_by(RealtimeEvent.id)).all()
+        events = [_committed(row) for row in rows]
+        db.session.rollback()  # no transaction held while the consumer works
+        consumer.handle(events)
+        self._finish(name, ids)
+        return len(events)
+
+    def sweep(self) -> int:
+        """Handle, for every consumer, the events whose claim or reservation ran out; returns how many."""
+        handled = 0
+        for name in list(self.registered):
+            try:
+                handled += self.run(name, expired_only=True)
+            except Exception:
+                log.exception("live consumers: sweep of %r failed; retried when the lease runs out", name)
+                db.session.rollback()
+        return handled
+
+    def _claim(self, name: str, scope: str | None, *, expired_only: bool) -> list[int]:
+        now = utcnow()
+        claimable = PendingEvent.claimed_until < now
+        if not expired_only:
+            claimable = or_(PendingEvent.claimed_by.is_(None), claimable)
+        conditions = [PendingEvent.consumer == name, claimable]
+        if scope is not None:
+            conditions.append(PendingEvent.scope == scope)
+        ids = db.session.scalars(
+            update(PendingEvent).where(and_(*conditions))
+            .values(claimed_by=self.server_id, claimed_until=now + self.lease)
+            .returning(PendingEvent.event_id)).all()
+        db.session.commit()
+        return sorted(ids)
+
+    def _finish(self, name: str, ids: list[int]) -> None:
+        # Only our own claims: if the lease ran out meanwhile and another process took them, it finishes them.
+        db.session.execute(delete(PendingEvent).where(PendingEvent.consumer == name,
+                                                      PendingEvent.event_id.in_(ids),
+                                                      PendingEvent.claimed_by == self.server_id))
+        # An event is processed once no consumer has it pending any more.
+        db.session.execute(update(RealtimeEvent).where(
+            RealtimeEvent.id.in_(ids),
+            ~exists(select(PendingEvent.event_id).where(PendingEvent.event_id == RealtimeEvent.id)))
+            .values(processed=True))
+        db.session.commit()
+
+
+def _committed(row: RealtimeEvent) -> CommittedEvent:
+    return CommittedEvent(id=row.id, type=str(row.type.value if hasattr(row.type, "value") else row.type),
+                          scope=row.scope, entity_type=row.entity_type, entity_id=row.entity_id,
+                          payload=dict(row.payload or {}), target_user_ids=list(row.target_user_ids or []),
+                          actor_id=row.created_by_id, created_at=row.created_at)
+
+
+# --------------------------------------------------------------------------- wiring
+
+def install(app: Flask, consumers: Consumers, sweep_seconds: float) -> None:
+    """Keep the app's consumers in app.extensions["live_consumers"], watch sessions for new events, and sweep
+    every `sweep_seconds` on the live core's worker (which every serving process starts)."""
+    app.extensions["live_consumers"] = consumers
+    if not event.contains(db.session, "before_flush", _before_flush):
+        event.listen(db.session, "before_flush", _before_flush)
+    realtime.every("live-consumers:sweep", sweep_seconds, lambda: _sweep(consumers), app=app)
+
+
+def of(app: Flask) -> Consumers:
+    """The consumers of `app` (KeyError when the live layer is not installed)."""
+    consumers: Consumers = app.extensions["live_consumers"]
+    return consumers
+
+
+def _sweep(consumers: Consumers) -> list[Any]:
+    consumers.sweep()
+    return []
+
+
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    """A new event row: make it pending for every consumer, and run them after the commit."""
+    new_events = [obj for obj in session.new if isinstance(obj, RealtimeEvent)]
+    if not new_events:
+        return
+    consumers: Consumers | None = current_app.extensions.get("live_consumers")
+    if consumers is None or not consumers.registered:
+        return
+    reserved_until = utcnow() + consumers.lease
+    for row in new_events:
+        if not row.scope:  # a row made without record_event: a tournament's, or everyone's
+            row.scope = channels.tournament(row.tournament_id) if row.tournament_id else channels.SYSTEM
+        for name in consumers.registered:
+            session.add(PendingEvent(event=row, consumer=name, scope=row.scope, claimed_until=reserved_until))
+        for name in consumers.registered:
+            realtime.after_commit(f"consumer:{name}:{row.scope}",
+                                  _job(consumers, name, row.scope))
+
+
+def _job(consumers: Consumers, name: str, scope: str) -> Callable[[], list[Any]]:
+    def job() -> list[Any]:
+        consumers.run(name, scope)
+        return []
+    return job
