@@ -35,7 +35,8 @@ FRAGMENTS = "tournaments/_fragments.html"
 
 def init_app(app: Flask) -> None:
     """Bind the live core to the app with the chess rules below."""
-    realtime.init_app(app, authorize=authorize, snapshot=snapshot, on_presence=publish_watching)
+    realtime.init_app(app, authorize=authorize, snapshot=snapshot, on_presence=publish_watching,
+                      current_version=current_version)
 
 
 def tournament_changed(tournament_id: int) -> None:
@@ -92,6 +93,21 @@ def snapshot(channel: str) -> list[Fragment]:
             except queries.NotFound:
                 return []
     return []
+
+
+def current_version(channel: str) -> int | None:
+    """The revision of the channel's tournament now (one primary-key read), or None for channels without one.
+
+    The live core compares it with its cached snapshot on every connect: behind means re-render."""
+    match = CHANNEL.match(channel)
+    if match is None:
+        return None
+    if match["tournament"]:
+        return db.session.scalar(select(Tournament.revision).where(Tournament.id == int(match["tournament"])))
+    if match["game"]:
+        return db.session.scalar(select(Tournament.revision).join(Round, Round.tournament_id == Tournament.id)
+                                 .join(Game, Game.round_id == Round.id).where(Game.id == int(match["game"])))
+    return None
 
 
 # --------------------------------------------------------------------------- publishing a change
@@ -300,9 +316,10 @@ def watching_fragment(tournament_id: int, count: int | None = None) -> Fragment:
     channel = f"tournament:{tournament_id}"
     count = realtime.watching(channel) if count is None else count
     label = "1 watching" if count == 1 else f"{count} watching"
-    html = (f'<span id="watching-{tournament_id}" hx-swap-oob="true" class="watching" '
+    version = time.time_ns() // 1000
+    html = (f'<span id="watching-{tournament_id}" hx-swap-oob="true" data-version="{version}" class="watching" '
             f'title="People with this tournament open right now">{escape(label)}</span>')
-    return Fragment(channel=channel, key=f"watching-{tournament_id}", version=time.time_ns() // 1000,
+    return Fragment(channel=channel, key=f"watching-{tournament_id}", version=version,
                     html=html, data={"tournament": tournament_id, "watching": count})
 
 
