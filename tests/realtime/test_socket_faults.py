@@ -116,3 +116,21 @@ def test_a_flood_is_closed_with_4429_not_with_the_revocation_code(clients, live_
     with pytest.raises(ConnectionClosed) as info:
         recv_until(ws, lambda m: False)
     assert info.value.rcvd is not None and info.value.rcvd.code == 4429
+
+
+def test_a_peer_that_stalled_past_the_ping_finds_1001_when_it_reads_again(live_config, request):
+    """ws-ping-timeout-1008-no-reconnect: a throttled tab or a closed lid reads nothing for a while; when it
+    wakes it must find a code it reconnects on (it used to find 1008, "revoked", and stayed frozen)."""
+    from wsproto.events import CloseConnection
+
+    from .rawclient import open_raw, read_until_closed
+
+    live_config["WS_PING_INTERVAL"] = 0.3
+    request.getfixturevalue("live_app")
+    clients = request.getfixturevalue("clients")
+    before = closes(1001)
+    stalled = open_raw(clients.server.port, "/ws?channel=game:1")
+    time.sleep(1.5)  # several ping intervals without reading (so without answering)
+    events = read_until_closed(stalled)
+    assert [e.code for e in events if isinstance(e, CloseConnection)] == [1001]
+    assert closes(1001) == before + 1
