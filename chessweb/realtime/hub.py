@@ -190,7 +190,8 @@ class Hub:
         """The channel's current fragments newer than `since`, oldest version first.
 
         `since`: the version the client's page was rendered at (None: it has nothing); what is not newer
-        is left out, and nothing at all when the channel has not moved since.
+        is left out, and nothing at all when the channel has not moved since. Only applied to channels the
+        app gives a current version for (the page's `since` is in the same terms).
 
         Served from the cache unless the database moved past the version its snapshot was rendered at
         (`current_version`, one query per call): then the channel is rendered afresh, and the fragments
@@ -200,7 +201,9 @@ class Hub:
         is never covered by an older container, nor a newer container by an older part.
         """
         latest = self._latest_version(channel)
-        if since is not None and latest is not None and since >= latest:
+        if latest is None:
+            since = None  # a channel without a known version: `since` may not be in its versions' terms
+        elif since is not None and since >= latest:
             return []  # the page already shows the committed state
         with self._lock:
             render_lock = self._render_locks.setdefault(channel, threading.Lock())

@@ -366,3 +366,11 @@ def test_a_failing_version_hook_serves_the_cache():
     assert [f.version for f in hub.current(channel)] == [2]
     assert [f.version for f in hub.current(channel)] == [2]
     assert snapshots.calls == [channel]
+
+
+def test_since_is_ignored_on_channels_without_a_known_version():
+    """A user's channel may count its versions differently from the tournament revision a page gives."""
+    channel = "user:12"
+    hub = Hub(Snapshots({channel: [frag(2, key="badge-12", channel=channel)]}), current_version=Versions())
+    hub.attach(Recorder(), channel)
+    assert [f.version for f in hub.current(channel, since=500)] == [2]
