@@ -1,6 +1,6 @@
 """The live core: fragments and events pushed to WebSockets. Knows nothing about chess.
 
-    realtime.init_app(app, authorize=..., snapshot=..., on_presence=...)   # in create_app
+    realtime.init_app(app, authorize=..., snapshot=..., on_presence=..., current_version=...)  # create_app
     realtime.after_commit("tournament:7", job)    # in a service, before commit; job() -> [Fragment | Event]
     realtime.publish(Fragment(...))               # anywhere, after commit; thread-safe, returns at once
     realtime.watching("tournament:7")             # connections on a channel, over every process

@@ -29,7 +29,7 @@ SERVER_CLOSES = Counter("chessweb_ws_server_closes", "Connections the server clo
 DROPPED = {reason: MESSAGES_DROPPED.labels(reason)
            for reason in ("old_version", "coalesced", "connection_closed", "outbox_full", "broker_overflow")}
 SLOW_CLOSES = {cause: SLOW_CONSUMER_CLOSES.labels(cause) for cause in ("outbox_full", "send_timeout")}
-ERRORS = {where: SOCKET_ERRORS.labels(where) for where in ("frame", "writer")}
+ERRORS = {where: SOCKET_ERRORS.labels(where) for where in ("connect", "frame", "writer")}
 for _direction in ("published", "received"):
     BROKER_MESSAGES.labels(_direction)
 

@@ -10,7 +10,7 @@ from flask import current_app
 
 from ..extensions import db
 from . import metrics, protocol
-from .connection import CLOSE_TOO_MANY_MESSAGES, Connection, UserInfo
+from .connection import CLOSE_INTERNAL_ERROR, CLOSE_TOO_MANY_MESSAGES, Connection, UserInfo
 from .core import Core
 from .frames import text_frame
 from .hub import encode_fragment
@@ -55,11 +55,16 @@ class LiveSession:
         metrics.CONNECTIONS_OPEN.inc()
         metrics.CONNECTIONS_TOTAL.inc()
         try:
-            # State first, on every connect: that is how a reconnecting client heals what it missed.
-            self._reply(protocol.connected(self.session_id, self.user.id), json_only=True)
-            added = [channel for channel in dict.fromkeys(self.requested) if self._subscribe(channel)]
-            self._reply(protocol.subscribed(added), json_only=True)
-            self._subscriptions_changed()
+            try:
+                # State first, on every connect: that is how a reconnecting client heals what it missed.
+                self._reply(protocol.connected(self.session_id, self.user.id), json_only=True)
+                added = [channel for channel in dict.fromkeys(self.requested) if self._subscribe(channel)]
+                self._reply(protocol.subscribed(added), json_only=True)
+                self._subscriptions_changed()
+            except Exception:  # a bug: seen, counted, and a close the client reconnects on (1011)
+                metrics.ERRORS["connect"].inc()
+                log.exception("realtime: connect sequence of %s failed; closing with 1011", self.session_id)
+                conn.request_close(CLOSE_INTERNAL_ERROR, "server error")
             conn.run(self._on_frame)
         finally:
             core.hub.detach_all(conn, self.channels)

@@ -134,3 +134,21 @@ def test_a_peer_that_stalled_past_the_ping_finds_1001_when_it_reads_again(live_c
     events = read_until_closed(stalled)
     assert [e.code for e in events if isinstance(e, CloseConnection)] == [1001]
     assert closes(1001) == before + 1
+
+
+def test_a_bug_in_the_connect_sequence_closes_with_1011_logged_and_counted(clients, monkeypatch, caplog):
+    from chessweb.realtime import session as session_module
+
+    def broken(self, channels):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(session_module.LiveSession, "_subscriptions_changed", lambda self: broken(self, []))
+    before = errors("connect")
+    with caplog.at_level(logging.ERROR, logger="chessweb.realtime"):
+        ws = clients.open("game:1")
+        with pytest.raises(ConnectionClosed) as info:
+            while True:
+                ws.recv(timeout=WAIT)
+    assert info.value.rcvd is not None and info.value.rcvd.code == 1011
+    assert errors("connect") == before + 1
+    assert "connect sequence of" in caplog.text
