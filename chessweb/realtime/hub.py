@@ -193,8 +193,8 @@ class Hub:
         is left out, and nothing at all when the channel has not moved since. Only applied to channels the
         app gives a current version for (the page's `since` is in the same terms).
 
-        Served from the cache unless the database moved past the version its snapshot was rendered at
-        (`current_version`, one query per call): then the channel is rendered afresh, and the fragments
+        Served from the cache unless the database moved past it (`current_version`, one query per call; see
+        `_fresh`): then the channel is rendered afresh, and the fragments
         that turn out newer than the cache are also offered to this process's other subscribers, whose
         pages missed them (a publisher that died after its commit). Oldest first, because a container (the
         scoreboard) holds parts (its rounds) that are also sent alone: applied in this order, a newer part
@@ -209,7 +209,7 @@ class Hub:
             render_lock = self._render_locks.setdefault(channel, threading.Lock())
         with render_lock:  # connects that all find the cache behind render it once
             with self._lock:
-                if channel in self._complete and (latest is None or self._as_of.get(channel, -1) >= latest):
+                if channel in self._complete and self._fresh(channel, latest):
                     return _newer_than(since, self._cache.get(channel, {}).values())
                 generation = self._generation
                 was_complete = channel in self._complete
@@ -229,12 +229,21 @@ class Hub:
                 members = list(self._channels.get(channel, ()))
                 result = _newer_than(since, self._cache.get(channel, {}).values())
         if was_complete and healed:
-            log.warning("realtime hub: cache of %s was behind the database (%s); healed %d fragment(s)",
-                        channel, latest, len(healed))
+            # A publish still on its way (harmless: it is dropped as not newer) or lost with its process.
+            log.info("realtime hub: cache of %s was behind the database (%s); offered %d newer fragment(s)",
+                     channel, latest, len(healed))
             metrics.SNAPSHOT_HEALS.inc()
             for fragment in _oldest_first(healed):
                 self._fan_out_fragment(fragment, members)
         return result
+
+    def _fresh(self, channel: str, latest: int | None) -> bool:
+        """Whether the channel's complete cache reflects version `latest`: rendered at it or after, or holding
+        a fragment published at exactly it (that change's publisher got through to this channel; comparing
+        with "at least" would let versions of another kind, such as times, pass for it). Lock held."""
+        if latest is None or self._as_of.get(channel, -1) >= latest:
+            return True
+        return any(f.version == latest for f in self._cache.get(channel, {}).values())
 
     def _latest_version(self, channel: str) -> int | None:
         """The channel's version in the database (the app's hook), or None when unknown."""

@@ -20,7 +20,8 @@ BROKER_MESSAGES = Counter("chessweb_broker_messages", "Messages through the brok
 BROKER_RESYNCS = Counter("chessweb_broker_resyncs", "Broker subscriptions restored (every connection resynced)")
 JOB_FAILURES = Counter("chessweb_realtime_job_failures", "After-commit jobs that raised")
 SNAPSHOT_HEALS = Counter("chessweb_ws_snapshot_heals",
-                         "Connects that found a channel's cached snapshot behind the database and rendered it afresh")
+                         "Connects that found a channel's cache behind the database, rendered it afresh and offered "
+                         "the newer fragments to its watchers (a publish on its way, or lost with its process)")
 SOCKET_ERRORS = Counter("chessweb_ws_errors", "Unexpected exceptions in a socket's loop (logged)", ["where"])
 SERVER_CLOSES = Counter("chessweb_ws_server_closes", "Connections the server closed, by close code", ["code"])
 

@@ -374,3 +374,18 @@ def test_since_is_ignored_on_channels_without_a_known_version():
     hub = Hub(Snapshots({channel: [frag(2, key="badge-12", channel=channel)]}), current_version=Versions())
     hub.attach(Recorder(), channel)
     assert [f.version for f in hub.current(channel, since=500)] == [2]
+
+
+def test_a_cache_that_got_the_latest_change_by_fan_out_is_fresh_without_rendering():
+    """With a result every second, rendering a big channel on each connect after each change would stall the
+    worker: a fragment published at the current version shows the cache has it."""
+    channel = "tournament:7:standings"
+    versions = Versions(tournament_7_standings=3)
+    snapshots = Snapshots({channel: [frag(3, channel=channel)]})
+    hub = Hub(snapshots, current_version=versions)
+    hub.attach(Recorder(), channel)
+    hub.current(channel)
+    versions["tournament_7_standings"] = 4
+    hub.deliver(frag(4, channel=channel))
+    assert [f.version for f in hub.current(channel)] == [4]
+    assert snapshots.calls == [channel]
