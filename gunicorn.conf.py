@@ -35,6 +35,7 @@ def post_worker_init(worker: Worker) -> None:
     """
     import gevent
 
+    _route_app_logs()
     stop_accepting = worker.handle_exit  # alive = False; the run loop then closes the listeners
 
     def handle_exit(sig: int, frame: FrameType | None) -> None:
@@ -43,6 +44,21 @@ def post_worker_init(worker: Worker) -> None:
 
     signal.signal(signal.SIGTERM, handle_exit)
     signal.siginterrupt(signal.SIGTERM, False)  # as gunicorn had it: SIGTERM must not interrupt system calls
+
+
+def _route_app_logs() -> None:
+    """Send the app's own log records (`chessweb.*`: a failing socket loop, a snapshot that could not be
+    read, a cache healed) to gunicorn's error log. Without a handler, Python drops everything below WARNING
+    and prints the rest without time or process, so the live core's warnings reached no operator."""
+    import logging
+
+    error_log = logging.getLogger("gunicorn.error")
+    app_log = logging.getLogger("chessweb")
+    if not app_log.handlers:
+        for handler in error_log.handlers:
+            app_log.addHandler(handler)
+        app_log.setLevel(logging.INFO)
+        app_log.propagate = False
 
 
 def worker_int(worker: Worker) -> None:

@@ -41,7 +41,7 @@ def _page(game: Game, status: int = 200, *, report_form: ReportForm | None = Non
         manage=can_manage(current_user, tournament), report_form=report_form or ReportForm(formdata=None),
         moves_form=moves_form or MovesForm(formdata=None, pgn=game.pgn), action_form=ActionForm(),
         reported_by_me=game.reported_by_id is not None and game.reported_by_id == user_id,
-        live_url=live_url(f"game:{game.id}"))
+        live_url=live_url(f"game:{game.id}", since=context["game"].revision))
     response.status_code = status
     return response
 

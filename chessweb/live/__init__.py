@@ -45,7 +45,7 @@ def init_app(app: Flask, areas: Iterable[Area]) -> Router:
     fragments.register(app)
     storage = SqlStorage(db.session)
     realtime.init_app(app, authorize=router.authorize, snapshot=router.snapshot, on_presence=router.on_presence,
-                      storage=storage)
+                      current_version=router.current_version, storage=storage)
     app.extensions["live"] = router
     consumers = Consumers(lease=timedelta(seconds=float(app.config.get("LIVE_CLAIM_SECONDS") or 5.0)),
                           server_id=app.extensions["realtime"].server_id)

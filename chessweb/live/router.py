@@ -35,6 +35,12 @@ class Area:
         """Every fragment of `channel` as committed now, with its version: what a (re)connecting page gets."""
         return []
 
+    def current_version(self, channel: Channel) -> int | None:
+        """The version `channel`'s state has in the database now (one cheap query), or None when unknown.
+        The live core asks it once per channel on every connect: a cached snapshot behind it is rendered
+        afresh, so a (re)connecting page is never served older state than the database holds."""
+        return None
+
     def messages(self, events: Sequence[CommittedEvent]) -> list[Message]:
         """The fragments and messages these committed events produce (on any channel); [] when none of them
         concerns this area. Render each fragment once, whatever the number of events or viewers."""
@@ -75,6 +81,10 @@ class Router:
             return []
         with url_context():
             return list(found[0].snapshot(found[1]))
+
+    def current_version(self, name: str) -> int | None:
+        found = self.owner(name)
+        return None if found is None else found[0].current_version(found[1])
 
     def on_presence(self, name: str, watching: int) -> None:
         found = self.owner(name)

@@ -1,6 +1,6 @@
 """The live core: fragments and events pushed to WebSockets. Knows nothing about chess.
 
-    realtime.init_app(app, storage=..., authorize=..., snapshot=..., on_presence=...)   # in create_app
+    realtime.init_app(app, storage=..., authorize=..., snapshot=..., on_presence=..., current_version=...)
     realtime.after_commit("tournament:7", job)    # in a service, before commit; job() -> [Fragment | Event]
     realtime.publish(Fragment(...))               # anywhere, after commit; thread-safe, returns at once
     realtime.every("sweep", 1.0, job)             # a periodic job on the same background worker
@@ -11,8 +11,12 @@
 
 Configuration (app.config): BROKER_URL (memory:// or redis://...), BROKER_PREFIX (one per deployment),
 WS_ALLOWED_ORIGINS, WS_MAX_MESSAGE_BYTES, WS_MESSAGES_PER_SECOND, WS_MAX_CHANNELS, WS_PING_INTERVAL,
-WS_OUTBOX_SIZE, WS_SEND_TIMEOUT, WS_PERMESSAGE_DEFLATE. WS_PING_INTERVAL and WS_MAX_MESSAGE_BYTES are read
-by init_app (they become flask-sock's SOCK_SERVER_OPTIONS); the others on every connection.
+WS_OUTBOX_SIZE, WS_SEND_TIMEOUT, WS_PERMESSAGE_DEFLATE. WS_MAX_MESSAGE_BYTES is read by init_app (it becomes
+flask-sock's SOCK_SERVER_OPTIONS); the others on every connection.
+
+Close codes (RFC 6455 §7.4.1) say what happened, and so whether a browser reconnects (htmx 4 does on
+1001, 1005, 1006, 1011, 1012, 1013, 1014): 1001 no pong in time, 1011 a server fault, 1012 server restart,
+1013 too slow to keep up; 1008 only for "no longer allowed to watch" and 4429 for a client that floods us.
 
 Modules: messages (Fragment, Event), frames, protocol (client frames, limits), outbox, connection (one
 writer per socket), hub (fan-out, versions, snapshot cache), broker, presence, storage (the interface for
@@ -45,7 +49,8 @@ class Realtime:
     def init_app(self, app: Flask, *, authorize: Callable[[UserInfo, str], bool],
                  snapshot: Callable[[str], list[Fragment]],
                  on_presence: Callable[[str, int], None] | None = None,
-                 storage: Storage | None = None) -> None:
+                 storage: Storage | None = None,
+                 current_version: Callable[[str], int | None] | None = None) -> None:
         """Register `/ws` on the app.
 
         storage: where connection rows and delivery counts go, and how "after commit" is known (see
@@ -53,20 +58,25 @@ class Realtime:
         authorize(user, channel): may this user join this channel?
         snapshot(channel): the channel's current fragments, with versions (rendered in an app context).
         on_presence(channel, watching): called (debounced, in an app context) when a channel's count changes.
+        current_version(channel): the version the channel's state has in the database now (one cheap query,
+            in an app context), or None when unknown. Asked once per channel on every connect: a cached
+            snapshot behind it is rendered afresh, and one not newer than the page's `since` is not sent.
+            Without it the cache is trusted as is.
         """
         from . import endpoint
         from .core import Core
 
-        ping = app.config.get("WS_PING_INTERVAL")
         app.config["SOCK_SERVER_OPTIONS"] = {
             **app.config.get("SOCK_SERVER_OPTIONS", {}),
-            # simple-websocket pings at this interval and closes (1008) a peer that missed the previous pong.
-            "ping_interval": float(ping) if ping else None,
+            # Off: simple-websocket would close a peer that missed a pong with 1008, which browsers take as
+            # "never reconnect". Connection pings at WS_PING_INTERVAL itself and closes with 1001.
+            "ping_interval": None,
             # Larger client messages are refused by simple-websocket with close code 1009.
             "max_message_size": int(app.config.get("WS_MAX_MESSAGE_BYTES") or 4096),
         }
         app.extensions["realtime"] = Core(app, storage if storage is not None else MemoryStorage(),
-                                          authorize=authorize, snapshot=snapshot, on_presence=on_presence)
+                                          authorize=authorize, snapshot=snapshot, on_presence=on_presence,
+                                          current_version=current_version)
         app.register_blueprint(endpoint.bp)
 
     def publish(self, message: Message) -> None:

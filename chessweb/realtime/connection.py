@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from simple_websocket import ConnectionClosed
+
 from . import metrics
 from .metrics import DeliveryCounts
 from .outbox import Item, Outbox, Put
@@ -33,10 +35,18 @@ LINGER_SECONDS = 2.0
 CLOSE_REPLY_WAIT = 2.0  # how long a closing peer may take to answer our close frame
 LINGER_BYTES = 1 << 20
 
+# Close codes (RFC 6455 §7.4.1) tell a browser whether to come back: htmx 4 reconnects on 1001, 1005, 1006,
+# 1011, 1012, 1013 and 1014 (hx-ws reconnectCodes), and never on 1008 or 4xxx. So every fault of the network,
+# the peer's speed or the server reconnects, and only a decision about this client stops it.
 CLOSE_NORMAL = 1000
-CLOSE_POLICY_VIOLATION = 1008  # htmx does not reconnect
+CLOSE_GOING_AWAY = 1001  # no pong within a ping interval (a stalled tab, a lid closed): reconnects, resyncs
+CLOSE_POLICY_VIOLATION = 1008  # no longer allowed to watch: htmx does not reconnect
+CLOSE_INTERNAL_ERROR = 1011  # a server fault in this connection's loop (logged, counted): reconnects
 CLOSE_SERVICE_RESTART = 1012  # htmx reconnects, to another process, and resyncs
-CLOSE_TRY_AGAIN_LATER = 1013  # htmx reconnects (with backoff) and resyncs
+CLOSE_TRY_AGAIN_LATER = 1013  # too slow to keep up: htmx reconnects (with backoff) and resyncs
+CLOSE_TOO_MANY_MESSAGES = 4429  # sustained flooding (like HTTP 429): a client that abuses us is not invited back
+
+PING_FRAME = b"\x89\x00"  # FIN + opcode 9 (ping), no payload (RFC 6455 §5.5.2); servers never mask
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +108,37 @@ class LockedSocket:
         return getattr(self._sock, name)
 
 
+class StampedBuffer(list[Any]):
+    """simple-websocket's `input_buffer`, noting when each client frame was read off the socket.
+
+    Its reader thread appends a frame as soon as it arrives; the writer loop takes frames when it gets round
+    to them, which under load can be much later. Rate limits must count the client's pace, not ours, so
+    they use the arrival time (time.monotonic(), seconds) kept here."""
+
+    def __init__(self, frames: list[Any] | None = None) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._stamps: list[float] = []
+        for frame in frames or ():
+            self.append(frame)
+
+    def append(self, frame: Any) -> None:
+        with self._lock:
+            self._stamps.append(time.monotonic())
+            super().append(frame)
+
+    def pop(self, index: Any = -1) -> Any:
+        with self._lock:
+            self._stamps.pop(index)
+            return super().pop(index)
+
+    def take(self) -> tuple[Any, float]:
+        """The oldest frame and when it arrived; raises IndexError when there is none."""
+        with self._lock:
+            frame = super().pop(0)
+            return frame, self._stamps.pop(0)
+
+
 def permessage_deflate_negotiated(ws: Any) -> bool:
     """Whether the handshake enabled compression (wsproto has no public accessor for it)."""
     connection = getattr(ws.ws, "connection", None)
@@ -109,8 +150,11 @@ class Connection:
     """Outgoing side of one socket. `offer*` are called from any thread; `run` is the writer loop."""
 
     def __init__(self, ws: Any, *, session_id: str, user: UserInfo, fmt: str, outbox_size: int,
-                 send_timeout: float, counts: DeliveryCounts) -> None:
+                 send_timeout: float, counts: DeliveryCounts, ping_interval: float | None = None) -> None:
         self.ws = ws
+        # Swapped before anything is taken from it; frames that came before are stamped now.
+        ws.input_buffer = StampedBuffer(ws.input_buffer)
+        self.ping_interval = ping_interval if ping_interval and ping_interval > 0 else None
         self.session_id = session_id
         self.user = user
         self.format = fmt
@@ -227,29 +271,56 @@ class Connection:
 
     # ----------------------------------------------------------------- the writer (the /ws view's thread)
 
-    def run(self, on_frame: Callable[[str | bytes], None]) -> None:
-        """Write queued frames and hand client frames to `on_frame` until the connection ends."""
+    def run(self, on_frame: Callable[[str | bytes, float], None]) -> None:
+        """Write queued frames, ping the peer, and hand client frames to `on_frame(frame, arrived)` (arrived:
+        time.monotonic() when the frame was read off the socket) until the connection ends.
+
+        An unexpected exception here is a bug: it is logged, counted (chessweb_ws_errors{where="writer"}) and
+        the connection closed with 1011, so the client reconnects and starts again from the current state."""
         ws = self.ws
+        buffer: StampedBuffer = ws.input_buffer
+        next_ping = time.monotonic() + self.ping_interval if self.ping_interval else None
         try:
             while ws.connected and self._close_code is None:
-                ws.event.wait()
+                ws.event.wait(None if next_ping is None else max(0.0, next_ping - time.monotonic()))
                 ws.event.clear()  # anything received or queued from now on sets it again
-                # Only with a frame waiting: receive(timeout=0) on an empty buffer costs gevent a timer and a
-                # round trip through its hub, for every connection at every fan-out.
-                while ws.input_buffer and self._close_code is None:
-                    on_frame(ws.receive(timeout=0))
+                while buffer and self._close_code is None:
+                    on_frame(*buffer.take())
                 if not self._flush():
                     return
+                if next_ping is not None and time.monotonic() >= next_ping and self._close_code is None:
+                    if not self._ping():
+                        return
+                    next_ping = time.monotonic() + self.ping_interval  # type: ignore[operator]
             if self._close_code is not None and ws.connected:
                 # What is still queued is dropped: a slow peer would only delay its close further.
                 self._close(self._close_code, self._close_reason)
-        except Exception as exc:
+        except ConnectionClosed:
+            pass  # the peer went away while we were busy; nothing to report
+        except Exception:
+            metrics.ERRORS["writer"].inc()
+            log.exception("realtime: connection %s failed; closing with 1011", self.session_id)
             if ws.connected:
-                self._abort()
-            if not isinstance(exc, RuntimeError):  # not simple-websocket's ConnectionClosed: a bug
-                log.exception("realtime: connection %s failed", self.session_id)
+                self._close(CLOSE_INTERNAL_ERROR, "server error")
         finally:
             self._finish()
+
+    def _ping(self) -> bool:
+        """Ping, unless the previous ping went unanswered: then ask for a close with 1001 (a code browsers
+        reconnect on; simple-websocket's own ping would close with 1008, which they never do). False when
+        the socket is gone."""
+        if not self.ws.pong_received:
+            self.close_cause = "ping_timeout"
+            self.request_close(CLOSE_GOING_AWAY, "ping timeout")
+            return True
+        self.ws.pong_received = False  # simple-websocket's reader sets it again when the pong arrives
+        try:
+            with self._write_lock:
+                self._send_whole(PING_FRAME)
+        except OSError:  # TimeoutError included: the peer does not read at all
+            self._abort()
+            return False
+        return True
 
     def _flush(self) -> bool:
         if self._unsent is not None:
@@ -317,6 +388,7 @@ class Connection:
 
     def _close(self, code: int, reason: str) -> None:
         """Send a close frame, give the peer a moment to answer, then end the TCP connection."""
+        metrics.SERVER_CLOSES.labels(str(code)).inc()
         try:
             self.ws.close(reason=code, message=reason)
         except (OSError, RuntimeError):

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 Authorize = Callable[[UserInfo, str], bool]
 Snapshot = Callable[[str], list[Fragment]]
+CurrentVersion = Callable[[str], "int | None"]
 OnPresence = Callable[[str, int], None]
 RESTART_REASON = "server restarting"
 
@@ -37,15 +38,17 @@ def make_server_id() -> str:
 
 class Core:
     def __init__(self, app: Flask, storage: Storage, *, authorize: Authorize, snapshot: Snapshot,
-                 on_presence: OnPresence | None) -> None:
+                 on_presence: OnPresence | None, current_version: CurrentVersion | None = None) -> None:
         self.app = app
         self.storage = storage
         self.authorize = authorize
         self._app_snapshot = snapshot
+        self._app_current_version = current_version
         self._app_on_presence = on_presence
         self.server_id = make_server_id()
         self.counts = DeliveryCounts()
-        self.hub = Hub(self.snapshot, on_count=self._count_changed, on_recheck=self._recheck)
+        self.hub = Hub(self.snapshot, current_version=self.current_version if current_version else None,
+                       on_count=self._count_changed, on_recheck=self._recheck)
         url = app.config.get("BROKER_URL") or "memory://"
         prefix = app.config.get("BROKER_PREFIX") or "chessweb"
         self.broker: Broker = create_broker(url, prefix=prefix, origin=self.server_id)
@@ -148,6 +151,17 @@ class Core:
                 self.storage.release()
         with self.app.app_context():
             return list(self._app_snapshot(channel))
+
+    def current_version(self, channel: str) -> int | None:
+        """The app's current version of a channel (one cheap query); the database session is released."""
+        assert self._app_current_version is not None
+        if has_app_context():
+            try:
+                return self._app_current_version(channel)
+            finally:
+                self.storage.release()
+        with self.app.app_context():
+            return self._app_current_version(channel)
 
     def _recheck(self, pairs: list[tuple[Subscriber, str]]) -> None:
         """Ask `authorize` again for each (connection, channel); revoke the refused ones.

@@ -50,6 +50,8 @@ def check_handshake() -> None:
         abort(403, description="This origin may not open a live connection.")
     if request.args.get("format", "html") not in FORMATS:
         abort(400, description="format must be html or json")
+    if "since" in request.args and _since() is None:
+        abort(400, description="since must be a version: a whole number from 0 to 2^63-1")
     if not config.get("WS_PERMESSAGE_DEFLATE"):
         # simple-websocket accepts permessage-deflate whenever offered; compressing per socket costs ~8x the
         # CPU of the shared pre-encoded frame and ~3x the memory per socket (DESIGN.md, Serving and scale).
@@ -58,14 +60,24 @@ def check_handshake() -> None:
 
 @sock.route("/ws", bp=bp)  # type: ignore[untyped-decorator]  # flask-sock has no type hints
 def ws(ws: Server) -> None:
-    """A live connection: `?channel=...` (repeatable) and `format=html` (default, for htmx) or `json`."""
+    """A live connection: `?channel=...` (repeatable), `format=html` (default, for htmx) or `json`, and
+    `since=<version>` (optional): the version the page was rendered at, so its snapshot skips what it shows."""
     core = current_app.extensions["realtime"]
     user = user_info(current_user)
     core.storage.release()  # loading the user used the database; the socket must not keep a connection
     session = LiveSession(ws, core, user=user, fmt=request.args.get("format", "html"),
                           channels=request.args.getlist("channel"), ip=request.remote_addr or "",
-                          user_agent=request.headers.get("User-Agent", ""))
+                          user_agent=request.headers.get("User-Agent", ""), since=_since())
     session.run()
+
+
+def _since() -> int | None:
+    """`?since=<version>`: the version the page was rendered at (see Hub.current); None when absent or bad."""
+    raw = request.args.get("since")
+    if raw is None or not (raw.isascii() and raw.isdigit()) or len(raw) > 19:
+        return None
+    value = int(raw)
+    return value if value < 1 << 63 else None
 
 
 def user_info(user: object) -> UserInfo:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Snapshot = Callable[[str], list[Fragment]]
+CurrentVersion = Callable[[str], "int | None"]
 OnRecheck = Callable[[list[tuple["Subscriber", str]]], None]
 
 
@@ -70,9 +71,11 @@ _STOP = object()
 class Hub:
     """Thread-safe. `receive` queues for the dispatcher thread; `deliver` fans out in the caller's thread."""
 
-    def __init__(self, snapshot: Snapshot, *, on_count: Callable[[str, int], None] | None = None,
+    def __init__(self, snapshot: Snapshot, *, current_version: CurrentVersion | None = None,
+                 on_count: Callable[[str, int], None] | None = None,
                  on_recheck: OnRecheck | None = None) -> None:
         self._snapshot = snapshot
+        self._current_version = current_version
         self._on_count = on_count
         self._on_recheck = on_recheck
         self._lock = threading.Lock()
@@ -80,6 +83,8 @@ class Hub:
         self._versions: dict[tuple[str, str], int] = {}  # (channel, key) -> newest version seen
         self._cache: dict[str, dict[str, Fragment]] = {}  # channel -> key -> newest fragment
         self._complete: set[str] = set()  # channels whose cache holds a whole snapshot
+        self._as_of: dict[str, int] = {}  # channel -> the version its last snapshot was rendered at (or after)
+        self._render_locks: dict[str, threading.Lock] = {}  # one snapshot render per channel at a time
         self._generation = 0  # bumped by resync: snapshots rendered before it must not seed the cache
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -167,6 +172,8 @@ class Hub:
         # Nobody here watches it: its cache would only go stale. A new subscriber renders a fresh snapshot.
         self._cache.pop(channel, None)
         self._complete.discard(channel)
+        self._as_of.pop(channel, None)
+        self._render_locks.pop(channel, None)
         for ck in [ck for ck in self._versions if ck[0] == channel]:
             del self._versions[ck]
 
@@ -179,29 +186,91 @@ class Hub:
 
     # ----------------------------------------------------------------- state for (re)connecting clients
 
-    def current(self, channel: str) -> list[Fragment]:
-        """The channel's current fragments, oldest version first: from the cache, else rendered by `snapshot`
-        (which seeds the cache). Oldest first, because a container (the scoreboard) holds parts (its rounds)
-        that are also sent alone: applied in this order, a newer part is never covered by an older container,
-        nor a newer container by an older part."""
+    def current(self, channel: str, *, since: int | None = None) -> list[Fragment]:
+        """The channel's current fragments newer than `since`, oldest version first.
+
+        `since`: the version the client's page was rendered at (None: it has nothing); what is not newer
+        is left out, and nothing at all when the channel has not moved since. Only applied to channels the
+        app gives a current version for (the page's `since` is in the same terms).
+
+        Served from the cache unless the database moved past it (`current_version`, one query per call; see
+        `_fresh`): then the channel is rendered afresh, and the fragments
+        that turn out newer than the cache are also offered to this process's other subscribers, whose
+        pages missed them (a publisher that died after its commit). Oldest first, because a container (the
+        scoreboard) holds parts (its rounds) that are also sent alone: applied in this order, a newer part
+        is never covered by an older container, nor a newer container by an older part.
+        """
+        latest = self._latest_version(channel)
+        if latest is None:
+            since = None  # a channel without a known version: `since` may not be in its versions' terms
+        elif since is not None and since >= latest:
+            return []  # the page already shows the committed state
         with self._lock:
-            if channel in self._complete:
-                return _oldest_first(self._cache.get(channel, {}).values())
-            generation = self._generation
-        fragments = self._snapshot(channel)
-        with self._lock:
-            if generation != self._generation or not self._channels.get(channel):
-                return list(fragments)
-            for fragment in fragments:
-                self._remember(fragment, allow_equal=True)
-            self._complete.add(channel)
-            return _oldest_first(self._cache.get(channel, {}).values())
+            render_lock = self._render_locks.setdefault(channel, threading.Lock())
+        with render_lock:  # connects that all find the cache behind render it once
+            with self._lock:
+                if channel in self._complete and self._fresh(channel, latest):
+                    return _newer_than(since, self._cache.get(channel, {}).values())
+                generation = self._generation
+                was_complete = channel in self._complete
+            fragments = self._snapshot(channel)
+            healed: list[Fragment] = []
+            with self._lock:
+                if generation != self._generation or not self._channels.get(channel):
+                    return _newer_than(since, fragments)
+                for fragment in fragments:
+                    known = self._versions.get((fragment.channel, fragment.key))
+                    if self._remember(fragment, allow_equal=True) and known is not None and fragment.version > known:
+                        healed.append(fragment)
+                self._prune(channel, fragments, latest)
+                self._complete.add(channel)
+                if latest is not None:
+                    self._as_of[channel] = latest
+                members = list(self._channels.get(channel, ()))
+                result = _newer_than(since, self._cache.get(channel, {}).values())
+        if was_complete and healed:
+            # A publish still on its way (harmless: it is dropped as not newer) or lost with its process.
+            log.info("realtime hub: cache of %s was behind the database (%s); offered %d newer fragment(s)",
+                     channel, latest, len(healed))
+            metrics.SNAPSHOT_HEALS.inc()
+            for fragment in _oldest_first(healed):
+                self._fan_out_fragment(fragment, members)
+        return result
+
+    def _fresh(self, channel: str, latest: int | None) -> bool:
+        """Whether the channel's complete cache reflects version `latest`: rendered at it or after, or holding
+        a fragment published at exactly it (that change's publisher got through to this channel; comparing
+        with "at least" would let versions of another kind, such as times, pass for it). Lock held."""
+        if latest is None or self._as_of.get(channel, -1) >= latest:
+            return True
+        return any(f.version == latest for f in self._cache.get(channel, {}).values())
+
+    def _latest_version(self, channel: str) -> int | None:
+        """The channel's version in the database (the app's hook), or None when unknown."""
+        if self._current_version is None:
+            return None
+        try:
+            return self._current_version(channel)
+        except Exception:  # the cache is still the best there is
+            log.exception("realtime hub: reading the current version of %s failed", channel)
+            return None
+
+    def _prune(self, channel: str, rendered: list[Fragment], latest: int | None) -> None:
+        """After a whole snapshot: drop cached keys it did not render and that are not newer than it (parts a
+        container now covers, or gone), so a connect sends each thing once. Lock held."""
+        versions = [f.version for f in rendered]
+        floor = latest if latest is not None else (min(versions) if versions else -1)
+        keys = {f.key for f in rendered}
+        cache = self._cache.get(channel, {})
+        for key in [k for k, f in cache.items() if k not in keys and f.version <= floor]:
+            del cache[key]
 
     def resync(self) -> None:
         """Forget everything cached, render every watched channel afresh and offer it to its connections."""
         with self._lock:
             self._cache.clear()
             self._complete.clear()
+            self._as_of.clear()
             self._versions.clear()
             self._generation += 1
             channels = list(self._channels)
@@ -271,6 +340,10 @@ class Hub:
             if item is None:
                 item = encoded[fmt] = encode_fragment(fragment, fmt)
             subscriber.offer_fragment(fragment.key, fragment.version, item)
+
+
+def _newer_than(since: int | None, fragments: Iterable[Fragment]) -> list[Fragment]:
+    return _oldest_first(f for f in fragments if since is None or f.version > since)
 
 
 def _oldest_first(fragments: Iterable[Fragment]) -> list[Fragment]:

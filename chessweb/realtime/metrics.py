@@ -19,12 +19,18 @@ SLOW_CONSUMER_CLOSES = Counter("chessweb_ws_slow_consumer_closes",
 BROKER_MESSAGES = Counter("chessweb_broker_messages", "Messages through the broker", ["direction"])
 BROKER_RESYNCS = Counter("chessweb_broker_resyncs", "Broker subscriptions restored (every connection resynced)")
 JOB_FAILURES = Counter("chessweb_realtime_job_failures", "After-commit jobs that raised")
+SNAPSHOT_HEALS = Counter("chessweb_ws_snapshot_heals",
+                         "Connects that found a channel's cache behind the database, rendered it afresh and offered "
+                         "the newer fragments to its watchers (a publish on its way, or lost with its process)")
+SOCKET_ERRORS = Counter("chessweb_ws_errors", "Unexpected exceptions in a socket's loop (logged)", ["where"])
+SERVER_CLOSES = Counter("chessweb_ws_server_closes", "Connections the server closed, by close code", ["code"])
 
 # Label children created once: they show up as 0 before the first occurrence, and the per-socket hot
 # path skips the label lookup.
 DROPPED = {reason: MESSAGES_DROPPED.labels(reason)
            for reason in ("old_version", "coalesced", "connection_closed", "outbox_full", "broker_overflow")}
 SLOW_CLOSES = {cause: SLOW_CONSUMER_CLOSES.labels(cause) for cause in ("outbox_full", "send_timeout")}
+ERRORS = {where: SOCKET_ERRORS.labels(where) for where in ("connect", "frame", "writer")}
 for _direction in ("published", "received"):
     BROKER_MESSAGES.labels(_direction)
 

@@ -57,6 +57,8 @@ def parse_client_message(frame: str | bytes) -> ClientMessage:
         body = json.loads(frame)
     except ValueError:
         raise ProtocolError("bad_json", "frame is not valid JSON") from None
+    except RecursionError:  # nesting deeper than the interpreter's stack: no message of ours looks like that
+        raise ProtocolError("bad_json", "frame is nested too deeply") from None
     if not isinstance(body, dict):
         raise ProtocolError("bad_json", "frame must be a JSON object")
     kind = body.get("type")
@@ -129,7 +131,7 @@ def event_body(event: Event) -> dict[str, Any]:
 class Verdict(Enum):
     ALLOW = "allow"
     REFUSE = "refuse"  # reply with an error, keep the connection
-    ABUSE = "abuse"  # close the connection (1008)
+    ABUSE = "abuse"  # close the connection (4429)
 
 
 class TokenBucket:
@@ -147,10 +149,14 @@ class TokenBucket:
         self._tokens = self.capacity
         self._last = clock()
 
-    def take(self) -> Verdict:
-        now = self._clock()
-        self._tokens = min(self.capacity, self._tokens + (now - self._last) * self.rate)
-        self._last = now
+    def take(self, now: float | None = None) -> Verdict:
+        """Count one message that arrived at `now` (the clock's seconds; default: the clock now).
+
+        Pass the time the frame was read off the socket: a client is judged by its own pace, not by when a
+        busy server got round to its frames (which then look like a burst)."""
+        now = self._clock() if now is None else now
+        self._tokens = min(self.capacity, self._tokens + max(0.0, now - self._last) * self.rate)
+        self._last = max(self._last, now)
         self._tokens -= 1
         if self._tokens >= 0:
             return Verdict.ALLOW

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from flask import current_app
 
 from . import metrics, protocol
-from .connection import CLOSE_POLICY_VIOLATION, Connection, UserInfo
+from .connection import CLOSE_INTERNAL_ERROR, CLOSE_TOO_MANY_MESSAGES, Connection, UserInfo
 from .core import Core
 from .frames import text_frame
 from .hub import encode_fragment
@@ -23,12 +23,13 @@ T = TypeVar("T")
 
 class LiveSession:
     def __init__(self, ws: Any, core: Core, *, user: UserInfo, fmt: str, channels: list[str], ip: str,
-                 user_agent: str) -> None:
+                 user_agent: str, since: int | None = None) -> None:
         config = current_app.config
         self.core = core
         self.user = user
         self.format = fmt
         self.requested = channels
+        self.since = since  # the version the page was rendered at: its connect snapshot skips what is not newer
         self.ip = ip
         self.user_agent = user_agent
         self.max_channels = int(config["WS_MAX_CHANNELS"])
@@ -36,7 +37,8 @@ class LiveSession:
         self.channels: list[str] = []
         self.connection = Connection(ws, session_id=str(uuid.uuid4()), user=user, fmt=fmt,
                                      outbox_size=int(config["WS_OUTBOX_SIZE"]),
-                                     send_timeout=float(config["WS_SEND_TIMEOUT"]), counts=core.counts)
+                                     send_timeout=float(config["WS_SEND_TIMEOUT"]), counts=core.counts,
+                                     ping_interval=float(config.get("WS_PING_INTERVAL") or 0) or None)
 
     @property
     def session_id(self) -> str:
@@ -52,11 +54,16 @@ class LiveSession:
         metrics.CONNECTIONS_OPEN.inc()
         metrics.CONNECTIONS_TOTAL.inc()
         try:
-            # State first, on every connect: that is how a reconnecting client heals what it missed.
-            self._reply(protocol.connected(self.session_id, self.user.id), json_only=True)
-            added = [channel for channel in dict.fromkeys(self.requested) if self._subscribe(channel)]
-            self._reply(protocol.subscribed(added), json_only=True)
-            self._subscriptions_changed()
+            try:
+                # State first, on every connect: that is how a reconnecting client heals what it missed.
+                self._reply(protocol.connected(self.session_id, self.user.id), json_only=True)
+                added = [channel for channel in dict.fromkeys(self.requested) if self._subscribe(channel)]
+                self._reply(protocol.subscribed(added), json_only=True)
+                self._subscriptions_changed()
+            except Exception:  # a bug: seen, counted, and a close the client reconnects on (1011)
+                metrics.ERRORS["connect"].inc()
+                log.exception("realtime: connect sequence of %s failed; closing with 1011", self.session_id)
+                conn.request_close(CLOSE_INTERNAL_ERROR, "server error")
             conn.run(self._on_frame)
         finally:
             core.hub.detach_all(conn, self.channels)
@@ -82,7 +89,8 @@ class LiveSession:
         self.core.hub.attach(self.connection, channel)
         self.channels.append(channel)
         try:
-            fragments = self.core.hub.current(channel)
+            # A page's own channels skip what it already shows; a later subscribe frame gets everything.
+            fragments = self.core.hub.current(channel, since=None if asked else self.since)
         except Exception:
             log.exception("realtime: snapshot of %s failed", channel)
             self._reply(protocol.error("unavailable", "current state could not be loaded", channel))
@@ -116,10 +124,20 @@ class LiveSession:
 
     # ----------------------------------------------------------------- client frames
 
-    def _on_frame(self, frame: str | bytes) -> None:
-        verdict = self.limiter.take()
+    def _on_frame(self, frame: str | bytes, arrived: float) -> None:
+        """One client frame, read off the socket at `arrived` (time.monotonic()). Never raises: a bug here
+        is logged, counted (chessweb_ws_errors{where="frame"}) and answered with an `internal_error` frame."""
+        try:
+            self._handle_frame(frame, arrived)
+        except Exception:
+            metrics.ERRORS["frame"].inc()
+            log.exception("realtime: handling a frame of connection %s failed", self.session_id)
+            self._reply(protocol.error("internal_error", "the server could not handle this message"))
+
+    def _handle_frame(self, frame: str | bytes, arrived: float) -> None:
+        verdict = self.limiter.take(arrived)
         if verdict is Verdict.ABUSE:
-            self.connection.request_close(CLOSE_POLICY_VIOLATION, "too many messages")
+            self.connection.request_close(CLOSE_TOO_MANY_MESSAGES, "too many messages")
             return
         if verdict is Verdict.REFUSE:
             self._reply(protocol.error("rate_limited", "too many messages; slow down"))

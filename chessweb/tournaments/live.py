@@ -41,6 +41,9 @@ class TournamentArea(Area):
     def snapshot(self, channel: Channel) -> list[Fragment]:
         return snapshot(channel)
 
+    def current_version(self, channel: Channel) -> int | None:
+        return current_version(channel)
+
     def messages(self, events: Sequence[CommittedEvent]) -> list[Message]:
         out: list[Message] = []
         for tournament_id, batch in _by_tournament(events).items():
@@ -93,6 +96,17 @@ def snapshot(channel: Channel) -> list[Fragment]:
         return [header_fragment(channel.id), registrations_fragment(channel.id), watching_fragment(channel.id)]
     except queries.NotFound:
         return []
+
+
+def current_version(channel: Channel) -> int | None:
+    """The revision of the channel's tournament now (one primary-key read), or None when there is none.
+
+    The live core compares it with its cached snapshot on every connect: behind means re-render."""
+    assert channel.id is not None
+    if channel.kind == KIND_TOURNAMENT:
+        return db.session.scalar(select(Tournament.revision).where(Tournament.id == channel.id))
+    return db.session.scalar(select(Tournament.revision).join(Round, Round.tournament_id == Tournament.id)
+                             .join(Game, Game.round_id == Round.id).where(Game.id == channel.id))
 
 
 # --------------------------------------------------------------------------- publishing a change
@@ -280,9 +294,10 @@ def watching_fragment(tournament_id: int, count: int | None = None) -> Fragment:
     channel = channels.tournament(tournament_id)
     count = realtime.watching(channel) if count is None else count
     label = "1 watching" if count == 1 else f"{count} watching"
-    html = (f'<span id="watching-{tournament_id}" hx-swap-oob="true" class="watching" '
+    version = time.time_ns() // 1000
+    html = (f'<span id="watching-{tournament_id}" hx-swap-oob="true" data-version="{version}" class="watching" '
             f'title="People with this tournament open right now">{escape(label)}</span>')
-    return Fragment(channel=channel, key=f"watching-{tournament_id}", version=time.time_ns() // 1000,
+    return Fragment(channel=channel, key=f"watching-{tournament_id}", version=version,
                     html=html, data={"tournament": tournament_id, "watching": count})
 
 

@@ -294,6 +294,7 @@ class GameDetailView:
     moves: tuple[tuple[str, str | None], ...]  # (white's move, black's move) per move number
     board_svg: Markup
     published: bool
+    revision: int = 0  # the tournament's, read with the game: the fragment's data-version
 
 
 def game_context(game_id: int) -> dict[str, Any]:
@@ -316,7 +317,7 @@ def game_context(game_id: int) -> dict[str, Any]:
         round=game.round.number, board=game.board, white=player_view(game.white),
         black=player_view(game.black) if game.black is not None else None, result=game.result,
         reported=game.reported_result, disputed=game.disputed, moves=moves, board_svg=Markup(svg),
-        published=game.round.status != RoundStatus.DRAFT)}
+        published=game.round.status != RoundStatus.DRAFT, revision=game.round.tournament.revision)}
 
 
 def _starts_with_black(text: str) -> bool:

@@ -52,7 +52,8 @@ def _page_context(tournament: Tournament, *live_parts: str) -> dict:
     return {"header": queries.header_context(t, loaded=tournament),
             "manage": can_manage(current_user, tournament), "my_registration": mine, "my_games": games,
             "action_form": ActionForm(),
-            "live_url": live_url(channels.tournament(t), *(channels.tournament(t, part) for part in live_parts))}
+            "live_url": live_url(channels.tournament(t), *(channels.tournament(t, part) for part in live_parts),
+                                 since=tournament.revision)}
 
 
 @bp.get("/tournaments/<int:tournament_id>")

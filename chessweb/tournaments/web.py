@@ -70,11 +70,15 @@ def form_problems(form: FlaskForm) -> str:
                     for name, errs in form.errors.items())
 
 
-def live_url(*channels: str) -> str | None:
-    """The WebSocket URL that subscribes to `channels`, or None while the app serves no /ws endpoint."""
+def live_url(*channels: str, since: int | None = None) -> str | None:
+    """The WebSocket URL that subscribes to `channels`, or None while the app serves no /ws endpoint.
+
+    `since`: the tournament revision the page's fragments were read at (or after); the connect snapshot
+    then leaves out what is not newer, so a fresh page is not sent again what it already shows."""
     from urllib.parse import urlencode
 
     from flask import current_app
     if not any(rule.rule == "/ws" for rule in current_app.url_map.iter_rules()):
         return None
-    return "/ws?" + urlencode([("channel", channel) for channel in channels])
+    query = [("channel", channel) for channel in channels] + ([("since", str(since))] if since is not None else [])
+    return "/ws?" + urlencode(query)

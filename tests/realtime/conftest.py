@@ -42,6 +42,7 @@ def live_config(database_url: str) -> dict[str, Any]:
 @pytest.fixture
 def live_app(live_config: dict[str, Any]) -> Iterator[Flask]:
     liveapp.STATE.clear()
+    liveapp.VERSIONS.clear()
     liveapp.PRESENCE_REPORTS.clear()
     app = liveapp.create_live_test_app(live_config)
     with app.app_context():
@@ -74,8 +75,10 @@ class Clients:
         return f"session={cookie.value}"
 
     def open(self, *channels: str, fmt: str = "json", user_id: int | None = None, cookie: str | None = None,
-             origin: str | None = None, compression: str | None = None, **kwargs: Any) -> ClientConnection:
-        query = "&".join([f"channel={c}" for c in channels] + ([f"format={fmt}"] if fmt != "html" else []))
+             origin: str | None = None, compression: str | None = None, since: int | None = None,
+             **kwargs: Any) -> ClientConnection:
+        query = "&".join([f"channel={c}" for c in channels] + ([f"format={fmt}"] if fmt != "html" else [])
+                         + ([f"since={since}"] if since is not None else []))
         headers = {}
         if user_id is not None:
             cookie = self.cookie_for(user_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from typing import Any
 
 from flask import Flask, abort
@@ -21,6 +22,9 @@ from chessweb.realtime import Fragment, UserInfo, realtime
 
 # channel -> its current fragments, as the app's snapshot would render them from the database
 STATE: dict[str, list[Fragment]] = {}
+# channel -> its version in the "database" (the current_version hook); absent: unknown
+VERSIONS: dict[str, int] = {}
+SLOW_SNAPSHOT_SECONDS = 1.5  # how long a `game:slow...` channel takes to render (a busy worker)
 PRESENCE_REPORTS: list[tuple[str, int]] = []
 _presence_lock = threading.Lock()
 
@@ -40,7 +44,13 @@ def authorize(user: UserInfo, channel: str) -> bool:
 def snapshot(channel: str) -> list[Fragment]:
     if channel.startswith("game:unavailable"):
         raise RuntimeError("snapshot failed")
+    if channel.startswith("game:slow"):
+        time.sleep(SLOW_SNAPSHOT_SECONDS)
     return list(STATE.get(channel, []))
+
+
+def current_version(channel: str) -> int | None:
+    return VERSIONS.get(channel)
 
 
 def on_presence(channel: str, watching: int) -> None:
@@ -57,7 +67,8 @@ def create_live_test_app(config: dict[str, Any]) -> Flask:
     login_manager.init_app(app)
     from chessweb import permissions  # noqa: F401 - registers the user loader and anonymous user
 
-    realtime.init_app(app, authorize=authorize, snapshot=snapshot, on_presence=on_presence, storage=SqlStorage(db.session))
+    realtime.init_app(app, authorize=authorize, snapshot=snapshot, on_presence=on_presence,
+                      storage=SqlStorage(db.session), current_version=current_version)
 
     @app.get("/test/login/<int:user_id>")
     def test_login(user_id: int) -> str:

@@ -263,3 +263,129 @@ def test_a_recheck_asks_about_each_subscriber_of_its_channels():
     hub.attach(other, "tournament:8")
     hub.deliver(Recheck(channels=("tournament:7", "game:3")))
     assert asked == [(watcher, "tournament:7")]
+
+
+# ----------------------------------------------------------------- freshness against the app's current version
+
+class Versions(dict):
+    """The app's `current_version` hook: what the database says now; counts the calls."""
+
+    def __init__(self, **versions):
+        super().__init__(versions)
+        self.calls = 0
+
+    def __call__(self, channel):
+        self.calls += 1
+        return self.get(channel.replace(":", "_"))
+
+
+def test_a_cache_behind_the_current_version_is_rendered_again_and_heals_the_other_subscribers():
+    channel = "tournament:7"
+    state = {channel: [frag(3, key="header-7", channel=channel), frag(3, key="players-7", channel=channel)]}
+    versions = Versions(tournament_7=3)
+    snapshots = Snapshots(state)
+    hub = Hub(snapshots, current_version=versions)
+    watching = Recorder("json")
+    hub.attach(watching, channel)
+    for f in hub.current(channel):
+        watching.offer_fragment(f.key, f.version, encode_fragment(f, "json"))
+    assert len(watching.received()) == 2
+    assert hub.current(channel) and snapshots.calls == [channel]  # fresh: served from the cache
+
+    # Committed, never published (the publisher died): only the database knows.
+    state[channel] = [frag(4, key="header-7", channel=channel), frag(3, key="players-7", channel=channel)]
+    versions["tournament_7"] = 4
+    hub.attach(Recorder("json"), channel)
+    assert [(f.key, f.version) for f in hub.current(channel)] == [("players-7", 3), ("header-7", 4)]
+    assert snapshots.calls == [channel, channel]
+    healed = [json.loads(t) for t in watching.received()[2:]]
+    assert [(m["key"], m["version"]) for m in healed] == [("header-7", 4)]  # only what changed
+
+
+def test_since_skips_what_the_page_shows_and_everything_when_the_channel_has_not_moved():
+    channel = "tournament:7"
+    snapshots = Snapshots({channel: [frag(5, key="header-7", channel=channel),
+                                     frag(2, key="players-7", channel=channel)]})
+    hub = Hub(snapshots, current_version=Versions(tournament_7=5))
+    hub.attach(Recorder(), channel)
+    assert hub.current(channel, since=5) == [] and snapshots.calls == []  # not even rendered
+    assert [f.key for f in hub.current(channel, since=3)] == ["header-7"]
+    assert [f.key for f in hub.current(channel, since=None)] == ["players-7", "header-7"]
+
+
+def test_parts_older_than_a_fresh_whole_snapshot_are_dropped_from_the_cache():
+    channel = "tournament:7:games"
+    state = {channel: [frag(8, key="scoreboard-7", channel=channel)]}
+    versions = Versions(tournament_7_games=8)
+    hub = Hub(Snapshots(state), current_version=versions)
+    hub.attach(Recorder(), channel)
+    hub.current(channel)
+    hub.deliver(frag(9, key="scoreboard-7-round-2", channel=channel))
+    hub.deliver(frag(10, key="scoreboard-7-round-1", channel=channel))
+    state[channel] = [frag(11, key="scoreboard-7", channel=channel)]  # a round published: the whole scoreboard
+    versions["tournament_7_games"] = 11
+    assert [(f.key, f.version) for f in hub.current(channel)] == [("scoreboard-7", 11)]
+
+
+def test_connects_that_find_the_cache_behind_render_it_once():
+    channel = "tournament:7"
+    versions = Versions(tournament_7=1)
+    rendering = threading.Event()
+    release = threading.Event()
+    calls = []
+
+    def slow_snapshot(ch):
+        calls.append(ch)
+        rendering.set()
+        release.wait(5)
+        return [frag(versions["tournament_7"], key="header-7", channel=ch)]
+
+    hub = Hub(slow_snapshot, current_version=versions)
+    hub.attach(Recorder(), channel)
+    answers = []
+    threads = [threading.Thread(target=lambda: answers.append(hub.current(channel))) for _ in range(5)]
+    for t in threads:
+        t.start()
+    assert rendering.wait(5)
+    release.set()
+    for t in threads:
+        t.join(5)
+    assert calls == [channel]
+    assert [[f.version for f in a] for a in answers] == [[1]] * 5
+
+
+def test_a_failing_version_hook_serves_the_cache():
+    channel = "tournament:7"
+
+    def broken(ch):
+        raise RuntimeError("database away")
+
+    snapshots = Snapshots({channel: [frag(2, key="header-7", channel=channel)]})
+    hub = Hub(snapshots, current_version=broken)
+    hub.attach(Recorder(), channel)
+    assert [f.version for f in hub.current(channel)] == [2]
+    assert [f.version for f in hub.current(channel)] == [2]
+    assert snapshots.calls == [channel]
+
+
+def test_since_is_ignored_on_channels_without_a_known_version():
+    """A user's channel may count its versions differently from the tournament revision a page gives."""
+    channel = "user:12"
+    hub = Hub(Snapshots({channel: [frag(2, key="badge-12", channel=channel)]}), current_version=Versions())
+    hub.attach(Recorder(), channel)
+    assert [f.version for f in hub.current(channel, since=500)] == [2]
+
+
+def test_a_cache_that_got_the_latest_change_by_fan_out_is_fresh_without_rendering():
+    """With a result every second, rendering a big channel on each connect after each change would stall the
+    worker: a fragment published at the current version shows the cache has it."""
+    channel = "tournament:7:standings"
+    versions = Versions(tournament_7_standings=3)
+    snapshots = Snapshots({channel: [frag(3, channel=channel)]})
+    hub = Hub(snapshots, current_version=versions)
+    hub.attach(Recorder(), channel)
+    hub.current(channel)
+    versions["tournament_7_standings"] = 4
+    hub.deliver(frag(4, channel=channel))
+    assert [f.version for f in hub.current(channel)] == [4]
+    assert snapshots.calls == [channel]

@@ -104,3 +104,19 @@ def _rows(**where) -> list[WebSocketConnection]:
     for column, value in where.items():
         query = query.where(getattr(WebSocketConnection, column) == value)
     return list(db.session.scalars(query))
+
+
+def test_socket_faults_under_gunicorn_are_answered_and_reach_its_log(gunicorn):
+    """ws-json-nesting-abort under production's worker: nested JSON is a bad_json error on a connection that
+    stays usable, and the live core's log records (here: a snapshot that failed) reach gunicorn's log."""
+    ws = json_client(gunicorn, "game:1")
+    ws.send("[" * 2000 + "]" * 2000)
+    assert recv_json(ws)["code"] == "bad_json"
+    ws.send('{"type":"subscribe","channel":"game:unavailable"}')
+    _reply, _ = recv_until(ws, lambda m: m.get("code") == "unavailable")
+    ws.send('{"type":"ping","id":"after"}')
+    recv_until(ws, lambda m: m == {"type": "pong", "id": "after"})
+    ws.close()
+    # With time, pid and level, like gunicorn's own lines (not Python's bare last-resort print).
+    wait_for(lambda: "[ERROR] realtime: snapshot of game:unavailable failed" in gunicorn.tail(),
+             what="the live core's error in gunicorn's log")

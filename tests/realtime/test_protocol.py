@@ -106,3 +106,18 @@ def test_token_bucket_at_the_limit_is_never_refused():
 def test_token_bucket_needs_a_positive_rate():
     with pytest.raises(ValueError, match="rate"):
         TokenBucket(0)
+
+
+def test_token_bucket_judges_frames_by_their_arrival_not_by_when_they_are_handled():
+    """Frames that arrived 0.15 s apart, handled back to back 3 s later (a busy server), are all allowed."""
+    clock = FakeClock()
+    bucket = TokenBucket(10, clock=clock)
+    arrivals = [100.0 + 0.15 * n for n in range(40)]
+    clock.now = arrivals[-1] + 3.0
+    assert {bucket.take(at) for at in arrivals} == {Verdict.ALLOW}
+
+
+def test_a_frame_nested_past_the_interpreters_stack_is_bad_json():
+    with pytest.raises(ProtocolError) as info:
+        parse_client_message("[" * 5000 + "]" * 5000)
+    assert info.value.code == "bad_json"

@@ -205,7 +205,7 @@ def test_too_many_channels(clients, live_app):
     assert recv_json(ws) == {"type": "subscribed", "channels": ["game:3"]}
 
 
-def test_excess_messages_get_errors_and_sustained_abuse_closes_with_1008(clients, live_app):
+def test_excess_messages_get_errors_and_sustained_abuse_closes_with_4429_not_the_revocation_code(clients, live_app):
     live_app.config["WS_MESSAGES_PER_SECOND"] = 5
     ws, _ = open_json(clients, "game:1")
     replies = []
@@ -217,7 +217,7 @@ def test_excess_messages_get_errors_and_sustained_abuse_closes_with_1008(clients
     with pytest.raises(ConnectionClosed) as info:
         while True:
             replies.append(recv_json(ws))
-    assert info.value.rcvd.code == 1008
+    assert info.value.rcvd.code == 4429
     kinds = [m["type"] for m in replies]
     assert kinds[:5] == ["pong"] * 5
     assert "error" in kinds and {m["code"] for m in replies if m["type"] == "error"} == {"rate_limited"}
