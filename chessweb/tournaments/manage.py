@@ -362,21 +362,29 @@ def audit_trail(tournament_id: int):
                            games=games, manage=True, live_url=None, my_games=[])
 
 
+MAX_IMPORT_WARNINGS = 20  # shown after an import; the rest are counted
+
+
 @bp.route("/tournaments/import", methods=["GET", "POST"])
 @role_required(Role.ORGANIZER)
 @rerender_on_csrf_error
 def import_trf():
-    """Create a tournament from a FIDE TRF-16 file."""
+    """Create a tournament from a FIDE TRF file (TRF-16 or TRF-2026); what the file left out is listed."""
     form = TrfImportForm()
     status = 200
     if form.validate_on_submit():
         try:
-            tournament_id = interchange.import_trf(form.trf.data.read(), current_user.id,
-                                                   is_public=bool(form.is_public.data))
+            imported = interchange.import_trf(form.trf.data.read(), current_user.id,
+                                              is_public=bool(form.is_public.data),
+                                              planned_rounds=form.planned_rounds.data)
         except ServiceError as error:
             status = report_error(error, form)
         else:
-            return _done("Tournament imported.", tournament_id=tournament_id)
+            for warning in imported.warnings[:MAX_IMPORT_WARNINGS]:
+                flash(f"Imported with a warning: {warning}.", "warning")
+            if len(imported.warnings) > MAX_IMPORT_WARNINGS:
+                flash(f"… and {len(imported.warnings) - MAX_IMPORT_WARNINGS} more warnings.", "warning")
+            return _done("Tournament imported.", tournament_id=imported.tournament_id)
     elif form.errors:
         status = 400
     return render_template("tournaments/import.html", form=form), status
