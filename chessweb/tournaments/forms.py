@@ -62,7 +62,8 @@ class AddPlayerForm(PlayerForm):
 class ByeForm(FlaskForm):
     registration_id = SelectField("Player", coerce=int, validators=[InputRequired()])
     round_number = IntegerField("Round", validators=[InputRequired(), NumberRange(1, MAX_SWISS_ROUNDS)])
-    points = SelectField("Bye", choices={"half": "½-point bye", "zero": "0-point bye"})
+    points = SelectField("Bye", choices={"half": "½-point bye", "zero": "0-point bye",
+                                         "full": "1-point bye (if the regulations allow)"})
 
 
 class SwapForm(FlaskForm):

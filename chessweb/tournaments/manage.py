@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -192,7 +192,7 @@ def assign_numbers(tournament_id: int):
 
 @bp.post("/tournaments/<int:tournament_id>/byes")
 def request_bye(tournament_id: int):
-    """Record a requested half- or zero-point bye for a round not paired yet."""
+    """Record a requested half- or zero-point bye (or a full-point bye, within the configured limit)."""
     tournament = managed_tournament(tournament_id)
     form = ByeForm()
     form.registration_id.choices = [(r.id, r.name) for r in tournament.registrations]
@@ -200,7 +200,8 @@ def request_bye(tournament_id: int):
         return _manage_page(tournament, 400, bye_form=form)
     try:
         registration.request_bye(tournament_id, form.registration_id.data, form.round_number.data,
-                                 form.points.data == "half", current_user.id)
+                                 form.points.data == "half", current_user.id, full_point=form.points.data == "full",
+                                 full_point_limit=current_app.config["FULL_POINT_BYES_PER_PLAYER"])
     except ServiceError as error:
         return _manage_page(tournament, report_error(error, form), bye_form=form)
     return _done("Bye recorded.", tournament_id=tournament_id)
