@@ -291,16 +291,18 @@ def _finish(draft: _Draft) -> TrfFile:
     if draft.kind is TournamentType.SWISS and planned > MAX_SWISS_ROUNDS:
         raise _refuse(f"a Swiss has at most {MAX_SWISS_ROUNDS} rounds, the file says {planned}", draft.rounds_line)
     if last_round > planned:
-        culprit = next(n for n, es in draft.entries.items() if any(r > planned for r in es))
-        raise _refuse(f"player {culprit} has results for round {last_round} but the file says {planned} rounds",
-                      draft.player_lines[culprit])
+        culprit, late = next((n, r) for n, es in draft.entries.items() for r in es if r > planned)
+        raise _refuse(f"player {culprit} has an entry for round {late} but the file says {planned} rounds",
+                      draft.player_lines[culprit], _PLAYER_PREFIX + (late - 1) * _BLOCK + 1)
     try:
         table = Crosstable(
             players=tuple(draft.players), entries={n: tuple(es.values()) for n, es in draft.entries.items()},
             planned_rounds=planned, start_date=draft.start_date,
             top_seed_colour=draft.top_colour or _first_round_colour(draft), kind=draft.kind, name=draft.name)
     except CrosstableError as error:
-        raise _refuse(str(error), draft.player_lines.get(error.player) if error.player else None) from None
+        line = draft.player_lines.get(error.player) if error.player else None
+        column = _PLAYER_PREFIX + (error.round - 1) * _BLOCK + 3 if line and error.round else None  # the opponent
+        raise _refuse(str(error), line, column) from None
     header = TrfHeader(city=draft.city, federation=draft.federation, end_date=draft.end_date,
                        time_control=draft.time_control)
     return TrfFile(table, header, stated, tuple(draft.warnings))

@@ -171,13 +171,13 @@ GOOD = "001    1      Alpha                             2000                    
     (GOOD + "001    3                                        1800\n", 3, 15, "no name"),
     (GOOD.replace("2 w 1", "2 w 9"), 1, 99, "unknown result code '9'"),
     (GOOD.replace("     2 w 1", "    2 w 1 "), 1, 90, "not 'oooo c r' in its columns"),
-    (GOOD.replace("2 w 1", "7 w 1"), 1, None, "opponent 7 is not a player"),
+    (GOOD.replace("2 w 1", "7 w 1"), 1, 92, "opponent 7 is not a player"),
     # A game recorded differently on two lines is reported on the first, naming the opponent.
-    (GOOD.replace("1 b 0", "1 b 1"), 1, None, r"results '1' and '1' \(opponent 2\)"),
-    (GOOD.replace("1 b 0", "1 w 0"), 1, None, r"colours 'w' and 'w' \(opponent 2\)"),
+    (GOOD.replace("1 b 0", "1 b 1"), 1, 92, r"results '1' and '1' \(opponent 2\)"),
+    (GOOD.replace("1 b 0", "1 w 0"), 1, 92, r"colours 'w' and 'w' \(opponent 2\)"),
     (GOOD.replace("2 w 1", "0 w 1"), 1, 97, "without an opponent has no colour"),
     ("XXR 1\n" + GOOD.replace("2 w 1", "2 w 1  0000 - H"), 2, 100, "entry for round 2 but the file says 1 rounds"),
-    (GOOD.replace("2 w 1", "2 w 1  0000 - H") + "XXR 1\n", 1, None, "round 2 but the file says 1 rounds"),
+    (GOOD.replace("2 w 1", "2 w 1  0000 - H") + "XXR 1\n", 1, 100, "round 2 but the file says 1 rounds"),
 ])
 def test_bad_files_name_the_line_and_the_fault(text, line, column, message):
     with pytest.raises(TrfError, match=message) as caught:

@@ -319,3 +319,25 @@ def test_pasted_mojibake_is_refused_not_stored(org_client, live_game):
     response = relay(org_client, game.id, '[Annotator "JÃ¶rg"]\n\n1. e4 *')
     assert response.status_code == 400 and "read in the wrong encoding" in response.get_data(as_text=True)
     assert db_state() == before
+
+
+def test_informational_values_import_with_warnings_the_organizer_sees(org_client):
+    text = (TRF / "birth-year-only.trf").read_text().replace("1950", "19x0").replace("052 02/10/2010", "052 soon")
+    response = upload(org_client, text)
+    assert response.status_code == 303
+    page = org_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Tournament imported." in page
+    assert escape("Imported with a warning: line 5, column 5: end date 'soon' is not a date") in page
+    assert escape("Imported with a warning: line 11, column 70: birth date '19x0' is not a date") in page
+    delta = db.session.scalar(select(Registration).where(Registration.pairing_number == 4))
+    assert (delta.birth_year, delta.birth_date) == (None, None)
+
+
+def test_a_trf_2026_file_with_a_round_played_is_running_not_completed(org_client):
+    text = (TRF / "trf26-records.trf").read_bytes().decode().replace("240 H 001 0005\r\n", "")
+    played = {1: "     2 b 1", 2: "     1 w 0", 3: "     4 b =", 4: "     3 w =", 5: "  0000 - U"}
+    lines = [line + played[int(line[4:8])] if line.startswith("001") else line for line in text.split("\r\n")]
+    tid = imported(org_client, "\r\n".join(lines))
+    tournament = db.session.get(Tournament, tid)
+    assert (tournament.status, tournament.planned_rounds) == (TournamentStatus.ACTIVE, 5)
+    assert pair(org_client, tid).status_code == 303
