@@ -225,6 +225,7 @@ class _Draft:
     entries: dict[int, dict[int, RoundEntry]] = field(default_factory=dict)
     player_lines: dict[int, int] = field(default_factory=dict)
     byes_240: list[tuple[int, int, int, ResultCode]] = field(default_factory=list)  # line, player, round, code
+    absent_next: list[tuple[int, int]] = field(default_factory=list)  # XXZ: line, player
     city: str = ""
     federation: str = ""
     end_date: date | None = None
@@ -253,8 +254,8 @@ def read_trf(data: str | bytes) -> Crosstable:
 def read_trf_file(data: str | bytes) -> TrfFile:
     """Read TRF-16 or TRF-2026 text (bytes: UTF-8, else Windows-1252) into a `TrfFile`.
 
-    Source: FIDE handbook, TRF-2026 (records 001, 012-222, 240) and TRF-16, plus `XXR`/`XXC`/`XXS` as written by
-    JaVaFo and bbpPairings. Raises TrfError naming the line (and column) of the first defect: a value pairing
+    Source: FIDE handbook, TRF-2026 (records 001, 012-222, 240) and TRF-16, plus `XXR`/`XXC`/`XXS`/`XXZ` as
+    written by JaVaFo and bbpPairings. Raises TrfError naming the line (and column) of the first defect: a value pairing
     or scoring depends on that cannot be read, a bound exceeded (players, rounds, blocks, ratings), a record
     that changes scoring or pairing and is not supported. Informational values that cannot be read (birth date,
     title, federation, sex, dates of the event) are left out with a warning instead.
@@ -285,6 +286,12 @@ def _finish(draft: _Draft) -> TrfFile:
             raise _refuse(f"record 240 gives player {player} a {code.value!r} bye in round {round_no}, but the "
                           f"001 line (line {draft.player_lines[player]}) has another entry for that round", line)
         draft.entries[player][round_no] = entry
+    paired = max((e.round for es in draft.entries.values() for e in es.values()
+                   if e.opponent is not None or e.result is ResultCode.PAIRING_ALLOCATED_BYE), default=0)
+    for line, player in draft.absent_next:
+        if player not in draft.entries:
+            raise _refuse(f"XXZ names player {player}, who has no 001 line", line)
+        draft.entries[player].setdefault(paired + 1, RoundEntry(paired + 1, None, None, ResultCode.ZERO_POINT_BYE))
     last_round = max((r for es in draft.entries.values() for r in es), default=0)
     stated = draft.planned_rounds is not None
     planned = draft.planned_rounds if draft.planned_rounds is not None else max(last_round, 1)
@@ -369,6 +376,12 @@ def _read_line(draft: _Draft, number: int, line: str) -> None:
             draft.warn(f"pairing system {value!r}: ChessWeb pairs later rounds by the FIDE Dutch system", number, 5)
     elif code == "240":
         _read_bye_record(draft, number, line)
+    elif code == "XXZ":  # bbpPairings/gacrux: players absent from the round to pair (a zero-point bye)
+        for match in re.finditer(r"[^\s,/]+", line[4:]):
+            player = _number(match.group(), number, 5 + match.start(), "XXZ: the player")
+            if not player:
+                raise _refuse(f"XXZ: {match.group()!r} is not a pairing number", number, 5 + match.start())
+            draft.absent_next.append((number, player))
     elif code in _UNSUPPORTED:
         raise _refuse(f"{_UNSUPPORTED[code]} are not supported; ChessWeb would score or pair the tournament "
                       "differently from the file", number, 1)

@@ -185,3 +185,15 @@ def test_accented_names_in_the_encodings_older_tools_write(encoding):
     table = read_trf(text.encode(encoding))
     assert [p.name for p in table.players] == ["Müller, Jörg", "Ødegård, Åse"]
     assert "Ørsta" in table.name
+
+
+def test_xxz_players_sit_out_the_round_to_pair():
+    text = (TRF / "full-point-bye.trf").read_text() + "XXZ 5 6\n"
+    table = read_trf(text)
+    assert table.recorded(5, 2) == table.recorded(6, 2) == RoundEntry(2, None, None, ResultCode.ZERO_POINT_BYE)
+    assert table.recorded(1, 2).result is ResultCode.FULL_POINT_BYE
+    pairing = pair_next_round(table)
+    assert pairing.paired_players() == {2, 3, 4} and pairing.bye is not None
+    with pytest.raises(TrfError, match="XXZ names player 9") as caught:
+        read_trf(text.replace("XXZ 5 6", "XXZ 9"))
+    assert caught.value.line == 11
