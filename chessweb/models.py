@@ -182,6 +182,11 @@ class ByeRequest(db.Model):
         """The TRF code: F, H or Z."""
         return "F" if self.full_point else "H" if self.half_point else "Z"
 
+    @property
+    def points_label(self) -> str:
+        """The bye's points as shown: "1", "½" or "0"."""
+        return {"F": "1", "H": "½", "Z": "0"}[self.code]
+
     registration: Mapped[Registration] = relationship(back_populates="bye_requests")
 
 

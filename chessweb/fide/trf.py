@@ -297,6 +297,10 @@ def _finish(draft: _Draft) -> TrfFile:
     planned = draft.planned_rounds if draft.planned_rounds is not None else max(last_round, 1)
     if draft.kind is TournamentType.SWISS and planned > MAX_SWISS_ROUNDS:
         raise _refuse(f"a Swiss has at most {MAX_SWISS_ROUNDS} rounds, the file says {planned}", draft.rounds_line)
+    most = 2 * len(draft.players)  # a double round robin of an odd field: twice n rounds (C.05 Annex 1)
+    if draft.kind.is_round_robin and planned > most:
+        raise _refuse(f"a round robin of {len(draft.players)} players has at most {most} rounds, the file says "
+                      f"{planned}", draft.rounds_line)
     if last_round > planned:
         culprit, late = next((n, r) for n, es in draft.entries.items() for r in es if r > planned)
         raise _refuse(f"player {culprit} has an entry for round {late} but the file says {planned} rounds",

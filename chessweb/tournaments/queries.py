@@ -23,8 +23,6 @@ from ..models import (Game, GameResult, Registration, RegistrationStatus, Round,
 from . import crosstable as tables
 from .tiebreaks import label as tiebreak_label
 
-_BYE_POINTS = {"F": "1", "H": "½", "Z": "0"}
-
 
 class NotFound(LookupError):
     """The tournament or game asked for does not exist."""
@@ -109,7 +107,7 @@ def player_view(r: Registration) -> PlayerView:
     return PlayerView(id=r.id, number=r.pairing_number, name=r.name, title=r.title or "", rating=r.rating,
                       federation=r.federation or "", user_id=r.user_id,
                       withdrawn=r.status == RegistrationStatus.WITHDRAWN, withdrawn_from=r.withdrawn_from_round,
-                      byes=tuple((b.round_number, _BYE_POINTS[b.code]) for b in r.bye_requests))
+                      byes=tuple((b.round_number, b.points_label) for b in r.bye_requests))
 
 
 def player_order(p: PlayerView) -> tuple:

@@ -246,17 +246,14 @@ def request_bye(tournament_id: int, registration_id: int, round_number: int, hal
         existing = next((b for b in registration.bye_requests if b.round_number == round_number), None)
         if full_point:
             _check_full_point_limit(registration, round_number, full_point_limit)
-        old = "" if existing is None else _BYE_POINTS[existing.code]
+        old = "" if existing is None else existing.points_label
         if existing is None:
             existing = ByeRequest(round_number=round_number)
             registration.bye_requests.append(existing)
         existing.half_point, existing.full_point = half_point and not full_point, full_point
         audit(tournament, "bye_request", actor_id=actor_id, old=old,
-              new=f"{registration.name}: {_BYE_POINTS[existing.code]}-point bye in round {round_number}")
+              new=f"{registration.name}: {existing.points_label}-point bye in round {round_number}")
         record_tournament_updated(tournament, actor_id)
-
-
-_BYE_POINTS = {"F": "1", "H": "½", "Z": "0"}
 
 
 def _check_full_point_limit(registration: Registration, round_number: int, limit: int) -> None:

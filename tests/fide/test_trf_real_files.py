@@ -197,3 +197,13 @@ def test_xxz_players_sit_out_the_round_to_pair():
     with pytest.raises(TrfError, match="XXZ names player 9") as caught:
         read_trf(text.replace("XXZ 5 6", "XXZ 9"))
     assert caught.value.line == 11
+
+
+def test_a_round_robin_has_no_more_rounds_than_its_field_allows():
+    text = f"092 Individual: Round-Robin\nXXR 200000\n{player_line(1, 'A')}\n{player_line(2, 'B')}\n"
+    with pytest.raises(TrfError, match="XXR must give the number of rounds"):
+        read_trf(text)
+    with pytest.raises(TrfError, match="a round robin of 2 players has at most 4 rounds") as caught:
+        read_trf(text.replace("200000", "5"))
+    assert caught.value.line == 2
+    assert read_trf(text.replace("200000", "1")).planned_rounds == 1
