@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from chessweb.fide.crosstable import Crosstable, Player  # noqa: E402
+from chessweb.fide.crosstable import Crosstable  # noqa: E402
 from chessweb.fide.simulation import simulate_swiss  # noqa: E402
 from chessweb.fide.trf import TrfError, read_trf_file, write_trf  # noqa: E402
 

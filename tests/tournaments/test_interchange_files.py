@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import io
 import subprocess
-from markupsafe import escape
 import sys
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import select
 
 from chessweb.extensions import db
@@ -19,7 +19,7 @@ from chessweb.tournaments import queries, results
 
 from ..conftest import post_form
 from .conftest import setup_tournament, start_round
-from .helpers import db_state, games_of, manage_action, pair, publish
+from .helpers import db_state, games_of, manage_action, pair
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 TRF = DATA / "trf"
