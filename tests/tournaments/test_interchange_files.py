@@ -298,6 +298,8 @@ def test_a_null_move_an_impossible_position_and_an_unclosed_variation_change_not
 def test_a_chess960_game_is_exported_with_its_position_variant_and_moves(org_client, client, live_game):
     tid, game = live_game
     assert relay(org_client, game.id, (PGN / "chess960.pgn").read_text()).status_code == 303
+    page = client.get(f"/games/{game.id}")
+    assert page.status_code == 200 and "O-O" in page.get_data(as_text=True)
     text = client.get(f"/tournaments/{tid}/games.pgn").get_data(as_text=True)
     assert '[Variant "Chess960"]' in text and '[SetUp "1"]' in text
     assert '[FEN "bbrknnrq/pppppppp/8/8/8/8/PPPPPPPP/BBRKNNRQ w KQkq - 0 1"]' in text
@@ -341,3 +343,11 @@ def test_a_trf_2026_file_with_a_round_played_is_running_not_completed(org_client
     tournament = db.session.get(Tournament, tid)
     assert (tournament.status, tournament.planned_rounds) == (TournamentStatus.ACTIVE, 5)
     assert pair(org_client, tid).status_code == 303
+
+
+def test_a_relay_with_neither_text_nor_file_changes_nothing(org_client, live_game):
+    _, game = live_game
+    before = db_state()
+    response = relay(org_client, game.id, "")
+    assert response.status_code == 400 and "Paste the moves, or choose a PGN file." in response.get_data(as_text=True)
+    assert db_state() == before
