@@ -33,6 +33,8 @@ DEFAULTS: dict[str, Any] = {
     "REMEMBER_COOKIE_HTTPONLY": True,
     "WTF_CSRF_TIME_LIMIT": None,  # token valid for the session: a long tournament day must not expire forms
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,  # uploads (TRF files) and forms
+    # Full-point byes an organizer may grant each player per tournament (the regulations decide; 0: none).
+    "FULL_POINT_BYES_PER_PLAYER": 1,
     # Failed logins allowed per window before further attempts are refused.
     "LOGIN_FAILURE_WINDOW_SECONDS": 15 * 60,
     "LOGIN_FAILURES_PER_EMAIL": 5,

@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -105,6 +105,9 @@ class Tournament(db.Model):
     tiebreak_edition: Mapped[str | None] = mapped_column(String(8))
     # Colour of the top seed in round 1 ("w" or "b"); pairing engines need it.
     top_seed_colour: Mapped[str] = mapped_column(String(1), default="w")
+    # Kept from an imported TRF and written back (records 032 and 052); informational.
+    federation: Mapped[str | None] = mapped_column(String(3))
+    end_date: Mapped[date | None]
     is_public: Mapped[bool] = mapped_column(default=True)
     organizer_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     # Bumped in every transaction that changes what the live pages show; versions pushed fragments.
@@ -149,6 +152,10 @@ class Registration(db.Model):
     fide_id: Mapped[str | None] = mapped_column(String(12))
     federation: Mapped[str | None] = mapped_column(String(3))
     title: Mapped[str | None] = mapped_column(String(3))
+    # Informational (TRF record 001): "m", "w" or None; a birth date, or only its year.
+    sex: Mapped[str | None] = mapped_column(String(1))
+    birth_date: Mapped[date | None]
+    birth_year: Mapped[int | None]
     pairing_number: Mapped[int | None]
     status: Mapped[RegistrationStatus] = mapped_column(_enum(RegistrationStatus), default=RegistrationStatus.ACTIVE)
     # First round the player no longer plays in (None while active).
@@ -162,12 +169,23 @@ class Registration(db.Model):
 
 
 class ByeRequest(db.Model):
-    """A requested half- or zero-point bye for a future round."""
+    """A requested half- or zero-point bye for a future round, or a full-point bye the regulations allow."""
     __table_args__ = (UniqueConstraint("registration_id", "round_number"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id"), index=True)
     round_number: Mapped[int]
     half_point: Mapped[bool] = mapped_column(default=True)
+    full_point: Mapped[bool] = mapped_column(default=False, server_default=false())  # wins over half_point
+
+    @property
+    def code(self) -> str:
+        """The TRF code: F, H or Z."""
+        return "F" if self.full_point else "H" if self.half_point else "Z"
+
+    @property
+    def points_label(self) -> str:
+        """The bye's points as shown: "1", "½" or "0"."""
+        return {"F": "1", "H": "½", "Z": "0"}[self.code]
 
     registration: Mapped[Registration] = relationship(back_populates="bye_requests")
 

@@ -135,6 +135,7 @@ class Player:
     title: str = ""
     sex: str = ""  # "m", "w" or ""
     birth_date: date | None = None
+    birth_year: int | None = None  # known without the full date (TRF "1978" or "1978/00/00"); else birth_date's
     withdrawn_from: int | None = None  # first round the player no longer takes part in
 
     def __post_init__(self) -> None:
@@ -144,6 +145,8 @@ class Player:
             raise CrosstableError(f"player {self.number}: rating must be a non-negative integer, got {self.rating!r}")
         if self.rating == 0:
             object.__setattr__(self, "rating", None)  # TRF writes an unrated player as 0 or blank
+        if self.birth_date is not None and self.birth_year is None:
+            object.__setattr__(self, "birth_year", self.birth_date.year)
         if self.withdrawn_from is not None and self.withdrawn_from < 1:
             raise CrosstableError(f"player {self.number}: withdrawn_from must be a round number >= 1")
         if self.sex not in ("", "m", "w"):

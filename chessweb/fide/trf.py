@@ -38,25 +38,27 @@ _BLOCK = 10
 
 
 class TrfError(ValueError):
-    """A TRF file cannot be read; the message names the line and what is wrong."""
+    """A TRF file cannot be read; the message names the line (and column, 1-based) and what is wrong."""
 
-    def __init__(self, message: str, line: int | None = None) -> None:
-        super().__init__(f"line {line}: {message}" if line is not None else message)
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(_where(line, column) + message)
         self.line = line
+        self.column = column
 
 
 # ---------------------------------------------------------------------------------------------------- writing
 
 def write_trf(crosstable: Crosstable, *, through_round: int | None = None,
               not_paired_next: Mapping[int, ResultCode | str] | None = None,
-              ranks: Mapping[int, int] | None = None) -> str:
+              ranks: Mapping[int, int] | None = None, header: TrfHeader | None = None) -> str:
     """The crosstable as TRF-16 text (lines end with a newline).
 
     Every paired round is written for every player (no entry: `0000 - -`); entries recorded ahead of the
     pairing (byes requested for a later round) are written where they are. `through_round` drops the rounds
     after it. `not_paired_next` gives, for players who must not be paired in the next round to pair, the code
     written for it (H, Z, F or -); withdrawn players get `-` there without being named. `ranks` fills the rank
-    column; by default players are ranked by points, then pairing number.
+    column; by default players are ranked by points, then pairing number (pass the standings' ranks for a
+    rating report, as TRF-2026 requires). `header` adds the 022/032/052/122 records read from an imported file.
     """
     paired = crosstable.paired_rounds
     last = crosstable.last_round if through_round is None else through_round
@@ -84,9 +86,18 @@ def write_trf(crosstable: Crosstable, *, through_round: int | None = None,
         order = sorted(points, key=lambda n: (-points[n], n))
         ranks = {n: i for i, n in enumerate(order, start=1)}
     lines = [f"012 {one_line(crosstable.name)}".rstrip()]
+    header = header or TrfHeader()
+    if header.city:
+        lines.append(f"022 {one_line(header.city)}")
+    if header.federation:
+        lines.append(f"032 {header.federation}")
     if crosstable.start_date is not None:
         lines.append(f"042 {crosstable.start_date:%Y/%m/%d}")
+    if header.end_date is not None:
+        lines.append(f"052 {header.end_date:%Y/%m/%d}")
     lines.append(f"092 {_TYPE_LINES[crosstable.kind]}")
+    if header.time_control:
+        lines.append(f"122 {one_line(header.time_control)}")
     lines.append(f"XXR {crosstable.planned_rounds}")
     lines.append("XXC white1" if crosstable.top_seed_colour is Colour.WHITE else "XXC black1")
     for player in crosstable.players:
@@ -111,9 +122,13 @@ def _written_entries(crosstable: Crosstable, number: int, last: int, paired: int
 
 
 def _player_prefix(player: Player, points: Fraction, rank: int) -> str:
-    birth = f"{player.birth_date:%Y/%m/%d}" if player.birth_date else ""
+    if player.birth_date:
+        birth = f"{player.birth_date:%Y/%m/%d}"
+    else:  # TRF-2026: 00 for the unknown month and day
+        birth = f"{player.birth_year:04d}/00/00" if player.birth_year else ""
     name = one_line(player.name)[:33]
-    return (f"001 {player.number:>4} {player.sex or ' ':1}{player.title[:3]:>3} {name:<33} "
+    title = _CODE_OF_TITLE.get(player.title, "")  # TRF writes titles as codes: g = GM, wg = WGM ...
+    return (f"001 {player.number:>4} {player.sex or ' ':1}{title:>3} {name:<33} "
             f"{player.rating or '':>4} {player.federation[:3]:<3} {player.fide_id or '':>11} {birth:>10} "
             f"{_format_points(points):>4} {rank:>4}")
 
@@ -133,6 +148,69 @@ def _block(entry: RoundEntry) -> str:
 
 # ---------------------------------------------------------------------------------------------------- reading
 
+# Bounds applied while reading, the same as the forms (a Swiss has at most 30 rounds, a rating is 0..3500), so a
+# hostile file costs at most this much work and memory however big it is.
+MAX_PLAYERS = 2000
+MAX_SWISS_ROUNDS = 30
+MAX_ROUNDS = 2 * (MAX_PLAYERS - 1)  # a double round robin of the largest field
+MAX_RATING = 3500
+MAX_FIDE_ID = 2**31 - 1
+_MAX_LINE = _PLAYER_PREFIX + _BLOCK * MAX_ROUNDS
+
+# TRF-16/TRF-2026 title codes (FIDE handbook, TRF-2026 record 001, field "Title").
+TITLE_CODES = {"g": "GM", "m": "IM", "f": "FM", "c": "CM", "wg": "WGM", "wm": "WIM", "wf": "WFM", "wc": "WCM"}
+_TITLES = frozenset(TITLE_CODES.values())
+_CODE_OF_TITLE = {title: code for code, title in TITLE_CODES.items()}
+
+# Records read for what they say about the tournament; records only for people (counts, arbiters, round dates,
+# tie-break lists, encoded time control) are accepted and not kept.
+_INFORMATIONAL = frozenset({"062", "072", "082", "102", "112", "123", "132", "172", "182", "202", "212", "222",
+                            "801", "802"})
+# Records that change how points are scored or who may be paired, which ChessWeb does not support: refused rather
+# than dropped, since the tournament would then be scored or paired differently from the file.
+_UNSUPPORTED = {
+    "250": "accelerated rounds (250)", "XXA": "accelerated rounds (XXA)", "260": "prohibited pairings (260)",
+    "299": "abnormal points assignments (299)", "300": "out-of-order pairings (300)",
+    "310": "team tournaments (310)", "013": "team tournaments (013)", "320": "team tournaments (320)",
+    "330": "team tournaments (330)", "352": "team tournaments (352)", "362": "team tournaments (362)",
+}
+# Record 162 (TRF-2026) and XXS (bbpPairings / JaVaFo): the points of each outcome. Only FIDE's 1 / ½ / 0 is
+# supported: W win, D draw, L loss, A absent (zero-point bye), P pairing-allocated bye, X forfeit win,
+# H half-point bye, F full-point bye, Z zero-point bye, U pairing-allocated bye.
+_STANDARD_162 = {"W": 1.0, "D": 0.5, "L": 0.0, "A": 0.0, "P": 1.0, "X": 1.0, "H": 0.5, "F": 1.0, "Z": 0.0, "U": 1.0}
+_STANDARD_XXS = {"WW": 1.0, "BW": 1.0, "WD": 0.5, "BD": 0.5, "WL": 0.0, "BL": 0.0, "ZPB": 0.0, "HPB": 0.5,
+                 "FPB": 1.0, "PAB": 1.0, "FW": 1.0, "FL": 0.0, "W": 1.0, "D": 0.5}
+_BYE_CODES_240 = {"H": ResultCode.HALF_POINT_BYE, "F": ResultCode.FULL_POINT_BYE, "Z": ResultCode.ZERO_POINT_BYE}
+
+
+@dataclass(frozen=True)
+class TrfHeader:
+    """Tournament records that are kept and written back, though pairing does not use them.
+
+    city: 022; federation: 032 (three letters); end_date: 052; time_control: 122 (free text).
+    """
+
+    city: str = ""
+    federation: str = ""
+    end_date: date | None = None
+    time_control: str = ""
+
+
+@dataclass(frozen=True)
+class TrfFile:
+    """What a TRF file says: the crosstable, the header records kept, and what the organizer should be told.
+
+    `rounds_stated` is False when the file has neither `XXR` nor `142`: the crosstable then plans only the rounds
+    it has, and the number of rounds must come from somewhere else before the tournament can be called finished.
+    `warnings` name the line (and column) of each informational value that was not understood and left out.
+    """
+
+    crosstable: Crosstable
+    header: TrfHeader = TrfHeader()
+    rounds_stated: bool = True
+    warnings: tuple[str, ...] = ()
+
+
 @dataclass
 class _Draft:
     """What has been read so far."""
@@ -141,44 +219,116 @@ class _Draft:
     start_date: date | None = None
     kind: TournamentType = TournamentType.SWISS
     planned_rounds: int | None = None
+    rounds_line: int | None = None
     top_colour: Colour | None = None
     players: list[Player] = field(default_factory=list)
-    entries: dict[int, list[RoundEntry]] = field(default_factory=dict)
+    entries: dict[int, dict[int, RoundEntry]] = field(default_factory=dict)
     player_lines: dict[int, int] = field(default_factory=dict)
+    byes_240: list[tuple[int, int, int, ResultCode]] = field(default_factory=list)  # line, player, round, code
+    absent_next: list[tuple[int, int]] = field(default_factory=list)  # XXZ: line, player
+    city: str = ""
+    federation: str = ""
+    end_date: date | None = None
+    time_control: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    def warn(self, message: str, line: int, column: int | None = None) -> None:
+        self.warnings.append(_where(line, column) + message)
+
+
+def _where(line: int | None, column: int | None = None) -> str:
+    if line is None:
+        return ""
+    return f"line {line}, column {column}: " if column is not None else f"line {line}: "
+
+
+def _refuse(message: str, line: int | None, column: int | None = None) -> TrfError:
+    return TrfError(message, line, column)
 
 
 def read_trf(data: str | bytes) -> Crosstable:
-    """Read TRF-16 text (or bytes: UTF-8, else Latin-1) into a crosstable; a bad file raises TrfError."""
-    lines = _decode(data).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    """The crosstable of a TRF-16 / TRF-2026 file (see `read_trf_file`); a bad file raises TrfError."""
+    return read_trf_file(data).crosstable
+
+
+def read_trf_file(data: str | bytes) -> TrfFile:
+    """Read TRF-16 or TRF-2026 text (bytes: UTF-8, else Windows-1252) into a `TrfFile`.
+
+    Source: FIDE handbook, TRF-2026 (records 001, 012-222, 240) and TRF-16, plus `XXR`/`XXC`/`XXS`/`XXZ` as
+    written by JaVaFo and bbpPairings. Raises TrfError naming the line (and column) of the first defect: a value pairing
+    or scoring depends on that cannot be read, a bound exceeded (players, rounds, blocks, ratings), a record
+    that changes scoring or pairing and is not supported. Informational values that cannot be read (birth date,
+    title, federation, sex, dates of the event) are left out with a warning instead.
+    """
+    text = _decode(data)
     draft = _Draft()
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
         if "\x00" in line:  # no TRF field holds one, and PostgreSQL cannot store it in text
-            raise TrfError("a NUL character: this is not a text file", number)
+            raise _refuse("a NUL character: this is not a text file", number, line.index("\x00") + 1)
         if not line.strip():
             continue
-        _read_line(draft, number, line.rstrip("\n"))
+        if len(line) > _MAX_LINE:
+            raise _refuse(f"the line is {len(line)} characters long; a TRF line has at most {_MAX_LINE} "
+                          f"({MAX_ROUNDS} rounds)", number, _MAX_LINE + 1)
+        _read_line(draft, number, line.rstrip())
+    return _finish(draft)
+
+
+def _finish(draft: _Draft) -> TrfFile:
     if not draft.players:
         raise TrfError("no player (001) lines")
-    last_round = max((e.round for es in draft.entries.values() for e in es), default=0)
-    planned = draft.planned_rounds or max(last_round, 1)
+    for line, player, round_no, code in draft.byes_240:
+        if player not in draft.entries:
+            raise _refuse(f"record 240 names player {player}, who has no 001 line", line)
+        entry = RoundEntry(round_no, None, None, code)
+        present = draft.entries[player].get(round_no)
+        if present is not None and present != entry:
+            raise _refuse(f"record 240 gives player {player} a {code.value!r} bye in round {round_no}, but the "
+                          f"001 line (line {draft.player_lines[player]}) has another entry for that round", line)
+        draft.entries[player][round_no] = entry
+    paired = max((e.round for es in draft.entries.values() for e in es.values()
+                   if e.opponent is not None or e.result is ResultCode.PAIRING_ALLOCATED_BYE), default=0)
+    for line, player in draft.absent_next:
+        if player not in draft.entries:
+            raise _refuse(f"XXZ names player {player}, who has no 001 line", line)
+        draft.entries[player].setdefault(paired + 1, RoundEntry(paired + 1, None, None, ResultCode.ZERO_POINT_BYE))
+    last_round = max((r for es in draft.entries.values() for r in es), default=0)
+    stated = draft.planned_rounds is not None
+    planned = draft.planned_rounds if draft.planned_rounds is not None else max(last_round, 1)
+    if draft.kind is TournamentType.SWISS and planned > MAX_SWISS_ROUNDS:
+        raise _refuse(f"a Swiss has at most {MAX_SWISS_ROUNDS} rounds, the file says {planned}", draft.rounds_line)
+    most = 2 * len(draft.players)  # a double round robin of an odd field: twice n rounds (C.05 Annex 1)
+    if draft.kind.is_round_robin and planned > most:
+        raise _refuse(f"a round robin of {len(draft.players)} players has at most {most} rounds, the file says "
+                      f"{planned}", draft.rounds_line)
     if last_round > planned:
-        culprit = next(n for n, es in draft.entries.items() if any(e.round > planned for e in es))
-        raise TrfError(f"player {culprit} has results for round {last_round} but XXR says {planned} rounds",
-                       draft.player_lines[culprit])
+        culprit, late = next((n, r) for n, es in draft.entries.items() for r in es if r > planned)
+        raise _refuse(f"player {culprit} has an entry for round {late} but the file says {planned} rounds",
+                      draft.player_lines[culprit], _PLAYER_PREFIX + (late - 1) * _BLOCK + 1)
     try:
-        return Crosstable(
-            players=tuple(draft.players), entries={n: tuple(es) for n, es in draft.entries.items()},
+        table = Crosstable(
+            players=tuple(draft.players), entries={n: tuple(es.values()) for n, es in draft.entries.items()},
             planned_rounds=planned, start_date=draft.start_date,
             top_seed_colour=draft.top_colour or _first_round_colour(draft), kind=draft.kind, name=draft.name)
     except CrosstableError as error:
-        raise TrfError(str(error), draft.player_lines.get(error.player) if error.player else None) from None
+        line = draft.player_lines.get(error.player) if error.player else None
+        column = _PLAYER_PREFIX + (error.round - 1) * _BLOCK + 3 if line and error.round else None  # the opponent
+        raise _refuse(str(error), line, column) from None
+    header = TrfHeader(city=draft.city, federation=draft.federation, end_date=draft.end_date,
+                       time_control=draft.time_control)
+    return TrfFile(table, header, stated, tuple(draft.warnings))
 
 
 def _decode(data: str | bytes) -> str:
+    """Text as given; bytes as UTF-8 (a byte-order mark dropped), else Windows-1252, else Latin-1."""
     if isinstance(data, str):
         return data.lstrip("\ufeff")
     try:
         return data.decode("utf-8").lstrip("\ufeff")
+    except UnicodeDecodeError:
+        pass
+    try:  # older Windows tools: Latin-1 with typographic quotes and dashes in 0x80-0x9F
+        return data.decode("cp1252")
     except UnicodeDecodeError:
         return data.decode("latin-1")
 
@@ -189,120 +339,266 @@ def _read_line(draft: _Draft, number: int, line: str) -> None:
         _read_player(draft, number, line)
     elif code == "012":
         draft.name = value
+    elif code == "022":
+        draft.city = value
+    elif code == "032":
+        if re.fullmatch(r"[A-Za-z]{3}", value):
+            draft.federation = value.upper()
+        elif value:
+            draft.warn(f"federation {value!r} is not a three-letter code; left out", number, 5)
     elif code == "042":
-        draft.start_date = _parse_date(value, number, "start date") if value else None
+        draft.start_date = _informational_date(draft, value, number, "start date")
+    elif code == "052":
+        draft.end_date = _informational_date(draft, value, number, "end date")
     elif code == "092":
         lowered = value.lower()
         if "robin" in lowered or "berger" in lowered:
             draft.kind = TournamentType.DOUBLE_ROUND_ROBIN if "double" in lowered else TournamentType.ROUND_ROBIN
         else:
             draft.kind = TournamentType.SWISS
-    elif code == "XXR":
-        if not value.isdigit() or int(value) < 1:
-            raise TrfError(f"XXR must give the number of rounds, got {value!r}", number)
-        draft.planned_rounds = int(value)
+    elif code == "122":
+        draft.time_control = value
+    elif code in ("XXR", "142"):
+        rounds = _number(value, number, 5, f"{code} (number of rounds)")
+        if rounds is None or not 1 <= rounds <= MAX_ROUNDS:
+            raise _refuse(f"{code} must give the number of rounds (1 to {MAX_ROUNDS}), got {value!r}", number, 5)
+        draft.planned_rounds, draft.rounds_line = rounds, number
     elif code == "XXC":
         for token in value.lower().split():
             if token in ("white1", "black1"):
                 draft.top_colour = Colour.WHITE if token == "white1" else Colour.BLACK
+    elif code == "152":
+        if value.upper() not in ("W", "B"):
+            raise _refuse(f"152 (initial colour) must be W or B, got {value!r}", number, 5)
+        draft.top_colour = Colour.WHITE if value.upper() == "W" else Colour.BLACK
+    elif code == "162":
+        _check_scoring(line[4:], number, _STANDARD_162, r"([A-Z])\s*(\S+)", "162")
+    elif code == "XXS":
+        _check_scoring(line[4:], number, _STANDARD_XXS, r"([A-Z]+)\s*=\s*(\S+)", "XXS")
+    elif code == "192":
+        if draft.kind is TournamentType.SWISS and value and "DUTCH" not in value.upper():
+            draft.warn(f"pairing system {value!r}: ChessWeb pairs later rounds by the FIDE Dutch system", number, 5)
+    elif code == "240":
+        _read_bye_record(draft, number, line)
+    elif code == "XXZ":  # bbpPairings/gacrux: players absent from the round to pair (a zero-point bye)
+        for match in re.finditer(r"[^\s,/]+", line[4:]):
+            player = _number(match.group(), number, 5 + match.start(), "XXZ: the player")
+            if not player:
+                raise _refuse(f"XXZ: {match.group()!r} is not a pairing number", number, 5 + match.start())
+            draft.absent_next.append((number, player))
+    elif code in _UNSUPPORTED:
+        raise _refuse(f"{_UNSUPPORTED[code]} are not supported; ChessWeb would score or pair the tournament "
+                      "differently from the file", number, 1)
+    elif code not in _INFORMATIONAL:
+        draft.warn(f"record {code!r} is not known; ignored", number, 1)
+
+
+def _check_scoring(value: str, number: int, standard: dict[str, float], pattern: str, code: str) -> None:
+    """Refuse a points system other than FIDE's 1 / ½ / 0 (the only one ChessWeb scores by)."""
+    for match in re.finditer(pattern, value):
+        key, points = match.group(1), match.group(2)
+        try:
+            worth = float(points) if re.fullmatch(r"[0-9]+(\.[0-9]+)?", points) else None
+        except ValueError:
+            worth = None
+        if key not in standard or worth != standard[key]:
+            raise _refuse(f"{code}: {key} scored {points}; only FIDE's 1 / ½ / 0 scoring is supported", number,
+                          4 + match.start() + 1)
+
+
+def _read_bye_record(draft: _Draft, number: int, line: str) -> None:
+    """TRF-2026 record 240: `240 T RRR PPPP PPPP ...`, byes of type T (H, F, Z) in round RRR for these players."""
+    kind = line[4:5]
+    if kind not in _BYE_CODES_240:
+        raise _refuse(f"240: the bye type must be H, F or Z, got {kind!r}", number, 5)
+    round_no = _number(line[6:9], number, 7, "240: the round")
+    if round_no is None or not 1 <= round_no <= MAX_ROUNDS:
+        raise _refuse(f"240: the round must be 1 to {MAX_ROUNDS}, got {line[6:9]!r}", number, 7)
+    if draft.planned_rounds is not None and round_no > draft.planned_rounds:
+        raise _refuse(f"240: round {round_no} is after the last round {draft.planned_rounds}", number, 7)
+    players = 0
+    for match in re.finditer(r"\S+", line[9:]):
+        column = 10 + match.start()
+        player = _number(match.group(), number, column, "240: the player")
+        if not player:
+            raise _refuse(f"240: {match.group()!r} is not a pairing number", number, column)
+        draft.byes_240.append((number, player, round_no, _BYE_CODES_240[kind]))
+        players += 1
+    if not players:
+        raise _refuse("240 names no player", number, 11)
 
 
 def _read_player(draft: _Draft, number: int, line: str) -> None:
+    if len(draft.players) >= MAX_PLAYERS:
+        raise _refuse(f"more than {MAX_PLAYERS} players", number, 1)
     padded = line.ljust(_PLAYER_PREFIX)
-    start = _int_field(padded[4:8], number, "start number")
+    start = _number(padded[4:8], number, 5, "start number")
     if start is None:
-        raise TrfError("start number is missing", number)
+        raise _refuse("start number is missing", number, 5)
+    if start < 1:
+        raise _refuse("start number must be 1 or more", number, 5)
     if start in draft.player_lines:
-        raise TrfError(f"start number {start} is used twice (first on line {draft.player_lines[start]})", number)
+        raise _refuse(f"start number {start} is used twice (first on line {draft.player_lines[start]})", number, 5)
     sex = padded[9].strip().lower()
     if sex not in ("", "m", "w"):
-        raise TrfError(f"sex must be 'm', 'w' or blank, got {padded[9]!r}", number)
+        draft.warn(f"sex must be 'm', 'w' or blank, got {padded[9]!r}; left out", number, 10)
+        sex = ""
     name = padded[14:47].strip()
     if not name:
-        raise TrfError(f"player {start} has no name", number)
-    birth = padded[69:79].strip()
+        raise _refuse(f"player {start} has no name", number, 15)
+    rating = _number(padded[48:52], number, 49, "rating")
+    if rating is not None and rating > MAX_RATING:
+        raise _refuse(f"rating {rating} is above {MAX_RATING}", number, 49)
+    fide_id = _number(padded[57:68], number, 58, "FIDE id")
+    if fide_id is not None and fide_id > MAX_FIDE_ID:
+        raise _refuse(f"FIDE id {fide_id} is too large", number, 58)
+    birth_date, birth_year = _birth(draft, padded[69:79].strip(), number)
     player = Player(
-        number=start, name=name, rating=_int_field(padded[48:52], number, "rating"),
-        fide_id=_int_field(padded[57:68], number, "FIDE id"), federation=padded[53:56].strip(),
-        title=padded[10:13].strip(), sex=sex,
-        birth_date=_parse_date(birth, number, "birth date", allow_unknown=True) if birth else None)
-    entries = []
+        number=start, name=name, rating=rating, fide_id=fide_id or None,
+        federation=_federation(draft, padded[53:56].strip(), number), title=_title(draft, padded[10:13], number),
+        sex=sex, birth_date=birth_date, birth_year=birth_year)
+    rounds_known = draft.planned_rounds
+    entries: dict[int, RoundEntry] = {}
     for index, offset in enumerate(range(_PLAYER_PREFIX, len(line), _BLOCK), start=1):
         block = line[offset:offset + _BLOCK].ljust(_BLOCK)
-        if block.strip():
-            entries.append(_read_block(block, index, start, number))
+        if not block.strip():
+            continue
+        if rounds_known is not None and index > rounds_known:
+            raise _refuse(f"player {start} has an entry for round {index} but the file says {rounds_known} rounds",
+                          number, offset + 1)
+        entries[index] = _read_block(block, index, start, number, offset)
     draft.players.append(player)
     draft.entries[start] = entries
     draft.player_lines[start] = number
 
 
-_BLOCK_RE = re.compile(r"^  ([ \d]{4}) ([wWbB\- ]) (.)$")
+def _title(draft: _Draft, text: str, number: int) -> str:
+    """A title as GM, IM, ... from a TRF code (g, m, wg, ...) or the title itself; anything else is left out."""
+    value = text.strip()
+    if not value:
+        return ""
+    title = TITLE_CODES.get(value.lower(), value.upper())
+    if title not in _TITLES:
+        draft.warn(f"title {value!r} is not a FIDE title code (g, m, f, c, wg, wm, wf, wc); left out", number, 11)
+        return ""
+    return title
 
 
-def _read_block(block: str, round_no: int, start: int, number: int) -> RoundEntry:
+def _federation(draft: _Draft, text: str, number: int) -> str:
+    if not text:
+        return ""
+    if not re.fullmatch(r"[A-Za-z]{3}", text):
+        draft.warn(f"federation {text!r} is not a three-letter code; left out", number, 54)
+        return ""
+    return text.upper()
+
+
+def _birth(draft: _Draft, text: str, number: int) -> tuple[date | None, int | None]:
+    """A birth date, or only its year (a bare year, or a date with 00 month/day); unreadable: a warning."""
+    if not text:
+        return None, None
+    if re.fullmatch(r"[0-9]{4}", text):
+        year = int(text)
+        return (None, year) if year else (None, None)
+    parts = _date_parts(text)
+    if parts is not None:
+        year, month, day = parts
+        if month == 0 or day == 0:
+            return (None, year) if year else (None, None)
+        try:
+            return date(year, month, day), year
+        except ValueError:
+            pass
+    draft.warn(f"birth date {text!r} is not a date (YYYY/MM/DD); left out", number, 70)
+    return None, None
+
+
+def _informational_date(draft: _Draft, text: str, number: int, what: str) -> date | None:
+    if not text:
+        return None
+    parts = _date_parts(text)
+    if parts is not None:
+        try:
+            return date(*parts)
+        except ValueError:
+            pass
+    draft.warn(f"{what} {text!r} is not a date (YYYY/MM/DD); left out", number, 5)
+    return None
+
+
+_DATE_FORMATS = (
+    (re.compile(r"([0-9]{4})[/\-.]([0-9]{1,2})[/\-.]([0-9]{1,2})"), (1, 2, 3)),
+    (re.compile(r"([0-9]{1,2})[.\-/]([0-9]{1,2})[.\-/]([0-9]{4})"), (3, 2, 1)),
+    (re.compile(r"([0-9]{2})/([0-9]{2})/([0-9]{2})"), (1, 2, 3)),
+    (re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})"), (1, 2, 3)),
+)
+
+
+def _date_parts(text: str) -> tuple[int, int, int] | None:
+    """(year, month, day) of YYYY/MM/DD (also - or .), DD.MM.YYYY, YY/MM/DD (TRF-16) or YYYYMMDD; 00 kept."""
+    for pattern, (y, m, d) in _DATE_FORMATS:
+        match = pattern.fullmatch(text)
+        if match:
+            year = int(match.group(y))
+            if len(match.group(y)) == 2:  # TRF-16's YY/MM/DD: 50-99 are the 1900s
+                year += 1900 if year >= 50 else 2000
+            return year, int(match.group(m)), int(match.group(d))
+    return None
+
+
+_OPPONENT = re.compile(r"[ 0-9]{4}")
+
+
+def _read_block(block: str, round_no: int, start: int, number: int, offset: int) -> RoundEntry:
+    """One round block `  oooo c r` (TRF-2026: four blank opponent characters mean 0000, a blank colour '-',
+    a blank result a zero-point bye without an opponent, a game not finished with one)."""
     where = f"player {start}, round {round_no}"
-    match = _BLOCK_RE.match(block)
-    if not match or not match.group(1).strip().isdigit():
-        raise TrfError(f"{where}: the round block {block!r} is not 'oooo c r' in its columns", number)
-    opponent = int(match.group(1))
-    colour_char, result_char = match.group(2).lower(), match.group(3).upper()
+    if block[:2] != "  " or block[6] != " " or block[8] != " ":
+        raise _refuse(f"{where}: the round block {block!r} is not 'oooo c r' in its columns", number, offset + 1)
+    opponent_text = block[2:6]
+    if not _OPPONENT.fullmatch(opponent_text) or (opponent_text.strip() and " " in opponent_text.strip()):
+        raise _refuse(f"{where}: opponent {opponent_text.strip()!r} is not a pairing number", number, offset + 3)
+    opponent = int(opponent_text) if opponent_text.strip() else 0
+    colour_char, result_char = block[7].lower(), block[9].upper()
+    if colour_char not in "wb- ":
+        raise _refuse(f"{where}: colour {block[7]!r} is not w, b or -", number, offset + 8)
     if opponent == 0:
-        result = ResultCode.FORFEIT_LOSS if result_char == " " else _result(result_char, where, number)
+        if colour_char in "wb":
+            raise _refuse(f"{where}: a round without an opponent has no colour, got {block[7]!r}", number,
+                          offset + 8)
+        result = ResultCode.ZERO_POINT_BYE if result_char == " " else _result(result_char, where, number, offset)
         colour = None
     else:
-        result = ResultCode.PENDING if result_char == " " else _result(result_char, where, number)
+        result = ResultCode.PENDING if result_char == " " else _result(result_char, where, number, offset)
         colour = Colour(colour_char) if colour_char in "wb" else None
     try:
         return RoundEntry(round_no, opponent or None, colour, result)
     except CrosstableError as error:
-        raise TrfError(f"player {start}, {error}", number) from None
+        raise _refuse(f"player {start}, {error}", number, offset + 10) from None
 
 
-def _result(char: str, where: str, number: int) -> ResultCode:
-    if char == ResultCode.PENDING.value:
-        raise TrfError(f"{where}: unknown result code {char!r}", number)
-    try:
-        return ResultCode(char)
-    except ValueError:
-        raise TrfError(f"{where}: unknown result code {char!r}", number) from None
+def _result(char: str, where: str, number: int, offset: int) -> ResultCode:
+    if char != ResultCode.PENDING.value:
+        try:
+            return ResultCode(char)
+        except ValueError:
+            pass
+    raise _refuse(f"{where}: unknown result code {char!r}", number, offset + 10)
 
 
-def _int_field(text: str, number: int, what: str) -> int | None:
+def _number(text: str, number: int, column: int, what: str) -> int | None:
+    """An ASCII number (blank: None); Unicode digits such as '²' are not TRF numbers."""
     text = text.strip()
     if not text:
         return None
-    if not text.isdigit():
-        raise TrfError(f"{what} {text!r} is not a number", number)
+    if not re.fullmatch(r"[0-9]+", text, flags=re.ASCII):
+        raise _refuse(f"{what} {text!r} is not a number", number, column)
     return int(text)
 
 
-_DATE_FORMATS = (
-    (re.compile(r"^(\d{4})[/\-.](\d{1,2})[/\-.](\d{1,2})$"), (1, 2, 3)),
-    (re.compile(r"^(\d{1,2})[.\-/](\d{1,2})[.\-/](\d{4})$"), (3, 2, 1)),
-    (re.compile(r"^(\d{2})/(\d{2})/(\d{2})$"), (1, 2, 3)),
-)
-
-
-def _parse_date(text: str, number: int, what: str, allow_unknown: bool = False) -> date | None:
-    """YYYY/MM/DD (also with - or .), DD.MM.YYYY or YY/MM/DD; `allow_unknown` accepts 00 for month and day."""
-    for pattern, (y, m, d) in _DATE_FORMATS:
-        match = pattern.match(text)
-        if match:
-            year, month, day = int(match.group(y)), int(match.group(m)), int(match.group(d))
-            if year < 100:
-                year += 2000
-            if allow_unknown and (month == 0 or day == 0):
-                return None
-            try:
-                return date(year, month, day)
-            except ValueError:
-                break
-    raise TrfError(f"{what} {text!r} is not a date (YYYY/MM/DD)", number)
-
-
 def _first_round_colour(draft: _Draft) -> Colour:
-    """Without XXC: the colour the lower number had on the round-1 board of the best-numbered player."""
-    games = [(n, e) for n, es in draft.entries.items() for e in es
+    """Without XXC or 152: the colour the lower number had on the round-1 board of the best-numbered player."""
+    games = [(n, e) for n, es in draft.entries.items() for e in es.values()
              if e.round == 1 and e.opponent is not None and e.colour is not None]
     if not games:
         return Colour.WHITE

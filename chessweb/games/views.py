@@ -96,8 +96,13 @@ def moves(game_id: int):
     form = MovesForm()
     if not form.validate_on_submit():
         return _page(game, 400, moves_form=form)
+    moves = form.moves()
+    if not moves or len(moves) > form.MAX_FILE_BYTES:
+        form.pgn.errors = ["Paste the moves, or choose a PGN file." if not moves
+                           else f"The file is larger than {form.MAX_FILE_BYTES} bytes."]
+        return _page(game, 400, moves_form=form)
     try:
-        count = relay_moves(game.round.tournament_id, game.id, form.pgn.data, current_user.id)
+        count = relay_moves(game.round.tournament_id, game.id, moves, current_user.id)
     except ServiceError as error:
         return _page(game, report_error(error, form), moves_form=form)
     flash(f"Board updated: {count} half-moves.", "success")

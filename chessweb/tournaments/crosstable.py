@@ -47,6 +47,7 @@ def player_of(registration: Registration, number: int | None = None) -> Player:
     return Player(number=number, name=registration.name, rating=registration.rating,
                   fide_id=int(registration.fide_id) if registration.fide_id else None,
                   federation=registration.federation or "", title=registration.title or "",
+                  sex=registration.sex or "", birth_date=registration.birth_date, birth_year=registration.birth_year,
                   withdrawn_from=registration.withdrawn_from_round)
 
 

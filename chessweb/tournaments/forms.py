@@ -6,6 +6,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
+from ..fide.trf import MAX_ROUNDS as MAX_TRF_ROUNDS
 from ..models import GameResult, TournamentFormat
 from .registration import MAX_RATING, TITLES
 from .settings import MAX_SWISS_ROUNDS
@@ -61,7 +62,8 @@ class AddPlayerForm(PlayerForm):
 class ByeForm(FlaskForm):
     registration_id = SelectField("Player", coerce=int, validators=[InputRequired()])
     round_number = IntegerField("Round", validators=[InputRequired(), NumberRange(1, MAX_SWISS_ROUNDS)])
-    points = SelectField("Bye", choices={"half": "½-point bye", "zero": "0-point bye"})
+    points = SelectField("Bye", choices={"half": "½-point bye", "zero": "0-point bye",
+                                         "full": "1-point bye (if the regulations allow)"})
 
 
 class SwapForm(FlaskForm):
@@ -81,9 +83,22 @@ class ReportForm(FlaskForm):
 
 
 class TrfImportForm(FlaskForm):
-    trf = FileField("TRF-16 file", validators=[FileRequired(message="Choose a TRF file to upload.")])
+    trf = FileField("TRF file (TRF-16 or TRF-2026)", validators=[FileRequired(message="Choose a TRF file to upload.")])
+    # Needed when the file has no XXR or 142 record; otherwise it overrides the file's number.
+    planned_rounds = IntegerField("Number of rounds", validators=[Optional(), NumberRange(1, MAX_TRF_ROUNDS)])
     is_public = BooleanField("Public (anyone may watch)", default=True)
 
 
 class MovesForm(FlaskForm):
-    pgn = TextAreaField("Moves (PGN)", validators=[InputRequired(), Length(max=20000)])
+    pgn = TextAreaField("Moves (PGN)", validators=[Optional(), Length(max=20000)])
+    # Older tools write Latin-1 / Windows-1252 files: uploaded bytes are decoded by chessweb.fide.pgn.decode_pgn.
+    pgn_file = FileField("or a PGN file (UTF-8, Latin-1 or Windows-1252)")
+
+    def moves(self) -> str | bytes | None:
+        """The uploaded file's bytes, else the pasted text; None when neither was given."""
+        upload = self.pgn_file.data
+        if upload is not None and getattr(upload, "filename", ""):
+            return upload.read(self.MAX_FILE_BYTES + 1)
+        return self.pgn.data or None
+
+    MAX_FILE_BYTES = 20000

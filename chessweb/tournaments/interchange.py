@@ -1,33 +1,53 @@
-"""FIDE TRF-16 export and import, and the PGN of a tournament's games (both via chessweb.fide)."""
+"""FIDE TRF export and import (TRF-16 and TRF-2026), and the PGN of a tournament's games (via chessweb.fide)."""
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import date
 
 from ..extensions import db
 from ..fide import pgn
-from ..fide.crosstable import Colour, Crosstable, ResultCode
-from ..fide.text import control_character
-from ..fide.trf import TrfError, read_trf, write_trf
+from ..fide.crosstable import Colour, Crosstable, ResultCode, TournamentType
+from ..fide.standings import standings
+from ..fide.text import control_character, one_line
+from ..fide.trf import MAX_PLAYERS, TrfError, TrfFile, TrfHeader, read_trf_file, write_trf
 from ..models import (ByeRequest, Game, Registration, RegistrationStatus, Round, RoundStatus, Tournament,
                       TournamentStatus, utcnow)
 from . import crosstable as tables
 from . import queries, tiebreaks
 from .service import ServiceError
+from .settings import MAX_SWISS_ROUNDS
 
-MAX_TRF_PLAYERS = 2000
+MAX_TRF_PLAYERS = MAX_PLAYERS
+
+
+@dataclass(frozen=True)
+class ImportedTrf:
+    """A tournament created from a TRF file, and what the organizer should be told about the file."""
+
+    tournament_id: int
+    warnings: tuple[str, ...] = ()
 
 
 def export_trf(tournament_id: int) -> str:
-    """The published rounds as TRF-16; for the next round, requested byes and withdrawn players are marked."""
+    """The published rounds as TRF; for the next round, requested byes and withdrawn players are marked.
+
+    The rank column is the standings page's rank (score, then the tournament's tie-breaks; ties share a rank),
+    as TRF-2026 requires for rating reports."""
     tournament = queries.load_tournament(tournament_id)
     table = tables.build(tournament)
     next_round = table.paired_rounds + 1
     markers: dict[int, ResultCode] = {}  # withdrawn players are marked by write_trf itself
     if next_round <= table.planned_rounds:
-        markers = {r.pairing_number: ResultCode.HALF_POINT_BYE if b.half_point else ResultCode.ZERO_POINT_BYE
+        markers = {r.pairing_number: ResultCode(b.code)
                    for r in tournament.registrations if r.pairing_number and r.status == RegistrationStatus.ACTIVE
                    for b in r.bye_requests if b.round_number == next_round}
-    return write_trf(table, not_paired_next=markers)
+    ranks = None
+    if table.completed_rounds:
+        ranks = {row.number: row.rank for row in standings(table, tournament.tiebreak_list,
+                                                           through_round=table.completed_rounds)}
+    header = TrfHeader(city=tournament.venue, federation=tournament.federation or "", end_date=tournament.end_date,
+                       time_control=tournament.time_control)
+    return write_trf(table, not_paired_next=markers, ranks=ranks, header=header)
 
 
 def export_pgn(tournament_id: int) -> str:
@@ -43,39 +63,49 @@ def export_pgn(tournament_id: int) -> str:
             if game.result.is_final and not white_code.is_played:
                 continue
             white, black = by_id[game.white_id], by_id[game.black_id]
+            relayed = _relayed(game.pgn)
             records.append(pgn.GameRecord(
                 event=tournament.name, site=tournament.venue or "?",
                 date=round_.started_at.date() if round_.started_at else tournament.start_date,
                 round=round_.number, board=game.board, white=white.name, black=black.name,
                 result=pgn.pgn_result(white_code), white_elo=white.rating, black_elo=black.rating,
-                moves=_movetext(game.pgn)))
+                moves=" ".join(relayed.san_moves) if relayed else "",
+                fen=relayed.starting_fen if relayed else None, variant=relayed.variant if relayed else None))
     return pgn.export_pgn(records)
 
 
-def _movetext(stored: str) -> str:
-    """The main line of a relayed game, when it starts from the initial position (FEN games export no moves)."""
-    if not stored.strip() or "[FEN " in stored:
-        return ""
-    return " ".join(pgn.parse_relayed_pgn(stored).san_moves)
-
-
-def import_trf(data: bytes | str, organizer_id: int, *, is_public: bool = True) -> int:
-    """Create a finished or running tournament from a TRF-16 file; a bad file creates nothing."""
+def _relayed(stored: str) -> pgn.RelayedGame | None:
+    """A stored relay, read again; one stored under older, laxer checks exports without its moves."""
+    if not stored.strip():
+        return None
     try:
-        table = read_trf(data)
+        return pgn.parse_relayed_pgn(stored)
+    except pgn.PgnError:
+        return None
+
+
+def import_trf(data: bytes | str, organizer_id: int, *, is_public: bool = True,
+               planned_rounds: int | None = None) -> ImportedTrf:
+    """Create a finished or running tournament from a TRF file; a bad file creates nothing (ServiceError, 400).
+
+    `planned_rounds` is the organizer's answer to "how many rounds?": it wins over the file's `XXR`/`142`, and is
+    required when the file has neither (a file that does not say is never taken as finished)."""
+    try:
+        file = read_trf_file(data)
     except TrfError as error:
         raise ServiceError(f"The TRF file cannot be read: {error}.", "trf") from None
-    if len(table.players) > MAX_TRF_PLAYERS:
-        raise ServiceError(f"The file has {len(table.players)} players; at most {MAX_TRF_PLAYERS} can be imported.",
-                           "trf")
-    if control_character(table.name):
-        raise ServiceError("The tournament name (012) contains a control character.", "trf")
+    _check_names(file.crosstable)
+    file = _with_rounds(file, planned_rounds)
+    table = file.crosstable
     fmt = tables.FORMAT[table.kind]
     paired = table.paired_rounds
+    header = file.header
     tournament = Tournament(
         name=(table.name or "Imported tournament")[:120], format=fmt, planned_rounds=table.planned_rounds,
         start_date=table.start_date or date.today(), tiebreaks=",".join(tiebreaks.default_for(fmt)),
         top_seed_colour=table.top_seed_colour.value, is_public=is_public, organizer_id=organizer_id,
+        venue=_informational(header.city, 120), time_control=_informational(header.time_control, 40),
+        federation=header.federation or None, end_date=header.end_date,
         status=TournamentStatus.ACTIVE if paired else TournamentStatus.UPCOMING)
     try:
         _fill(tournament, table)
@@ -84,20 +114,51 @@ def import_trf(data: bytes | str, organizer_id: int, *, is_public: bool = True) 
     except BaseException:
         db.session.rollback()
         raise
-    return tournament.id
+    return ImportedTrf(tournament.id, file.warnings)
+
+
+def _check_names(table: Crosstable) -> None:
+    """Names as the forms accept them: no control characters (a TRF name field holds at most 33 characters)."""
+    if control_character(table.name):
+        raise ServiceError("The tournament name (012) contains a control character.", "trf")
+    for player in table.players:
+        if control_character(player.name):
+            raise ServiceError(f"Player {player.number}'s name contains a control character.", "trf")
+
+
+def _with_rounds(file: TrfFile, planned_rounds: int | None) -> TrfFile:
+    """The file with the organizer's number of rounds, checked as the settings form checks it."""
+    table = file.crosstable
+    if planned_rounds is None:
+        if not file.rounds_stated:
+            raise ServiceError("The file does not say how many rounds the tournament has (no XXR or 142 record): "
+                               "enter the number of rounds.", "planned_rounds")
+        return file
+    if table.kind is TournamentType.SWISS and not 1 <= planned_rounds <= MAX_SWISS_ROUNDS:
+        raise ServiceError(f"A Swiss needs between 1 and {MAX_SWISS_ROUNDS} rounds.", "planned_rounds")
+    if planned_rounds < table.last_round:
+        raise ServiceError(f"The file has entries for round {table.last_round}; plan at least {table.last_round} "
+                           "rounds.", "planned_rounds")
+    return replace(file, crosstable=replace(table, planned_rounds=planned_rounds), rounds_stated=True)
+
+
+def _informational(text: str, limit: int) -> str:
+    """A header value as a column holds it: control characters out, cut to the column's length."""
+    return one_line(text)[:limit]
+
+
+_REQUESTED_BYES = frozenset({ResultCode.HALF_POINT_BYE, ResultCode.ZERO_POINT_BYE, ResultCode.FULL_POINT_BYE})
 
 
 def _fill(tournament: Tournament, table: Crosstable) -> None:
     """Registrations, rounds and games of `table` on a new tournament."""
     registrations: dict[int, Registration] = {}
     for player in table.players:
-        if len(player.name) > 64:
-            raise ServiceError(f"Player {player.number}'s name is longer than 64 characters.", "trf")
-        if control_character(player.name):
-            raise ServiceError(f"Player {player.number}'s name contains a control character.", "trf")
         registration = Registration(pairing_number=player.number, name=player.name, rating=player.rating,
                                     fide_id=str(player.fide_id) if player.fide_id else None,
-                                    federation=player.federation[:3] or None, title=player.title[:3] or None)
+                                    federation=player.federation[:3] or None, title=player.title[:3] or None,
+                                    sex=player.sex or None, birth_date=player.birth_date,
+                                    birth_year=player.birth_year)
         registrations[player.number] = registration
         tournament.registrations.append(registration)
     paired = table.paired_rounds
@@ -115,9 +176,10 @@ def _fill(tournament: Tournament, table: Crosstable) -> None:
         for entry in table.entries.get(player.number, ()):
             if entry.round <= paired or entry.opponent is not None:
                 continue
-            if entry.result in (ResultCode.HALF_POINT_BYE, ResultCode.ZERO_POINT_BYE):
+            if entry.result in _REQUESTED_BYES:
                 entry_of.bye_requests.append(
-                    ByeRequest(round_number=entry.round, half_point=entry.result is ResultCode.HALF_POINT_BYE))
+                    ByeRequest(round_number=entry.round, half_point=entry.result is ResultCode.HALF_POINT_BYE,
+                               full_point=entry.result is ResultCode.FULL_POINT_BYE))
             elif entry.result is ResultCode.FORFEIT_LOSS and entry_of.status != RegistrationStatus.WITHDRAWN:
                 entry_of.status = RegistrationStatus.WITHDRAWN
                 entry_of.withdrawn_from_round = entry.round

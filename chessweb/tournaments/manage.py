@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -193,7 +193,7 @@ def assign_numbers(tournament_id: int):
 
 @bp.post("/tournaments/<int:tournament_id>/byes")
 def request_bye(tournament_id: int):
-    """Record a requested half- or zero-point bye for a round not paired yet."""
+    """Record a requested half- or zero-point bye (or a full-point bye, within the configured limit)."""
     tournament = managed_tournament(tournament_id)
     form = ByeForm()
     form.registration_id.choices = [(r.id, r.name) for r in tournament.registrations]
@@ -201,7 +201,8 @@ def request_bye(tournament_id: int):
         return _manage_page(tournament, 400, bye_form=form)
     try:
         registration.request_bye(tournament_id, form.registration_id.data, form.round_number.data,
-                                 form.points.data == "half", current_user.id)
+                                 form.points.data == "half", current_user.id, full_point=form.points.data == "full",
+                                 full_point_limit=current_app.config["FULL_POINT_BYES_PER_PLAYER"])
     except ServiceError as error:
         return _manage_page(tournament, report_error(error, form), bye_form=form)
     return _done("Bye recorded.", tournament_id=tournament_id)
@@ -363,21 +364,29 @@ def audit_trail(tournament_id: int):
                            games=games, manage=True, live_url=None, my_games=[])
 
 
+MAX_IMPORT_WARNINGS = 20  # shown after an import; the rest are counted
+
+
 @bp.route("/tournaments/import", methods=["GET", "POST"])
 @role_required(Role.ORGANIZER)
 @rerender_on_csrf_error
 def import_trf():
-    """Create a tournament from a FIDE TRF-16 file."""
+    """Create a tournament from a FIDE TRF file (TRF-16 or TRF-2026); what the file left out is listed."""
     form = TrfImportForm()
     status = 200
     if form.validate_on_submit():
         try:
-            tournament_id = interchange.import_trf(form.trf.data.read(), current_user.id,
-                                                   is_public=bool(form.is_public.data))
+            imported = interchange.import_trf(form.trf.data.read(), current_user.id,
+                                              is_public=bool(form.is_public.data),
+                                              planned_rounds=form.planned_rounds.data)
         except ServiceError as error:
             status = report_error(error, form)
         else:
-            return _done("Tournament imported.", tournament_id=tournament_id)
+            for warning in imported.warnings[:MAX_IMPORT_WARNINGS]:
+                flash(f"Imported with a warning: {warning}.", "warning")
+            if len(imported.warnings) > MAX_IMPORT_WARNINGS:
+                flash(f"… and {len(imported.warnings) - MAX_IMPORT_WARNINGS} more warnings.", "warning")
+            return _done("Tournament imported.", tournament_id=imported.tournament_id)
     elif form.errors:
         status = 400
     return render_template("tournaments/import.html", form=form), status

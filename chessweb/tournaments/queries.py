@@ -62,7 +62,7 @@ class PlayerView:
     user_id: int | None
     withdrawn: bool
     withdrawn_from: int | None
-    byes: tuple[tuple[int, bool], ...] = ()  # (round, half point) requested for later rounds
+    byes: tuple[tuple[int, str], ...] = ()  # (round, points: "1", "½" or "0") requested for later rounds
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ def player_view(r: Registration) -> PlayerView:
     return PlayerView(id=r.id, number=r.pairing_number, name=r.name, title=r.title or "", rating=r.rating,
                       federation=r.federation or "", user_id=r.user_id,
                       withdrawn=r.status == RegistrationStatus.WITHDRAWN, withdrawn_from=r.withdrawn_from_round,
-                      byes=tuple((b.round_number, b.half_point) for b in r.bye_requests))
+                      byes=tuple((b.round_number, b.points_label) for b in r.bye_requests))
 
 
 def player_order(p: PlayerView) -> tuple:

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from .. import events
 from ..extensions import db
-from ..models import (ByeRequest, EventType, Registration, RegistrationStatus, Round, RoundStatus, Tournament,
-                      TournamentFormat, TournamentStatus, User)
+from ..models import (ByeRequest, EventType, Game, GameResult, Registration, RegistrationStatus, Round, RoundStatus,
+                      Tournament, TournamentFormat, TournamentStatus, User)
 from .service import ServiceError, audit, changing, plain_text, reason_text, require_text
 from .settings import record_tournament_updated, refresh_round_robin_rounds
 
@@ -226,8 +226,12 @@ def renumber(tournament: Tournament) -> None:
 
 
 def request_bye(tournament_id: int, registration_id: int, round_number: int, half_point: bool,
-                actor_id: int) -> None:
-    """Record a requested half- or zero-point bye for a round not paired yet (Swiss only)."""
+                actor_id: int, *, full_point: bool = False, full_point_limit: int = 0) -> None:
+    """Record a requested half- or zero-point bye for a round not paired yet (Swiss only).
+
+    `full_point` grants a full-point bye instead (TRF "F"), which tournament regulations may allow: at most
+    `full_point_limit` per player in the tournament, those already played included (FIDE C.04.1 leaves
+    requested byes and their points to the regulations)."""
     with changing(tournament_id) as tournament:
         registration = _registration(tournament, registration_id)
         if tournament.format != TournamentFormat.SWISS:
@@ -240,14 +244,27 @@ def request_bye(tournament_id: int, registration_id: int, round_number: int, hal
         if registration.status == RegistrationStatus.WITHDRAWN:
             raise ServiceError(f"{registration.name} has withdrawn.", status=409)
         existing = next((b for b in registration.bye_requests if b.round_number == round_number), None)
-        old = "" if existing is None else ("½" if existing.half_point else "0")
+        if full_point:
+            _check_full_point_limit(registration, round_number, full_point_limit)
+        old = "" if existing is None else existing.points_label
         if existing is None:
-            registration.bye_requests.append(ByeRequest(round_number=round_number, half_point=half_point))
-        else:
-            existing.half_point = half_point
+            existing = ByeRequest(round_number=round_number)
+            registration.bye_requests.append(existing)
+        existing.half_point, existing.full_point = half_point and not full_point, full_point
         audit(tournament, "bye_request", actor_id=actor_id, old=old,
-              new=f"{registration.name}: {'½' if half_point else '0'}-point bye in round {round_number}")
+              new=f"{registration.name}: {existing.points_label}-point bye in round {round_number}")
         record_tournament_updated(tournament, actor_id)
+
+
+def _check_full_point_limit(registration: Registration, round_number: int, limit: int) -> None:
+    """Refuse a full-point bye beyond the regulations' limit (granted ones, played or ahead, counted)."""
+    ahead = sum(1 for b in registration.bye_requests if b.full_point and b.round_number != round_number)
+    played = db.session.scalar(select(func.count()).select_from(Game).where(
+        Game.white_id == registration.id, Game.black_id.is_(None), Game.result == GameResult.BYE_FULL)) or 0
+    if ahead + played >= limit:
+        allowed = "allow no full-point byes" if limit == 0 else f"allow {limit} full-point bye(s) per player"
+        raise ServiceError(f"The regulations {allowed}; {registration.name} has {ahead + played} already.",
+                           "points")
 
 
 def cancel_bye(tournament_id: int, registration_id: int, round_number: int, actor_id: int) -> None:

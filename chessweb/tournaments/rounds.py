@@ -161,8 +161,9 @@ def _berger_pairing(tournament: Tournament, number: int, number_of: dict[int, in
 
 
 def _requested_byes(tournament: Tournament, number: int, numbers: dict[int, int]) -> dict[int, ResultCode]:
-    """Pairing number → H or Z for active players who asked to sit out round `number`."""
-    return {numbers[r.id]: ResultCode.HALF_POINT_BYE if b.half_point else ResultCode.ZERO_POINT_BYE
+    """Pairing number → H, Z or F for active players who asked to sit out round `number` (or were granted a
+    full-point bye)."""
+    return {numbers[r.id]: ResultCode(b.code)
             for r in tournament.registrations if r.status == RegistrationStatus.ACTIVE and r.id in numbers
             for b in r.bye_requests if b.round_number == number}
 

@@ -113,6 +113,10 @@ def update_tournament(tournament_id: int, settings: TournamentSettings, actor_id
         # Cutting a Swiss short to the rounds already played means "the event ends here": it is finished as
         # the last result would have finished it, rather than left running with nothing left to pair.
         complete_if_last_round(tournament, actor_id)
+        # Raising the rounds of a finished Swiss (e.g. imported from a file that did not say) re-opens pairing.
+        if (tournament.status == TournamentStatus.COMPLETED and not tournament.is_round_robin
+                and tournament.planned_rounds > max((r.number for r in tournament.rounds), default=0)):
+            tournament.status = TournamentStatus.ACTIVE
 
 
 def _cancel_byes_after(tournament: Tournament, last_round: int, actor_id: int) -> None:

@@ -90,9 +90,9 @@ def test_relayed_game_gives_final_position_moves_and_result():
 def test_relayed_game_ending_in_mate_and_from_a_fen_tag():
     mate = parse_relayed_pgn('[Result "0-1"]\n\n1. f3 e5 2. g4 Qh4# 0-1')
     assert mate.result == "0-1" and chess.Board(mate.fen).is_checkmate() and mate.san_moves[-1] == "Qh4#"
-    fen = "7k/8/8/8/8/8/8/K6R w - - 0 1"
-    endgame = parse_relayed_pgn(f'[SetUp "1"]\n[FEN "{fen}"]\n\n1. Rh7+ Kxh7 1/2-1/2')
-    assert endgame.result == "1/2-1/2" and endgame.fen.startswith("8/7k/8/8/8/8/8/K7 w")
+    fen = "7k/8/8/8/8/8/8/K5R1 w - - 0 1"
+    endgame = parse_relayed_pgn(f'[SetUp "1"]\n[FEN "{fen}"]\n\n1. Rg7 Kxg7 1/2-1/2')
+    assert endgame.result == "1/2-1/2" and endgame.fen.startswith("8/6k1/8/8/8/8/8/K7 w")
 
 
 @pytest.mark.parametrize("text, message", [

@@ -161,29 +161,28 @@ GOOD = "001    1      Alpha                             2000                    
        "001    2      Beta                              1900                             0.0    2     1 b 0\n"
 
 
-@pytest.mark.parametrize("text, line, message", [
-    ("012 Nothing\n", None, "no player"),
-    ("XXR x\n" + GOOD, 1, "XXR"),
-    ("042 tomorrow\n" + GOOD, 1, "start date 'tomorrow'"),
-    (GOOD + "001   1x      Gamma                             1800\n", 3, "start number '1x'"),
-    (GOOD + "001           Gamma                             1800\n", 3, "start number is missing"),
-    (GOOD + "001    1      Gamma                             1800\n", 3, "start number 1 is used twice"),
-    (GOOD + "001    3      Gamma                             18a0\n", 3, "rating '18a0'"),
-    (GOOD + "001    3 x    Gamma                             1800\n", 3, "sex"),
-    (GOOD + "001    3                                        1800\n", 3, "no name"),
-    (GOOD.replace("2 w 1", "2 w 9"), 1, "unknown result code '9'"),
-    (GOOD.replace("     2 w 1", "    2 w 1 "), 1, "not 'oooo c r' in its columns"),
-    (GOOD.replace("2 w 1", "7 w 1"), 1, "opponent 7 is not a player"),
+@pytest.mark.parametrize("text, line, column, message", [
+    ("012 Nothing\n", None, None, "no player"),
+    ("XXR x\n" + GOOD, 1, 5, "XXR"),
+    (GOOD + "001   1x      Gamma                             1800\n", 3, 5, "start number '1x'"),
+    (GOOD + "001           Gamma                             1800\n", 3, 5, "start number is missing"),
+    (GOOD + "001    1      Gamma                             1800\n", 3, 5, "start number 1 is used twice"),
+    (GOOD + "001    3      Gamma                             18a0\n", 3, 49, "rating '18a0'"),
+    (GOOD + "001    3                                        1800\n", 3, 15, "no name"),
+    (GOOD.replace("2 w 1", "2 w 9"), 1, 99, "unknown result code '9'"),
+    (GOOD.replace("     2 w 1", "    2 w 1 "), 1, 90, "not 'oooo c r' in its columns"),
+    (GOOD.replace("2 w 1", "7 w 1"), 1, 92, "opponent 7 is not a player"),
     # A game recorded differently on two lines is reported on the first, naming the opponent.
-    (GOOD.replace("1 b 0", "1 b 1"), 1, r"results '1' and '1' \(opponent 2\)"),
-    (GOOD.replace("1 b 0", "1 w 0"), 1, r"colours 'w' and 'w' \(opponent 2\)"),
-    (GOOD.replace("2 w 1", "0 w 1"), 1, "result '1' needs an opponent"),
-    ("XXR 1\n" + GOOD.replace("2 w 1", "2 w 1  0000 - H"), 2, "XXR says 1 rounds"),
-    (GOOD + "001    3      Gamma                             1800 NOR     1234567 1990/13/45\n", 3, "birth date"),
+    (GOOD.replace("1 b 0", "1 b 1"), 1, 92, r"results '1' and '1' \(opponent 2\)"),
+    (GOOD.replace("1 b 0", "1 w 0"), 1, 92, r"colours 'w' and 'w' \(opponent 2\)"),
+    (GOOD.replace("2 w 1", "0 w 1"), 1, 97, "without an opponent has no colour"),
+    ("XXR 1\n" + GOOD.replace("2 w 1", "2 w 1  0000 - H"), 2, 100, "entry for round 2 but the file says 1 rounds"),
+    (GOOD.replace("2 w 1", "2 w 1  0000 - H") + "XXR 1\n", 1, 100, "round 2 but the file says 1 rounds"),
 ])
-def test_bad_files_name_the_line_and_the_fault(text, line, message):
+def test_bad_files_name_the_line_and_the_fault(text, line, column, message):
     with pytest.raises(TrfError, match=message) as caught:
         read_trf(text)
-    assert caught.value.line == line
+    assert (caught.value.line, caught.value.column) == (line, column)
     if line is not None:
-        assert str(caught.value).startswith(f"line {line}: ")
+        where = f"line {line}: " if column is None else f"line {line}, column {column}: "
+        assert str(caught.value).startswith(where)

@@ -131,7 +131,7 @@ def test_import_the_fide_tiebreak_exercise_and_get_the_published_values(org_clie
 
 @pytest.mark.parametrize("content, line", [
     ("012 Broken\nXXR 3\n001    1      Alice                             2000"
-     "                             0.0    1     2 w 1\n001    2      Bob\n", "line 3: player 1, round 1"),
+     "                             0.0    1     2 w 1\n001    2      Bob\n", "line 3, column 92: player 1, round 1"),
     ("012 Broken\n001    1      Alice                             2000                             0.0    1"
      "     2 w 1\n001    2      Bob                               1900                             0.0    2"
      "     1 w 0\n", "line 2"),
