@@ -5,6 +5,8 @@ from flask import Flask, Response, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from . import proxies
+
 # PostgreSQL's integer columns stop here; a larger id in a URL can only be "not found".
 MAX_ID = 2**31 - 1
 
@@ -25,6 +27,7 @@ def install(app: Flask) -> None:
         # Behind N trusted proxies: the client's address (login throttling, connection rows), scheme and
         # host (the WebSocket Origin check) come from their X-Forwarded-* headers.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    proxies.install(app)
     app.before_request(_refuse_nul)
     app.after_request(_protective_headers)
 

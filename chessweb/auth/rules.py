@@ -24,9 +24,15 @@ def clean_text(value: str | None) -> str:
     return unicodedata.normalize("NFC", (value or "").strip())
 
 
+def login_email(value: str | None) -> str:
+    """The one spelling of a typed email: trimmed, NFKC, case-folded (Unicode TR15, and TR44 for
+    case folding), so "ＭＡＧＮＵＳ@example.org" and "magnus@example.org" are one account, one throttle counter."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", (value or "").strip()).casefold())
+
+
 def email(value: str | None) -> str:
-    """A syntactically valid address, lowercased."""
-    text = clean_text(value).lower()
+    """A syntactically valid address in its one spelling (see `login_email`)."""
+    text = login_email(value)
     if len(text) > 254:
         raise ValueError("This email address is too long.")
     try:
