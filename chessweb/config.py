@@ -34,6 +34,10 @@ DEFAULTS: dict[str, Any] = {
     "REMEMBER_COOKIE_HTTPONLY": True,
     "WTF_CSRF_TIME_LIMIT": None,  # token valid for the session: a long tournament day must not expire forms
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,  # uploads (TRF files) and forms
+    # A request body must arrive whole within this many seconds, and one address may be sending at most this
+    # many bodies at once (chessweb/slowbody.py); the reverse proxy in front has its own, stricter limits.
+    "REQUEST_BODY_TIMEOUT_SECONDS": 30,
+    "REQUEST_BODIES_PER_ADDRESS": 20,
     # Failed logins (per email from one client address, and per address) heard at once; each further one
     # doubles the wait before the next attempt, from LOGIN_FIRST_WAIT_SECONDS up to the window. The owner
     # logging in from another address is never refused (chessweb/auth/throttle.py).

@@ -5,7 +5,7 @@ from flask import Flask, Response, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import proxies
+from . import proxies, slowbody
 
 # PostgreSQL's integer columns stop here; a larger id in a URL can only be "not found".
 MAX_ID = 2**31 - 1
@@ -22,6 +22,7 @@ class IdConverter(IntegerConverter):
 def install(app: Flask) -> None:
     """Call before any blueprint is registered (the converter applies to the routes added after it)."""
     app.url_map.converters["int"] = IdConverter
+    slowbody.install(app)  # inside ProxyFix: it counts the client's address
     hops = int(app.config.get("PROXY_FIX_X_FOR") or 0)
     if hops:
         # Behind N trusted proxies: the client's address (login throttling, connection rows), scheme and
