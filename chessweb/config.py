@@ -45,6 +45,9 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_FAILURES_PER_EMAIL": 5,
     "LOGIN_FAILURES_PER_IP": 20,
     "LOGIN_FIRST_WAIT_SECONDS": 30,
+    # Per client (account, else address) over all heavy public pages together: standings, scoreboard,
+    # crosstable, exports (chessweb/ratelimit.py; Flask-Limiter notation, RATELIMIT_* settings apply).
+    "RATELIMIT_HEAVY_PAGES": "60 per minute",
     # WebSocket limits and timing (see chessweb/realtime).
     "WS_ALLOWED_ORIGINS": [],  # besides the site's own origin
     "WS_MAX_MESSAGE_BYTES": 4096,
