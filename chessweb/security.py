@@ -12,7 +12,12 @@ MAX_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):
-    """`<int:...>` in every route: an id beyond what the database stores is a 404, not an overflow error."""
+    """`<int:...>` in every route: an id beyond what the database stores is a 404, not an overflow error.
+
+    One spelling per id: ASCII digits without leading zeros. Werkzeug's `\\d+` also took "007" and Unicode digits
+    ("١", "１") for 7 and 1, so one page had many addresses (and many cache keys)."""
+
+    regex = r"[1-9][0-9]{0,9}"
 
     def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002, ANN001 - werkzeug's signature
         kwargs.setdefault("max", MAX_ID)

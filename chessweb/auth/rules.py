@@ -9,6 +9,8 @@ import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 
+from . import names
+
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 128
 NAME_PATTERN = re.compile(r"^[\w .'-]{2,64}$")
@@ -17,11 +19,6 @@ COMMON_PASSWORDS = frozenset({
     "password123", "1234567890", "qwertyuiop", "password1!", "chesschess", "iloveyou12", "0123456789",
     "passw0rd123", "qwerty1234", "abcdefghij", "1q2w3e4r5t", "password12",
 })
-
-
-def clean_text(value: str | None) -> str:
-    """Trimmed and in composed form, so "Mária" typed either way is the same name."""
-    return unicodedata.normalize("NFC", (value or "").strip())
 
 
 def login_email(value: str | None) -> str:
@@ -43,12 +40,18 @@ def email(value: str | None) -> str:
 
 
 def display_name(value: str | None) -> str:
-    """2 to 64 letters, digits, spaces, dots, apostrophes or dashes."""
-    text = clean_text(value)
+    """2 to 64 letters, digits, spaces, dots, apostrophes or dashes, in one spelling (NFKC, single spaces), with
+    at least two letters or digits a reader can see (see chessweb/auth/names.py)."""
+    text = names.one_spelling(value)
     if not 2 <= len(text) <= 64:
         raise ValueError("Use 2 to 64 characters.")
+    hidden = names.invisible_characters(text)
+    if hidden:
+        raise ValueError(f"The name contains characters that show nothing ({', '.join(hidden[:3])}); remove them.")
     if not NAME_PATTERN.match(text):
         raise ValueError("Use letters, digits, spaces, dots, apostrophes or dashes.")
+    if names.visible_length(text) < 2:
+        raise ValueError("Use at least two visible letters or digits.")
     return text
 
 
