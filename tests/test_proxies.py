@@ -11,6 +11,8 @@ import uuid
 import pytest
 
 from chessweb import create_app
+from chessweb.extensions import db
+from chessweb.realtime import realtime
 from chessweb.proxies import refusal_for_binds
 
 from .conftest import PASSWORD, free_port, make_user, post_form
@@ -60,10 +62,22 @@ def test_with_the_proxy_named_the_forwarded_client_is_throttled_not_the_proxy(ap
     with app.app_context():
         make_user(email="olga@example.org", name="Olga Org")
     guesser, owner = {"X-Forwarded-For": "198.51.100.1"}, {"X-Forwarded-For": "198.51.100.2"}
-    for i in range(app.config["LOGIN_FAILURES_PER_EMAIL"]):
-        post_form(app.test_client(), "/auth/login", {"email": "olga@example.org", "password": f"guess-{i}-x"},
-                  headers=guesser)
-    assert post_form(app.test_client(), "/auth/login", {"email": "olga@example.org", "password": "guess-x"},
-                     headers=guesser).status_code == 429
-    assert post_form(app.test_client(), "/auth/login", {"email": "olga@example.org", "password": PASSWORD},
-                     headers=owner).status_code == 303
+    try:
+        for i in range(app.config["LOGIN_FAILURES_PER_EMAIL"]):
+            post_form(app.test_client(), "/auth/login", {"email": "olga@example.org", "password": f"guess-{i}-x"},
+                      headers=guesser)
+        assert post_form(app.test_client(), "/auth/login", {"email": "olga@example.org", "password": "guess-x"},
+                         headers=guesser).status_code == 429
+        assert post_form(app.test_client(), "/auth/login", {"email": "olga@example.org", "password": PASSWORD},
+                         headers=owner).status_code == 303
+    finally:
+        stop(app)
+
+
+def stop(app) -> None:
+    """What the `app` fixture does for its own app: the live core and the database connections end here."""
+    with app.app_context():
+        if "realtime" in app.extensions:
+            realtime.stop(app)
+        db.session.remove()
+        db.engine.dispose()

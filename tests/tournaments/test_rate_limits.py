@@ -10,8 +10,8 @@ import uuid
 import pytest
 
 from chessweb import create_app
-from chessweb.realtime import realtime
 
+from ..test_proxies import stop
 from .conftest import setup_tournament
 
 VISITOR = {"REMOTE_ADDR": "198.51.100.7"}
@@ -59,6 +59,5 @@ def test_processes_sharing_redis_count_together(app_config, redis_url, organizer
             f"/tournaments/{tid}/standings", environ_base=VISITOR).status_code for i in range(4)]
     finally:
         for process_app in (first, second):
-            if "realtime" in process_app.extensions:
-                realtime.stop(process_app)
+            stop(process_app)
     assert statuses == [200, 200, 200, 429]
