@@ -81,6 +81,15 @@ def test_a_trickled_body_is_answered_408_and_the_connection_closed(server):
     assert healthz(server.url) == 200
 
 
+def test_a_trickled_chunked_body_is_answered_408_too(server):
+    """No Content-Length to wait for: a chunked body that never ends is bounded by the same deadline."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(f"POST /auth/login HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nTransfer-Encoding: chunked\r\n"
+                     "Content-Type: application/x-www-form-urlencoded\r\n\r\n1000\r\na".encode())
+        answer, waited = trickle_until_answered(sock, 6 * BODY_TIMEOUT)
+    assert answer.startswith(b"HTTP/1.1 408"), (answer, waited, server.tail())
+
+
 def test_one_address_cannot_hold_more_bodies_than_its_share(server):
     held = [slow_post(server.port) for _ in range(PER_ADDRESS)]
     try:
