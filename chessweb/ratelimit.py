@@ -44,7 +44,7 @@ def init_app(app: Flask) -> Limiter:
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     app.config.setdefault("RATELIMIT_KEY_PREFIX", f"{app.config.get('BROKER_PREFIX', 'chessweb')}:limits")
     limiter = Limiter(client_key, app=app)
-    shared = limiter.shared_limit(heavy_pages_limit, scope=SCOPE, methods=["GET"])
+    shared = limiter.shared_limit(heavy_pages_limit, scope=SCOPE, methods=["GET", "HEAD"])  # HEAD runs the view too
     for endpoint in HEAVY_ENDPOINTS:
         app.view_functions[endpoint] = shared(app.view_functions[endpoint])
     return limiter

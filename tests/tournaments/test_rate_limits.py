@@ -34,6 +34,7 @@ def test_one_address_is_limited_over_all_heavy_pages_together(app, organizer, lo
     assert "Too many requests" in refused.get_data(as_text=True)
     assert 0 < int(refused.headers["Retry-After"]) <= 60
     assert visitor.get(f"/tournaments/{tid}/games.pgn", environ_base=VISITOR).status_code == 429
+    assert visitor.head(f"/tournaments/{tid}/standings", environ_base=VISITOR).status_code == 429  # same work
     # Cheap pages, other addresses and logged-in people (counted per account) are served as usual.
     assert visitor.get(f"/tournaments/{tid}", environ_base=VISITOR).status_code == 200
     assert app.test_client().get(f"/tournaments/{tid}/standings", environ_base=NEIGHBOUR).status_code == 200
