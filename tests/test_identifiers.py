@@ -94,3 +94,15 @@ def test_distinct_names_stay_distinct_and_are_stored_in_one_spelling(client):
     assert register(client, "marla@example.org", "Ｍarla   P").status_code == 303
     assert db.session.scalar(select(User.display_name).where(User.email == "marla@example.org")) == "Marla P"
     assert look_alike("Anna K", ["Anne K", "Ana K"]) is None
+
+
+def test_an_organizer_links_a_player_by_any_spelling_of_the_email(app):
+    from chessweb.models import Registration
+    from chessweb.tournaments import registration
+    from chessweb.tournaments.registration import PlayerDetails
+    organizer = make_user(Role.ORGANIZER)
+    maria = make_user(name="Maria P", email="maria@example.org")
+    tid = setup_tournament(organizer, 0)
+    registration.add_player(tid, PlayerDetails(name="Maria P", rating=2000), organizer.id,
+                            account_email="ＭＡＲＩＡ@example.org")
+    assert db.session.scalar(select(Registration.user_id).where(Registration.tournament_id == tid)) == maria.id
