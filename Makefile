@@ -10,7 +10,7 @@ PORT   ?= 5000
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-sqlite test-postgres chromium bench clean
+.PHONY: run test test-sqlite test-postgres chromium nginx bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -37,7 +37,11 @@ run: $(VENV)/.runtime
 chromium:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 
-test: $(VENV)/.dev chromium
+# Debian's nginx runs docs/deploy/nginx.conf in front of gunicorn in tests/deploy (the production recipe).
+nginx:
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nginx-light; }
+
+test: $(VENV)/.dev chromium nginx
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 

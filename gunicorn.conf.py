@@ -36,6 +36,7 @@ def post_worker_init(worker: Worker) -> None:
     import gevent
 
     _route_app_logs()
+    _refuse_an_unthought_proxy(worker)
     stop_accepting = worker.handle_exit  # alive = False; the run loop then closes the listeners
 
     def handle_exit(sig: int, frame: FrameType | None) -> None:
@@ -59,6 +60,19 @@ def _route_app_logs() -> None:
             app_log.addHandler(handler)
         app_log.setLevel(logging.INFO)
         app_log.propagate = False
+
+
+def _refuse_an_unthought_proxy(worker: Worker) -> None:
+    """Production on loopback only means a proxy on this host: without PROXY_FIX_X_FOR every visitor would be
+    127.0.0.1 (chessweb/proxies.py). Exit with gunicorn's boot-error code, so the master stops with the reason."""
+    import sys
+
+    from chessweb.proxies import refusal_for_binds
+    config = getattr(getattr(worker, "wsgi", None), "config", None)
+    reason = refusal_for_binds(config, worker.cfg.bind) if config is not None else None
+    if reason:
+        worker.log.critical(reason)
+        sys.exit(3)  # gunicorn.arbiter.Arbiter.WORKER_BOOT_ERROR: the master halts instead of respawning
 
 
 def worker_int(worker: Worker) -> None:

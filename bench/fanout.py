@@ -335,7 +335,8 @@ class ChessWeb(Target):
         env = {k: v for k, v in os.environ.items()
                if not k.startswith("CHESSWEB_") and k not in ("REDIS_URL", "DATABASE_URL", "SECRET_KEY")}
         env.update({"DATABASE_URL": self.tournament.database_url, "SECRET_KEY": uuid.uuid4().hex,
-                    "CHESSWEB_ENV": "production", "BIND": f"{HOST}:{self.port}", "WEB_CONCURRENCY": "1",
+                    "CHESSWEB_ENV": "production", "CHESSWEB_PROXY_FIX_X_FOR": "0",  # direct clients, no proxy
+                    "BIND": f"{HOST}:{self.port}", "WEB_CONCURRENCY": "1",
                     "WORKER_CONNECTIONS": str(self.clients + 1000), "PYTHONPATH": str(ROOT)})
         self.server = Server(self.name, [sys.executable, "-m", "gunicorn", "--no-control-socket", "app:app"],
                              ROOT, env, self.workdir / f"{self.name}-{self.clients}.log")

@@ -23,8 +23,9 @@ DEFAULTS: dict[str, Any] = {
     # over plain HTTP, e.g. on a club's LAN, sets CHESSWEB_SESSION_COOKIE_SECURE=false.
     "SESSION_COOKIE_SECURE": None,
     "REMEMBER_COOKIE_SECURE": None,
-    # Number of trusted proxies in front of the app (X-Forwarded-For/-Proto/-Host); 0: none.
-    "PROXY_FIX_X_FOR": 0,
+    # Number of trusted proxies in front of the app (X-Forwarded-For/-Proto/-Host); 0: none. Unset (None),
+    # production refuses to start on a loopback-only bind, where a proxy must be in front (chessweb/proxies.py).
+    "PROXY_FIX_X_FOR": None,
     # /metrics answers loopback only, unless this bearer token is configured and sent.
     "METRICS_TOKEN": None,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -35,10 +36,20 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,  # uploads (TRF files) and forms
     # Full-point byes an organizer may grant each player per tournament (the regulations decide; 0: none).
     "FULL_POINT_BYES_PER_PLAYER": 1,
-    # Failed logins allowed per window before further attempts are refused.
+    # A request body must arrive whole within this many seconds, and one address may be sending at most this
+    # many bodies at once (chessweb/slowbody.py); the reverse proxy in front has its own, stricter limits.
+    "REQUEST_BODY_TIMEOUT_SECONDS": 30,
+    "REQUEST_BODIES_PER_ADDRESS": 20,
+    # Failed logins (per email from one client address, and per address) heard at once; each further one
+    # doubles the wait before the next attempt, from LOGIN_FIRST_WAIT_SECONDS up to the window. The owner
+    # logging in from another address is never refused (chessweb/auth/throttle.py).
     "LOGIN_FAILURE_WINDOW_SECONDS": 15 * 60,
     "LOGIN_FAILURES_PER_EMAIL": 5,
     "LOGIN_FAILURES_PER_IP": 20,
+    "LOGIN_FIRST_WAIT_SECONDS": 30,
+    # Per client (account, else address) over all heavy public pages together: standings, scoreboard,
+    # crosstable, exports (chessweb/ratelimit.py; Flask-Limiter notation, RATELIMIT_* settings apply).
+    "RATELIMIT_HEAVY_PAGES": "60 per minute",
     # WebSocket limits and timing (see chessweb/realtime).
     "WS_ALLOWED_ORIGINS": [],  # besides the site's own origin
     "WS_MAX_MESSAGE_BYTES": 4096,

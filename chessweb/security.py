@@ -5,12 +5,19 @@ from flask import Flask, Response, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from . import proxies, slowbody
+
 # PostgreSQL's integer columns stop here; a larger id in a URL can only be "not found".
 MAX_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):
-    """`<int:...>` in every route: an id beyond what the database stores is a 404, not an overflow error."""
+    """`<int:...>` in every route: an id beyond what the database stores is a 404, not an overflow error.
+
+    One spelling per id: ASCII digits without leading zeros. Werkzeug's `\\d+` also took "007" and Unicode digits
+    ("١", "１") for 7 and 1, so one page had many addresses (and many cache keys)."""
+
+    regex = r"[1-9][0-9]{0,9}"
 
     def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002, ANN001 - werkzeug's signature
         kwargs.setdefault("max", MAX_ID)
@@ -20,11 +27,13 @@ class IdConverter(IntegerConverter):
 def install(app: Flask) -> None:
     """Call before any blueprint is registered (the converter applies to the routes added after it)."""
     app.url_map.converters["int"] = IdConverter
+    slowbody.install(app)  # inside ProxyFix: it counts the client's address
     hops = int(app.config.get("PROXY_FIX_X_FOR") or 0)
     if hops:
         # Behind N trusted proxies: the client's address (login throttling, connection rows), scheme and
         # host (the WebSocket Origin check) come from their X-Forwarded-* headers.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    proxies.install(app)
     app.before_request(_refuse_nul)
     app.after_request(_protective_headers)
 

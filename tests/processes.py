@@ -32,8 +32,9 @@ class AppProcess:
         self._log_file = self.log.open("wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--no-control-socket", app], cwd=ROOT,
-            env={**os.environ, **env, "PYTHONPATH": str(ROOT), "BIND": f"127.0.0.1:{self.port}",
-                 "WEB_CONCURRENCY": "1", "WORKER_CONNECTIONS": "200"},
+            # Tests connect directly, on loopback: say so, or production mode refuses to start (chessweb/proxies.py).
+            env={**os.environ, "CHESSWEB_PROXY_FIX_X_FOR": "0", **env, "PYTHONPATH": str(ROOT),
+                 "BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": "1", "WORKER_CONNECTIONS": "200"},
             stdout=self._log_file, stderr=subprocess.STDOUT)
 
     def wait_ready(self) -> None:

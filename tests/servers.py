@@ -31,3 +31,12 @@ def require_redis(url: str) -> None:
         redis.Redis.from_url(url, socket_connect_timeout=3).ping()
     except Exception as error:
         _unavailable("Redis", error)
+
+
+def require_program(name: str) -> str:
+    """The path of a program some tests run (nginx); `make test` installs it."""
+    import shutil
+    path = shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")
+    if path is None:
+        _unavailable(name, FileNotFoundError(f"no {name} on PATH"))
+    return path

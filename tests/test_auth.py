@@ -96,7 +96,8 @@ def test_wrong_password_then_lockout(client, app):
         response = post_form(client, "/auth/login", {"email": user.email, "password": "wrong-password-1"})
         assert response.status_code == 400
         assert "Wrong email or password" in response.get_data(as_text=True)
-    # Even the right password is refused while locked out, and says why.
+    # From the guessing address, even the right password waits its turn, and the page says why (another
+    # address is heard at once: tests/test_login_throttle.py).
     response = post_form(client, "/auth/login", {"email": user.email, "password": PASSWORD})
     assert response.status_code == 429
     assert "Too many failed attempts" in response.get_data(as_text=True)

@@ -9,6 +9,8 @@ import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 
+from . import names
+
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 128
 NAME_PATTERN = re.compile(r"^[\w .'-]{2,64}$")
@@ -19,14 +21,15 @@ COMMON_PASSWORDS = frozenset({
 })
 
 
-def clean_text(value: str | None) -> str:
-    """Trimmed and in composed form, so "Mária" typed either way is the same name."""
-    return unicodedata.normalize("NFC", (value or "").strip())
+def login_email(value: str | None) -> str:
+    """The one spelling of a typed email: trimmed, NFKC, case-folded (Unicode TR15, and TR44 for
+    case folding), so "ＭＡＧＮＵＳ@example.org" and "magnus@example.org" are one account, one throttle counter."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", (value or "").strip()).casefold())
 
 
 def email(value: str | None) -> str:
-    """A syntactically valid address, lowercased."""
-    text = clean_text(value).lower()
+    """A syntactically valid address in its one spelling (see `login_email`)."""
+    text = login_email(value)
     if len(text) > 254:
         raise ValueError("This email address is too long.")
     try:
@@ -37,12 +40,18 @@ def email(value: str | None) -> str:
 
 
 def display_name(value: str | None) -> str:
-    """2 to 64 letters, digits, spaces, dots, apostrophes or dashes."""
-    text = clean_text(value)
+    """2 to 64 letters, digits, spaces, dots, apostrophes or dashes, in one spelling (NFKC, single spaces), with
+    at least two letters or digits a reader can see (see chessweb/auth/names.py)."""
+    text = names.one_spelling(value)
     if not 2 <= len(text) <= 64:
         raise ValueError("Use 2 to 64 characters.")
+    hidden = names.invisible_characters(text)
+    if hidden:
+        raise ValueError(f"The name contains characters that show nothing ({', '.join(hidden[:3])}); remove them.")
     if not NAME_PATTERN.match(text):
         raise ValueError("Use letters, digits, spaces, dots, apostrophes or dashes.")
+    if names.visible_length(text) < 2:
+        raise ValueError("Use at least two visible letters or digits.")
     return text
 
 

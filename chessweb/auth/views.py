@@ -2,19 +2,19 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 from functools import cache
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..errors import rerender_on_csrf_error
 from ..extensions import db
-from ..models import LoginFailure, Role, User, utcnow
+from ..models import Role, User, utcnow
+from . import rules, throttle
 from .blueprint import bp
 from .accounts import AccountTaken, create_user
 from .forms import LoginForm, RegisterForm
@@ -37,6 +37,13 @@ def register():
         return redirect(url_for("tournaments.index"))
     form = RegisterForm()
     if form.validate_on_submit():
+        # "This email has an account" is an answer only this form must give, so asking it is throttled
+        # exactly as guessing a password is.
+        address = request.remote_addr or ""
+        wait = throttle.seconds_to_wait(form.email.data, address)
+        if wait:
+            form.form_errors.append(throttle.wait_message(wait))
+            return render_template("auth/register.html", form=form), 429, {"Retry-After": str(wait)}
         try:
             user = create_user(form.email.data, form.display_name.data, form.password.data, Role.PARTICIPANT)
             db.session.commit()
@@ -44,6 +51,8 @@ def register():
             db.session.rollback()
             for field, message in taken.problems.items():
                 form[field].errors.append(message)
+            if "email" in taken.problems:
+                throttle.record_failure(form.email.data, address)
         except IntegrityError:  # a concurrent registration won the race
             db.session.rollback()
             form.email.errors.append("An account with this email or name already exists.")
@@ -63,17 +72,18 @@ def login():
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
-        email = form.email.data.strip().lower()
-        ip = request.remote_addr or ""
-        if _too_many_failures(email, ip):
-            form.form_errors.append("Too many failed attempts. Wait 15 minutes and try again.")
-            return render_template("auth/login.html", form=form), 429
+        email = rules.login_email(form.email.data)
+        address = request.remote_addr or ""
+        wait = throttle.seconds_to_wait(email, address)
+        if wait:
+            form.form_errors.append(throttle.wait_message(wait))
+            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
         user = db.session.scalar(select(User).where(func.lower(User.email) == email))
         if not _password_matches(user, form.password.data):
-            _record_failure(email, ip)
+            throttle.record_failure(email, address)
             form.form_errors.append("Wrong email or password.")
             return render_template("auth/login.html", form=form), 400
-        db.session.execute(LoginFailure.__table__.delete().where(LoginFailure.email == email))
+        throttle.forget_failures(email, address)
         user.last_seen_at = utcnow()
         db.session.commit()
         login_user(user, remember=form.remember.data)
@@ -103,20 +113,3 @@ def _password_matches(user: User | None, password: str) -> bool:
         check_password_hash(_hash_of_no_account(), password)
         return False
     return user.check_password(password)
-
-
-def _record_failure(email: str, ip: str) -> None:
-    """Count this failure; failures older than the window count for nothing, so they go."""
-    since = utcnow() - timedelta(seconds=current_app.config["LOGIN_FAILURE_WINDOW_SECONDS"])
-    db.session.execute(LoginFailure.__table__.delete().where(LoginFailure.at < since))
-    db.session.add(LoginFailure(email=email, ip=ip))
-    db.session.commit()
-
-
-def _too_many_failures(email: str, ip: str) -> bool:
-    cfg = current_app.config
-    since = utcnow() - timedelta(seconds=cfg["LOGIN_FAILURE_WINDOW_SECONDS"])
-    per_email, per_ip = db.session.execute(
-        select(func.count().filter(LoginFailure.email == email), func.count().filter(LoginFailure.ip == ip))
-        .where(LoginFailure.at >= since, or_(LoginFailure.email == email, LoginFailure.ip == ip))).one()
-    return per_email >= cfg["LOGIN_FAILURES_PER_EMAIL"] or per_ip >= cfg["LOGIN_FAILURES_PER_IP"]

@@ -16,9 +16,15 @@ CHANNEL_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,31}(?::[A-Za-z0-9_-]{1,64}){0,4}
 MAX_CHANNEL_LENGTH = 128
 
 
+# One spelling per channel: a number is written without leading zeros ("tournament:07" would be a second name
+# for "tournament:7", authorized for it yet never published to).
+NON_CANONICAL_NUMBER = re.compile(r"(?:^|:)0[0-9]+(?=:|$)")
+
+
 def is_valid_channel(name: object) -> bool:
-    """True for a well-formed channel name (authorization is a separate question)."""
-    return isinstance(name, str) and len(name) <= MAX_CHANNEL_LENGTH and CHANNEL_PATTERN.fullmatch(name) is not None
+    """True for a well-formed channel name in its one spelling (authorization is a separate question)."""
+    return (isinstance(name, str) and len(name) <= MAX_CHANNEL_LENGTH and CHANNEL_PATTERN.fullmatch(name) is not None
+            and NON_CANONICAL_NUMBER.search(name) is None)
 
 
 class ProtocolError(Exception):

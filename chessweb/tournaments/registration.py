@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from .. import events
+from ..auth.rules import login_email  # the one spelling of an email (NFKC, case-folded)
 from ..extensions import db
 from ..models import (ByeRequest, EventType, Game, GameResult, Registration, RegistrationStatus, Round, RoundStatus,
                       Tournament, TournamentFormat, TournamentStatus, User)
@@ -158,7 +159,7 @@ def add_player(tournament_id: int, details: PlayerDetails, actor_id: int, *, acc
         user_id = None
         account_email = plain_text(account_email, "The account email", "account_email", 254)
         if account_email:
-            user = db.session.scalar(select(User).where(func.lower(User.email) == account_email.lower()))
+            user = db.session.scalar(select(User).where(func.lower(User.email) == login_email(account_email)))
             if user is None:
                 raise ServiceError("No account has this email.", "account_email")
             if any(r.user_id == user.id for r in tournament.registrations):
