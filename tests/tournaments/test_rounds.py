@@ -7,7 +7,7 @@ from sqlalchemy import func, select, text
 from chessweb.extensions import db
 from chessweb.fide import dutch
 from chessweb.fide.berger import berger_round
-from chessweb.models import (AuditEntry, ByeRequest, EventType, GameResult, RealtimeEvent, Registration, Round,
+from chessweb.models import (AuditEntry, ByeRequest, EventType, Game, GameResult, RealtimeEvent, Registration, Round,
                              RoundStatus, Tournament, TournamentFormat, TournamentStatus)
 from chessweb.tournaments import registration, results, rounds
 from chessweb.tournaments.registration import PlayerDetails
@@ -329,3 +329,28 @@ def test_the_dutch_pairing_runs_without_the_lock_and_a_change_meanwhile_is_not_o
 
     monkeypatch.setattr(dutch, "pair_next_round", real_pairer)
     assert rounds.pair_next_round(tid, organizer.id) == 2  # pairing again works
+
+
+def test_discarding_a_draft_edited_by_hand_keeps_its_audit_trail(org_client, organizer):
+    """Case discard-draft-after-colour-swap-500: the audit rows of a draft's boards must not block its deletion."""
+    tid = setup_tournament(organizer, 4)
+    pair(org_client, tid)
+    first, second = games_of(tid, 1)
+    discarded = {first.id, second.id}
+    url = f"/tournaments/{tid}/rounds/1"
+    assert manage_action(org_client, tid, f"games/{first.id}/colours", {"reason": "wheelchair side"},
+                         form_url=url).status_code == 303
+    assert manage_action(org_client, tid, "rounds/1/swap", {"first": first.white_id, "second": second.white_id,
+                                                             "reason": "siblings"}, form_url=url).status_code == 303
+    discard = manage_action(org_client, tid, "rounds/1/discard", {"reason": "pair again"}, form_url=url)
+    assert discard.status_code == 303
+    db.session.expire_all()
+    assert db.session.scalars(select(Round)).all() == [] and db.session.scalars(select(Game)).all() == []
+    trail = [(a.action, a.game_id, a.new_value) for a in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+    assert ("colour_swap", None, "round 1 board 1") in trail  # the entry outlives its game
+    assert [action for action, _, _ in trail][-3:] == ["colour_swap", "pairing_swap", "draft_discarded"]
+    page = org_client.get(f"/tournaments/{tid}/audit").get_data(as_text=True)
+    assert "wheelchair side" in page and "round 1 board 1" in page
+    # The round pairs again, and the new boards get new ids (never the discarded ones).
+    assert pair(org_client, tid).status_code == 303
+    assert {g.id for g in games_of(tid, 1)}.isdisjoint(discarded)
