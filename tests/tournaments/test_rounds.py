@@ -77,9 +77,10 @@ def test_pairing_twice_and_pairing_with_results_missing_change_nothing(org_clien
 def test_publish_twice_is_refused(org_client, organizer):
     tid = setup_tournament(organizer, 4)
     pair(org_client, tid)
+    draft = {"version": str(max(g.revision for g in games_of(tid, 1)))}  # what the draft's forms carry
     assert publish(org_client, tid, 1).status_code == 303
     before = db_state()
-    response = publish(org_client, tid, 1)
+    response = manage_action(org_client, tid, "rounds/1/publish", draft, form_url=f"/tournaments/{tid}/rounds/1")
     assert response.status_code == 409 and "its pairings can no longer change" in response.get_data(as_text=True)
     assert db_state() == before
 
@@ -133,10 +134,11 @@ def test_swap_players_and_colours_in_a_draft_are_audited(org_client, organizer):
                          {"first": w1, "second": w1, "reason": "x"}, form_url=url)
     assert same.status_code == 400 and "two different players" in same.get_data(as_text=True)
     assert db_state() == before
+    draft = str(max(g.revision for g in games_of(tid, 1)))  # the version the draft's forms carry
     publish(org_client, tid, 1)
     before = db_state()
     late = manage_action(org_client, tid, "rounds/1/swap",
-                         {"first": w1, "second": w2, "reason": "too late"}, form_url=url)
+                         {"first": w1, "second": w2, "reason": "too late", "version": draft}, form_url=url)
     assert late.status_code == 409 and "can no longer change" in late.get_data(as_text=True)
     assert db_state() == before
 
@@ -149,7 +151,8 @@ def test_a_round_robin_draft_swaps_colours_but_not_players(org_client, organizer
     assert "Swap places" not in page and "Swap colours" in page
     before = db_state()
     swap = manage_action(org_client, tid, "rounds/1/swap",
-                         {"first": first.white_id, "second": second.white_id, "reason": "friends"},
+                         {"first": first.white_id, "second": second.white_id, "reason": "friends",
+                          "version": str(max(first.revision, second.revision))},
                          form_url=f"/tournaments/{tid}/rounds/1")
     assert swap.status_code == 409 and "the Berger table decides who meets whom" in swap.get_data(as_text=True)
     assert db_state() == before
