@@ -298,7 +298,7 @@ def test_editing_settings_does_not_overwrite_a_change_made_meanwhile(login, orga
     seen = second.get(edit).get_data(as_text=True)
     assert submit(first, edit, edit, {**settings, "venue": "Bergen"}).status_code == 303
     before = db_state()
-    refused = post_shown(second, seen, edit, {**settings, "name": "Renamed Open"}, )
+    refused = post_shown(second, seen, edit, {**settings, "name": "Renamed Open"})
     body = refused.get_data(as_text=True)
     assert refused.status_code == 409 and "Someone else changed the settings" in body
     assert "venue: Bergen (you entered –)" in body and "name: Test Open (you entered Renamed Open)" in body

@@ -353,7 +353,7 @@ def test_discarding_a_draft_edited_by_hand_keeps_its_audit_trail(org_client, org
     assert ("colour_swap", None, "round 1 board 1") in trail  # the entry outlives its game
     assert [action for action, _, _ in trail][-3:] == ["colour_swap", "pairing_swap", "draft_discarded"]
     page = org_client.get(f"/tournaments/{tid}/audit").get_data(as_text=True)
-    assert "wheelchair side" in page and "round 1 board 1" in page
+    assert "wheelchair side" in page and "round 1 board 1" in page and "discarded draft" in page
     # The round pairs again, and the new boards get new ids (never the discarded ones).
     assert pair(org_client, tid).status_code == 303
     assert {g.id for g in games_of(tid, 1)}.isdisjoint(discarded)
