@@ -373,3 +373,22 @@ def test_a_player_withdrawal_for_a_round_that_was_paired_meanwhile_is_refused(lo
     refused = post_shown(pia, html, f"{page}/unregister", {"confirm": "y"})
     assert refused.status_code == 409 and "takes effect from round 3" in refused.get_data(as_text=True)
     assert db_state() == before
+
+
+def test_editing_a_player_does_not_overwrite_a_change_made_meanwhile(login, organizer):
+    tid = setup_tournament(organizer, 4)
+    first, second = login(organizer), login(make_user(Role.ADMIN, name="Deputy"))
+    player = db.session.scalars(select(Registration).where(Registration.tournament_id == tid)).first()
+    page = f"/tournaments/{tid}/players/{player.id}"
+    details = {"name": player.name, "rating": "2400", "title": "", "federation": "", "fide_id": ""}
+    seen = second.get(page).get_data(as_text=True)
+    assert submit(first, page, page, {**details, "federation": "NOR"}).status_code == 303
+    before = db_state()
+    refused = post_shown(second, seen, page, {**details, "rating": "2410"})
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "changed by someone else" in body and 'value="NOR"' in body
+    assert db_state() == before
+    assert post_shown(second, body, page, {**details, "federation": "NOR", "rating": "2410"}).status_code == 303
+    db.session.expire_all()
+    entry = db.session.get(Registration, player.id)
+    assert (entry.federation, entry.rating) == ("NOR", 2410)
