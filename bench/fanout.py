@@ -355,6 +355,9 @@ class ChessWeb(Target):
             raise RuntimeError(f"login failed with {status}")
         _, _, html = self._request("GET", f"/tournaments/{self.tournament.tid}/rounds/1")
         self.csrf = _csrf(html)
+        # Each board's form carries the version it shows; the row htmx swaps in carries the next one.
+        self.versions = {int(game): version for game, version in re.findall(
+            r'action="/tournaments/\d+/games/(\d+)/result".*?name="version" value="(\d+)"', html, re.DOTALL)}
 
     def _request(self, method: str, path: str, body: dict[str, str] | None = None,
                  headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:
@@ -369,9 +372,12 @@ class ChessWeb(Target):
     def publish(self, step: int) -> int:
         board, result = gray_change(step)
         game = self.tournament.games[board]
-        status, _, _ = self._request("POST", f"/tournaments/{self.tournament.tid}/games/{game}/result",
-                                     {"csrf_token": self.csrf, "result": result, "reason": f"bench step {step}"},
-                                     {"HX-Request": "true"})
+        status, _, row = self._request("POST", f"/tournaments/{self.tournament.tid}/games/{game}/result",
+                                       {"csrf_token": self.csrf, "result": result, "reason": f"bench step {step}",
+                                        "version": self.versions.get(game, "")}, {"HX-Request": "true"})
+        shown = re.search(r'name="version" value="(\d+)"', row)
+        if shown:
+            self.versions[game] = shown.group(1)
         return status
 
     def step_of(self, payload: str) -> tuple[int, ...] | int:

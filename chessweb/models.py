@@ -112,6 +112,8 @@ class Tournament(db.Model):
     organizer_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     # Bumped in every transaction that changes what the live pages show; versions pushed fragments.
     revision: Mapped[int] = mapped_column(default=0)
+    # The revision of the last change to the settings: the settings form carries it (no lost updates).
+    settings_revision: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -160,6 +162,8 @@ class Registration(db.Model):
     status: Mapped[RegistrationStatus] = mapped_column(_enum(RegistrationStatus), default=RegistrationStatus.ACTIVE)
     # First round the player no longer plays in (None while active).
     withdrawn_from_round: Mapped[int | None]
+    # The tournament revision of the last change to this entry; forms acting on the player carry it.
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     tournament: Mapped[Tournament] = relationship(back_populates="registrations")
@@ -257,6 +261,9 @@ class Game(db.Model):
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     disputed: Mapped[bool] = mapped_column(default=False)
     pgn: Mapped[str] = mapped_column(Text, default="")
+    # The tournament revision of the last change to the pairing, report or result (not relayed moves): forms
+    # acting on the game carry it, so nobody confirms or corrects a state they were not shown.
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     round: Mapped[Round] = relationship(back_populates="games")
@@ -270,8 +277,10 @@ class AuditEntry(db.Model):
     """Who changed what in a tournament and why: result changes, manual pairings, withdrawals."""
     id: Mapped[int] = mapped_column(primary_key=True)
     tournament_id: Mapped[int] = mapped_column(ForeignKey("tournament.id"), index=True)
-    game_id: Mapped[int | None] = mapped_column(ForeignKey("game.id"), index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # The trail outlives what it mentions: a discarded draft's game or a deleted account leaves the row, its
+    # texts saying what it was about.
+    game_id: Mapped[int | None] = mapped_column(ForeignKey("game.id", ondelete="SET NULL"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(40))
     old_value: Mapped[str] = mapped_column(String(200), default="")
     new_value: Mapped[str] = mapped_column(String(200), default="")

@@ -14,6 +14,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -159,17 +160,43 @@ CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="
 
 def csrf_token(client: FlaskClient, url: str) -> str:
     """The CSRF token of the form on `url`, as a browser would read it."""
-    html = client.get(url).get_data(as_text=True)
+    return _token_in(client.get(url).get_data(as_text=True), url)
+
+
+def _token_in(html: str, url: str) -> str:
     match = CSRF_INPUT.search(html)
     assert match, f"no CSRF token on {url}"
     return match.group(1) or match.group(2)
 
 
+class _HiddenInputs(HTMLParser):
+    """The hidden inputs (other than the CSRF token) of the forms whose action is `action`, first one winning;
+    a form without an action posts to its page, `page`."""
+
+    def __init__(self, action: str, page: str) -> None:
+        super().__init__()
+        self.action, self.page, self.inside, self.fields = action, page, False, {}
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        a = dict(attrs)
+        if tag == "form":
+            self.inside = (a.get("action") or self.page) == self.action
+        elif tag == "input" and self.inside and a.get("type") == "hidden" and a.get("name") not in (None, "csrf_token"):
+            self.fields.setdefault(a["name"], a.get("value") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+
+
 def post_form(client: FlaskClient, url: str, data: dict[str, Any], *, form_url: str | None = None,
               **kwargs: Any):
-    """POST a form with the CSRF token taken from the page that shows it."""
-    token = csrf_token(client, form_url or url)
-    return client.post(url, data={"csrf_token": token, **data}, **kwargs)
+    """POST a form as a browser submits it from the page that shows it (`form_url`, default `url`): its CSRF
+    token and the hidden inputs of the page's form for `url` (such as the version it was shown), then `data`."""
+    html = client.get(form_url or url).get_data(as_text=True)
+    parser = _HiddenInputs(url, form_url or url)
+    parser.feed(html)
+    return client.post(url, data={**parser.fields, "csrf_token": _token_in(html, form_url or url), **data}, **kwargs)
 
 
 def make_user(role: Role = Role.PARTICIPANT, name: str | None = None, email: str | None = None,

@@ -1,18 +1,22 @@
 """The game page, and the players' report / confirm buttons and the organizer's relay form on it."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, url_for
+import re
+
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..models import Game, RoundStatus
 from ..permissions import can_manage, can_view
 from ..tournaments import queries, results
-from ..tournaments.forms import ActionForm, MovesForm, ReportForm
+from ..tournaments.forms import ActionForm, MovesForm, ReportForm, VersionedActionForm
 from ..tournaments.service import ServiceError
 from ..tournaments.web import form_problems, live_url, page_or_fragment, report_error
 from .blueprint import bp
 from .relay import relay_moves
+
+_LOCAL_PATH = re.compile(r"/[A-Za-z0-9/_.#-]*")
 
 
 def _visible_game(game_id: int) -> Game:
@@ -40,8 +44,10 @@ def _page(game: Game, status: int = 200, *, report_form: ReportForm | None = Non
         "games/detail.html", "game", context, tournament=tournament, my_side=my_side,
         manage=can_manage(current_user, tournament), report_form=report_form or ReportForm(formdata=None),
         moves_form=moves_form or MovesForm(formdata=None, pgn=game.pgn), action_form=ActionForm(),
+        # Forms on the page carry the game's version as shown here (after a conflict: the current one).
+        game_version=context["game"].revision,
         reported_by_me=game.reported_by_id is not None and game.reported_by_id == user_id,
-        live_url=live_url(f"game:{game.id}", since=context["game"].revision))
+        live_url=live_url(f"game:{game.id}", since=context["game"].tournament_revision))
     response.status_code = status
     return response
 
@@ -55,35 +61,59 @@ def detail(game_id: int):
 @bp.post("/<int:game_id>/report")
 @login_required
 def report(game_id: int):
-    """A player reports the result of their own game."""
+    """A player reports the result of their own game (as it stood on their page: a report made meanwhile by the
+    opponent is answered with 409 and the page as it is now)."""
     game = _visible_game(game_id)
     form = ReportForm()
     if not form.validate_on_submit():
         flash(form_problems(form), "error")
         return _page(game, 400, report_form=form)
     try:
-        results.report_result(game.round.tournament_id, game.id, form.result.data, current_user.id)
+        results.report_result(game.round.tournament_id, game.id, form.result.data, current_user.id,
+                              shown_revision=form.version.data)
     except ServiceError as error:
         return _page(game, report_error(error), report_form=form)
     flash("Result reported. It becomes final when your opponent or an arbiter confirms it.", "success")
-    return redirect(url_for("games.detail", game_id=game_id), code=303)
+    return _back(game_id)
+
+
+def _answer(game_id: int, service, done: str):
+    """Confirm or dispute the opponent's report the page showed; a report changed since is a 409 with the page
+    showing the new one."""
+    game = _visible_game(game_id)
+    form = VersionedActionForm()
+    if not form.validate_on_submit():
+        flash(form_problems(form), "error")
+        return _page(game, 400)
+    try:
+        service(game.round.tournament_id, game.id, current_user.id, shown_revision=form.version.data)
+    except ServiceError as error:
+        return _page(game, report_error(error))
+    flash(done, "success")
+    return _back(game_id)
 
 
 @bp.post("/<int:game_id>/confirm")
 @login_required
 def confirm(game_id: int):
-    """The opponent confirms a reported result."""
-    game = _visible_game(game_id)
-    form = ActionForm()
-    if not form.validate_on_submit():
-        flash(form_problems(form), "error")
-        return _page(game, 400)
-    try:
-        results.confirm_result(game.round.tournament_id, game.id, current_user.id)
-    except ServiceError as error:
-        return _page(game, report_error(error))
-    flash("Result confirmed.", "success")
-    return redirect(url_for("games.detail", game_id=game_id), code=303)
+    """The opponent confirms the reported result they were shown."""
+    return _answer(game_id, results.confirm_result, "Result confirmed.")
+
+
+@bp.post("/<int:game_id>/dispute")
+@login_required
+def dispute(game_id: int):
+    """The opponent disputes the reported result they were shown: an arbiter decides."""
+    return _answer(game_id, results.dispute_result, "Report disputed. An arbiter will decide.")
+
+
+def _back(game_id: int):
+    """Back to the page the form was on (a tournament page's "Your game" box, or the game page)."""
+    target = request.form.get("next", "")
+    # A local path only (no scheme, host, "//", backslash or whitespace): never an open redirect.
+    if not _LOCAL_PATH.fullmatch(target) or target.startswith("//"):
+        target = url_for("games.detail", game_id=game_id)
+    return redirect(target, code=303)
 
 
 @bp.post("/<int:game_id>/moves")

@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 from ..fide.trf import MAX_ROUNDS as MAX_TRF_ROUNDS
 from ..models import GameResult, TournamentFormat
@@ -26,9 +27,36 @@ class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
 
 
+def shown_version() -> IntegerField:
+    """The hidden version of what the form acts on, as the page showed it (a game's, a draft's, a player entry's
+    or the settings' revision); the service answers 409 when it has changed since (no lost updates)."""
+    return IntegerField("Page version", widget=HiddenInput(), validators=[
+        InputRequired(message="The page is out of date; reload it and try again."), NumberRange(min=0)])
+
+
+class VersionedActionForm(FlaskForm):
+    """A button acting on something the page showed: the CSRF token and that thing's version."""
+    version = shown_version()
+
+
 class ReasonForm(FlaskForm):
     reason = StringField("Reason", validators=[InputRequired(message="Say why (kept in the audit trail)."),
                                                Length(max=500)])
+
+
+class VersionedReasonForm(ReasonForm):
+    version = shown_version()
+
+
+class WithdrawPlayerForm(VersionedReasonForm):
+    from_round = IntegerField("From round", widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1)])
+
+
+class WithdrawSelfForm(FlaskForm):
+    """A player's withdrawal from the remaining rounds: confirmed with a tick, for the round the page named."""
+    from_round = IntegerField("From round", widget=HiddenInput(), validators=[Optional(), NumberRange(min=1)])
+    confirm = BooleanField("I will not play any further round", validators=[
+        InputRequired(message="Tick the box to confirm that you withdraw.")])
 
 
 class TournamentForm(FlaskForm):
@@ -46,12 +74,20 @@ class TournamentForm(FlaskForm):
     top_seed_colour = SelectField("Top seed's colour in round 1", choices={"w": "White", "b": "Black"})
 
 
+class TournamentEditForm(TournamentForm):
+    version = shown_version()
+
+
 class PlayerForm(FlaskForm):
     name = StringField("Name", validators=[InputRequired(), Length(max=64)])
     rating = IntegerField("Rating", validators=[Optional(), NumberRange(0, MAX_RATING)])
     title = SelectField("Title", choices={"": "–", **{t: t for t in TITLES}}, validators=[Optional()])
     federation = StringField("Federation", validators=[Optional(), Length(max=3)])
     fide_id = StringField("FIDE ID", validators=[Optional(), Length(max=12)])
+
+
+class PlayerEditForm(PlayerForm):
+    version = shown_version()
 
 
 class AddPlayerForm(PlayerForm):
@@ -67,6 +103,7 @@ class ByeForm(FlaskForm):
 
 
 class SwapForm(FlaskForm):
+    version = shown_version()
     first = SelectField("Player", coerce=int, validators=[InputRequired()])
     second = SelectField("swaps places with", coerce=int, validators=[InputRequired()])
     reason = StringField("Reason", validators=[InputRequired(message="Say why (kept in the audit trail)."),
@@ -74,12 +111,17 @@ class SwapForm(FlaskForm):
 
 
 class ResultForm(FlaskForm):
-    result = SelectField("Result", choices=ARBITER_RESULTS)
+    # Starts empty: a preset result is one mistaken tap from being recorded.
+    result = SelectField("Result", choices={"": "Choose…", **ARBITER_RESULTS},
+                         validators=[InputRequired(message="Choose a result.")])
     reason = StringField("Reason (needed to correct a result)", validators=[Optional(), Length(max=500)])
+    version = shown_version()
 
 
 class ReportForm(FlaskForm):
-    result = SelectField("Result", choices=PLAYER_RESULTS)
+    result = SelectField("Result", choices={"": "Choose…", **PLAYER_RESULTS},
+                         validators=[InputRequired(message="Choose a result.")])
+    version = shown_version()
 
 
 class TrfImportForm(FlaskForm):

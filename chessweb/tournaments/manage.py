@@ -12,11 +12,12 @@ from ..errors import rerender_on_csrf_error
 from ..extensions import db
 from ..models import AuditEntry, Game, Role, Tournament, TournamentFormat
 from ..permissions import role_required
-from .blueprint import bp
 from . import interchange, queries, registration, results, rounds, settings, tiebreaks
-from .forms import (ActionForm, AddPlayerForm, ByeForm, PlayerForm, ReasonForm, ResultForm, SwapForm,
-                    TournamentForm, TrfImportForm)
-from .service import ServiceError
+from .blueprint import bp
+from .forms import (ActionForm, AddPlayerForm, ByeForm, PlayerEditForm, PlayerForm, ResultForm, SwapForm,
+                    TournamentEditForm, TournamentForm, TrfImportForm, VersionedActionForm, VersionedReasonForm,
+                    WithdrawPlayerForm)
+from .service import Conflict, ServiceError
 from .web import form_problems, is_htmx, managed_tournament, report_error
 
 
@@ -61,12 +62,19 @@ def new():
 @bp.route("/tournaments/<int:tournament_id>/edit", methods=["GET", "POST"])
 @rerender_on_csrf_error
 def edit(tournament_id: int):
-    """Change a tournament's settings."""
+    """Change a tournament's settings (the form carries the settings revision it was filled from)."""
     tournament = managed_tournament(tournament_id)
-    form = TournamentForm(data=None if request.method == "POST" else _form_data(tournament))
+    form = TournamentEditForm(data=None if request.method == "POST" else _form_data(tournament))
     if form.validate_on_submit():
         try:
-            settings.update_tournament(tournament_id, _settings_from(form), current_user.id)
+            settings.update_tournament(tournament_id, _settings_from(form), current_user.id,
+                                       shown_revision=form.version.data)
+        except Conflict as conflict:
+            # Someone else saved meanwhile: show the settings as they are now, and say what differs.
+            db.session.expire_all()
+            flash(conflict.message, "error")
+            return _tournament_form_page(TournamentEditForm(formdata=None, data=_form_data(tournament)), tournament,
+                                         conflict.status)
         except ServiceError as error:
             return _tournament_form_page(form, tournament, report_error(error, form))
         return _done("Settings saved.", tournament_id=tournament_id)
@@ -79,7 +87,8 @@ def _form_data(tournament: Tournament) -> dict[str, Any]:
             "planned_rounds": tournament.planned_rounds if tournament.format == TournamentFormat.SWISS else None,
             "time_control": tournament.time_control, "venue": tournament.venue, "start_date": tournament.start_date,
             "is_public": tournament.is_public, "tiebreaks": ", ".join(tournament.tiebreak_list),
-            "tiebreak_edition": tournament.tiebreak_edition or "", "top_seed_colour": tournament.top_seed_colour}
+            "tiebreak_edition": tournament.tiebreak_edition or "", "top_seed_colour": tournament.top_seed_colour,
+            "version": tournament.settings_revision}
 
 
 # --------------------------------------------------------------------------- the organizer's hub
@@ -91,13 +100,16 @@ def _manage_page(tournament: Tournament, status: int = 200, *, add_form: AddPlay
     context = queries.registrations_context(tournament.id, loaded=loaded)
     header = queries.header_context(tournament.id, loaded=loaded)
     rounds_ = loaded.rounds
+    pair_blocker = rounds.pairing_blocker(loaded)
+    withdraw_from = registration.withdrawal_round(loaded)
     bye_form = bye_form or ByeForm(formdata=None)
     bye_form.registration_id.choices = [(p.id, f"{p.number or '–'} {p.name}") for p in context["players"]
                                         if not p.withdrawn]
     return render_template(
         "tournaments/manage.html", header=header, players=context["players"], rounds=rounds_,
         add_form=add_form or AddPlayerForm(formdata=None), bye_form=bye_form, action_form=ActionForm(),
-        manage=True, live_url=None, my_games=[], next_round=len(rounds_) + 1), status
+        manage=True, live_url=None, my_games=[], next_round=len(rounds_) + 1, pair_blocker=pair_blocker,
+        withdraw_from=withdraw_from), status
 
 
 @bp.get("/tournaments/<int:tournament_id>/manage")
@@ -160,12 +172,20 @@ def edit_player(tournament_id: int, registration_id: int):
     player = next((r for r in tournament.registrations if r.id == registration_id), None)
     if player is None:
         abort(404)
-    form = PlayerForm(obj=None if request.method == "POST" else player)
+    form = PlayerEditForm(obj=None if request.method == "POST" else player)
     if request.method == "GET":
         form.title.data = player.title or ""
+        form.version.data = player.revision
     if form.validate_on_submit():
         try:
-            registration.update_player(tournament_id, registration_id, _details(form), current_user.id)
+            registration.update_player(tournament_id, registration_id, _details(form), current_user.id,
+                                       shown_revision=form.version.data)
+        except Conflict as conflict:
+            db.session.expire_all()
+            flash(conflict.message, "error")
+            form = PlayerEditForm(formdata=None, obj=player)
+            form.title.data, form.version.data = player.title or "", player.revision
+            status = conflict.status
         except ServiceError as error:
             status = report_error(error, form)
         else:
@@ -180,7 +200,8 @@ def withdraw_player(tournament_id: int, registration_id: int):
     """Withdraw a player: not paired again (before the start, the entry is removed)."""
     tournament = managed_tournament(tournament_id)
     return _action(tournament, lambda f: registration.withdraw_player(
-        tournament_id, registration_id, f.reason.data, current_user.id), "The player is withdrawn.", ReasonForm())
+        tournament_id, registration_id, f.reason.data, current_user.id, shown_revision=f.version.data,
+        shown_from_round=f.from_round.data), "The player is withdrawn.", WithdrawPlayerForm())
 
 
 @bp.post("/tournaments/<int:tournament_id>/players/numbers")
@@ -244,6 +265,7 @@ def _round_page(tournament: Tournament, round_number: int, status: int = 200, *,
         abort(404)
     round_ = context["round"]
     swap_form = swap_form or SwapForm(formdata=None)
+    swap_form.version.data = round_.revision  # a refused swap shows the draft as it is now, with its version
     choices = [(g.white.id, g.white.name) for g in round_.games] + [
         (g.black.id, g.black.name) for g in round_.games if g.black is not None]
     swap_form.first.choices = swap_form.second.choices = sorted(choices, key=lambda c: c[1])
@@ -268,8 +290,9 @@ def publish_round(tournament_id: int, round_number: int):
     """Publish a draft: everyone sees the pairings, play starts."""
     tournament = managed_tournament(tournament_id)
     return _round_action(tournament, round_number,
-                         lambda _f: rounds.publish_round(tournament_id, round_number, current_user.id),
-                         f"Round {round_number} is published.")
+                         lambda f: rounds.publish_round(tournament_id, round_number, current_user.id,
+                                                        shown_revision=f.version.data),
+                         f"Round {round_number} is published.", VersionedActionForm())
 
 
 @bp.post("/tournaments/<int:tournament_id>/rounds/<int:round_number>/discard")
@@ -277,8 +300,8 @@ def discard_round(tournament_id: int, round_number: int):
     """Throw a draft away so the round can be paired again."""
     tournament = managed_tournament(tournament_id)
     return _action(tournament, lambda f: rounds.discard_draft(tournament_id, round_number, f.reason.data,
-                                                               current_user.id),
-                   f"The draft of round {round_number} is discarded.", ReasonForm(),
+                                                               current_user.id, shown_revision=f.version.data),
+                   f"The draft of round {round_number} is discarded.", VersionedReasonForm(),
                    page=lambda status: _round_page(tournament, round_number, status))
 
 
@@ -293,7 +316,7 @@ def swap_players(tournament_id: int, round_number: int):
         return _round_page(tournament, round_number, 400, swap_form=form)
     try:
         rounds.swap_players(tournament_id, round_number, form.first.data, form.second.data, form.reason.data,
-                            current_user.id)
+                            current_user.id, shown_revision=form.version.data)
     except ServiceError as error:
         return _round_page(tournament, round_number, report_error(error, form), swap_form=form)
     return _done("Pairing changed.", "tournaments.manage_round", tournament_id=tournament_id,
@@ -315,7 +338,8 @@ def swap_colours(tournament_id: int, game_id: int):
     game = _tournament_game(tournament, game_id)
     number = game.round.number
     return _round_action(tournament, number, lambda f: rounds.swap_colours(
-        tournament_id, game_id, f.reason.data, current_user.id), "Colours swapped.", ReasonForm())
+        tournament_id, game_id, f.reason.data, current_user.id, shown_revision=f.version.data), "Colours swapped.",
+        VersionedReasonForm())
 
 
 @bp.post("/tournaments/<int:tournament_id>/games/<int:game_id>/result")
@@ -330,7 +354,8 @@ def enter_result(tournament_id: int, game_id: int):
         error_message, status = form_problems(form), 400
     else:
         try:
-            results.set_result(tournament_id, game_id, form.result.data, current_user.id, form.reason.data or "")
+            results.set_result(tournament_id, game_id, form.result.data, current_user.id, form.reason.data or "",
+                               shown_revision=form.version.data)
         except ServiceError as error:
             error_message, status = error.message, error.status
     if is_htmx():

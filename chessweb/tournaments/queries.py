@@ -63,6 +63,7 @@ class PlayerView:
     withdrawn: bool
     withdrawn_from: int | None
     byes: tuple[tuple[int, str], ...] = ()  # (round, points: "1", "½" or "0") requested for later rounds
+    revision: int = 0  # of the entry's last change; forms acting on the player carry it
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,8 @@ class GameView:
     reported: GameResult | None
     disputed: bool
     has_moves: bool
+    revision: int = 0  # of the last change to pairing, report or result; forms acting on the game carry it
+    reported_by: int | None = None  # the account that reported `reported`
 
     @property
     def is_bye(self) -> bool:
@@ -95,6 +98,11 @@ class RoundView:
     def finished_games(self) -> int:
         return sum(1 for g in self.games if g.result.is_final)
 
+    @property
+    def revision(self) -> int:
+        """The version of the round's pairing (rounds.draft_revision): the latest of its boards'."""
+        return max((g.revision for g in self.games), default=0)
+
 
 def tournament_view(t: Tournament) -> TournamentView:
     return TournamentView(id=t.id, name=t.name, format=t.format, status=t.status, planned_rounds=t.planned_rounds,
@@ -107,7 +115,7 @@ def player_view(r: Registration) -> PlayerView:
     return PlayerView(id=r.id, number=r.pairing_number, name=r.name, title=r.title or "", rating=r.rating,
                       federation=r.federation or "", user_id=r.user_id,
                       withdrawn=r.status == RegistrationStatus.WITHDRAWN, withdrawn_from=r.withdrawn_from_round,
-                      byes=tuple((b.round_number, b.points_label) for b in r.bye_requests))
+                      byes=tuple((b.round_number, b.points_label) for b in r.bye_requests), revision=r.revision)
 
 
 def player_order(p: PlayerView) -> tuple:
@@ -139,7 +147,8 @@ def _players(tournament: Tournament) -> dict[int, PlayerView]:
 def _game_view(game: Game, round_number: int, players: dict[int, PlayerView]) -> GameView:
     return GameView(id=game.id, round=round_number, board=game.board, white=players[game.white_id],
                     black=players[game.black_id] if game.black_id is not None else None, result=game.result,
-                    reported=game.reported_result, disputed=game.disputed, has_moves=bool(game.pgn))
+                    reported=game.reported_result, disputed=game.disputed, has_moves=bool(game.pgn),
+                    revision=game.revision, reported_by=game.reported_by_id)
 
 
 def round_view(round_: Round, players: dict[int, PlayerView]) -> RoundView:
@@ -294,7 +303,9 @@ class GameDetailView:
     moves: tuple[tuple[str, str | None], ...]  # (white's move, black's move) per move number
     board_svg: Markup
     published: bool
-    revision: int = 0  # the tournament's, read with the game: the fragment's data-version
+    revision: int = 0  # the game's own (see GameView): forms acting on it carry it
+    reported_by: int | None = None
+    tournament_revision: int = 0  # the tournament's, read with the game: the fragment's data-version
 
 
 def game_context(game_id: int) -> dict[str, Any]:
@@ -317,7 +328,8 @@ def game_context(game_id: int) -> dict[str, Any]:
         round=game.round.number, board=game.board, white=player_view(game.white),
         black=player_view(game.black) if game.black is not None else None, result=game.result,
         reported=game.reported_result, disputed=game.disputed, moves=moves, board_svg=Markup(svg),
-        published=game.round.status != RoundStatus.DRAFT, revision=game.round.tournament.revision)}
+        published=game.round.status != RoundStatus.DRAFT, revision=game.revision, reported_by=game.reported_by_id,
+        tournament_revision=game.round.tournament.revision)}
 
 
 def _starts_with_black(text: str) -> bool:

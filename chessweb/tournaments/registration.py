@@ -11,7 +11,7 @@ from ..auth.rules import login_email  # the one spelling of an email (NFKC, case
 from ..extensions import db
 from ..models import (ByeRequest, EventType, Game, GameResult, Registration, RegistrationStatus, Round, RoundStatus,
                       Tournament, TournamentFormat, TournamentStatus, User)
-from .service import ServiceError, audit, changing, plain_text, reason_text, require_text
+from .service import Conflict, ServiceError, audit, changing, check_shown, plain_text, reason_text, require_text
 from .settings import record_tournament_updated, refresh_round_robin_rounds
 
 TITLES = ("GM", "IM", "FM", "CM", "WGM", "WIM", "WFM", "WCM")
@@ -66,6 +66,25 @@ def _registration(tournament: Tournament, registration_id: int) -> Registration:
     if registration is None or registration.tournament_id != tournament.id:
         raise ServiceError("This player is not registered in this tournament.", status=404)
     return registration
+
+
+def _mark_changed(tournament: Tournament, registration: Registration) -> None:
+    """Stamp a change of the entry with the tournament's (locked, bumped) revision; forms carry the stamp."""
+    registration.revision = tournament.revision
+
+
+def _check_entry_shown(registration: Registration, shown_revision: int | None) -> None:
+    state = (f"withdrawn from round {registration.withdrawn_from_round}" if registration.withdrawn_from_round
+             else registration.status.value.lower())
+    check_shown(shown_revision, registration.revision,
+                f"{registration.name}'s entry was changed by someone else after you opened the page (now: "
+                f"{registration.name}, rating {registration.rating or '–'}, {state}). Nothing was saved; check it and "
+                "decide again.")
+
+
+def withdrawal_round(tournament: Tournament) -> int:
+    """The first round a player who withdraws now no longer plays: the first round not yet paired."""
+    return _last_paired_round(tournament) + 1
 
 
 def _last_paired_round(tournament: Tournament) -> int:
@@ -123,19 +142,25 @@ def register_self(tournament_id: int, user_id: int) -> int:
         if user is None:
             raise ServiceError("Log in to register.", status=401)
         registration = Registration(tournament=tournament, user_id=user.id, name=user.display_name,
-                                    rating=user.rating, fide_id=user.fide_id)
+                                    rating=user.rating, fide_id=user.fide_id, revision=tournament.revision)
         db.session.add(registration)
         refresh_round_robin_rounds(tournament)
         _record(tournament, EventType.PARTICIPANT_REGISTERED, registration, user_id)
         return registration.id
 
 
-def withdraw_self(tournament_id: int, user_id: int) -> None:
-    """A player leaves again while registration is open (the entry is removed: nothing was played)."""
+def withdraw_self(tournament_id: int, user_id: int, *, shown_from_round: int | None = None) -> None:
+    """A player leaves: while registration is open the entry is removed (nothing was played); once the tournament
+    has started, the player withdraws from the remaining rounds (`_withdraw`). `shown_from_round` is the round the
+    player's page said the withdrawal starts from."""
     with changing(tournament_id) as tournament:
         registration = next((r for r in tournament.registrations if r.user_id == user_id), None)
         if registration is None:
             raise ServiceError("You are not registered for this tournament.", status=409)
+        if _started(tournament):
+            _withdraw(tournament, registration, user_id, "withdrew from the remaining rounds", shown_from_round,
+                      by_player=True)
+            return
         if tournament.status != TournamentStatus.REGISTRATION:
             raise ServiceError("Registration is closed; ask the organizer to withdraw you.", status=409)
         _check_no_round_one_draft(tournament)
@@ -166,7 +191,8 @@ def add_player(tournament_id: int, details: PlayerDetails, actor_id: int, *, acc
                 raise ServiceError(f"{user.display_name} is already registered.", "account_email", status=409)
             user_id = user.id
         number = _next_pairing_number(tournament) if late else None
-        registration = Registration(tournament=tournament, user_id=user_id, pairing_number=number, **values)
+        registration = Registration(tournament=tournament, user_id=user_id, pairing_number=number,
+                                    revision=tournament.revision, **values)
         db.session.add(registration)
         if late:
             audit(tournament, "late_entry", actor_id=actor_id, new=values["name"],
@@ -176,17 +202,21 @@ def add_player(tournament_id: int, details: PlayerDetails, actor_id: int, *, acc
         return registration.id
 
 
-def update_player(tournament_id: int, registration_id: int, details: PlayerDetails, actor_id: int) -> None:
-    """Correct a player's name, rating, title, federation or FIDE ID."""
+def update_player(tournament_id: int, registration_id: int, details: PlayerDetails, actor_id: int, *,
+                  shown_revision: int | None = None) -> None:
+    """Correct a player's name, rating, title, federation or FIDE ID (a Conflict if the entry changed since
+    `shown_revision`, the entry's revision on the organizer's form)."""
     with changing(tournament_id) as tournament:
         registration = _registration(tournament, registration_id)
         values = _validated(details)
+        _check_entry_shown(registration, shown_revision)
         changes = [f"{key}: {getattr(registration, key) or '–'} → {value or '–'}" for key, value in values.items()
                    if getattr(registration, key) != value]
         if not changes:
             return
         for key, value in values.items():
             setattr(registration, key, value)
+        _mark_changed(tournament, registration)
         audit(tournament, "player", actor_id=actor_id, old=registration.name, new="; ".join(changes))
         record_tournament_updated(tournament, actor_id)
 
@@ -283,28 +313,51 @@ def cancel_bye(tournament_id: int, registration_id: int, round_number: int, acto
         record_tournament_updated(tournament, actor_id)
 
 
-def withdraw_player(tournament_id: int, registration_id: int, reason: str, actor_id: int) -> None:
-    """Take a player out: before the start the entry is removed, afterwards they are not paired again."""
+def withdraw_player(tournament_id: int, registration_id: int, reason: str, actor_id: int, *,
+                    shown_revision: int | None = None, shown_from_round: int | None = None) -> None:
+    """Take a player out: before the start the entry is removed, afterwards they are not paired again.
+
+    `shown_revision` (the entry's revision) and `shown_from_round` (the round the page said the withdrawal takes
+    effect from) are what the organizer's page showed; a change since is a Conflict."""
     with changing(tournament_id) as tournament:
         registration = _registration(tournament, registration_id)
         reason = reason_text(reason)
-        if registration.status == RegistrationStatus.WITHDRAWN:
-            raise ServiceError(f"{registration.name} has already withdrawn.", status=409)
-        if tournament.status == TournamentStatus.COMPLETED:
-            raise ServiceError("The tournament is finished.", status=409)
-        draft = next((r for r in tournament.rounds if r.status == RoundStatus.DRAFT), None)
-        if draft is not None and _in_round(draft, registration.id):
-            raise ServiceError(f"{registration.name} is in the draft of round {draft.number}; discard the draft "
-                               "first, then withdraw.", status=409)
-        audit(tournament, "withdrawal", actor_id=actor_id, old=registration.name, reason=reason)
-        _record(tournament, EventType.PARTICIPANT_WITHDREW, registration, actor_id)
-        if not tournament.rounds:
-            tournament.registrations.remove(registration)
-            refresh_round_robin_rounds(tournament)
-            return
-        registration.status = RegistrationStatus.WITHDRAWN
-        registration.withdrawn_from_round = _last_paired_round(tournament) + 1
-        registration.bye_requests.clear()
+        _check_entry_shown(registration, shown_revision)
+        _withdraw(tournament, registration, actor_id, reason, shown_from_round, by_player=False)
+
+
+def _withdraw(tournament: Tournament, registration: Registration, actor_id: int, reason: str,
+              shown_from_round: int | None, *, by_player: bool) -> None:
+    """Withdraw as FIDE expects: the player gets no further pairing (the remaining rounds count as zero-point
+    byes, Handbook C.07 Art. 16), and every game already played, or paired (the arbiter scores it), stands.
+    Before any round is paired nothing was played, and the entry is removed."""
+    if registration.status == RegistrationStatus.WITHDRAWN:
+        raise ServiceError(f"{registration.name} has already withdrawn.", status=409)
+    if tournament.status == TournamentStatus.COMPLETED:
+        raise ServiceError("The tournament is finished.", status=409)
+    draft = next((r for r in tournament.rounds if r.status == RoundStatus.DRAFT), None)
+    if draft is not None and _in_round(draft, registration.id):
+        if by_player:
+            raise ServiceError(f"Round {draft.number} is being paired right now; try again once it is published, "
+                               "or tell the arbiter.", status=409)
+        raise ServiceError(f"{registration.name} is in the draft of round {draft.number}; discard the draft "
+                           "first, then withdraw.", status=409)
+    from_round = withdrawal_round(tournament)
+    if shown_from_round is not None and shown_from_round != from_round:
+        raise Conflict(f"Round {from_round - 1} was paired after you opened the page: withdrawing now takes effect "
+                       f"from round {from_round}, and {registration.name}'s game in round {from_round - 1} stands. "
+                       "Nothing was changed; check and decide again.")
+    audit(tournament, "withdrawal", actor_id=actor_id, old=registration.name,
+          new=f"from round {from_round}" if tournament.rounds else "entry removed", reason=reason)
+    _record(tournament, EventType.PARTICIPANT_WITHDREW, registration, actor_id)
+    if not tournament.rounds:
+        tournament.registrations.remove(registration)
+        refresh_round_robin_rounds(tournament)
+        return
+    registration.status = RegistrationStatus.WITHDRAWN
+    registration.withdrawn_from_round = from_round
+    registration.bye_requests.clear()
+    _mark_changed(tournament, registration)
 
 
 def _in_round(round_: Round, registration_id: int) -> bool:

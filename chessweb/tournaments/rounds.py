@@ -13,8 +13,8 @@ from ..models import (EventType, Game, GameResult, Registration, RegistrationSta
                       TournamentFormat, TournamentStatus, utcnow)
 from . import crosstable, queries
 from .registration import rating_order, renumber
-from .results import complete_if_done, player_user_ids
-from .service import ServiceError, audit, changing, reason_text
+from .results import check_game_shown, complete_if_done, mark_changed, player_user_ids
+from .service import ServiceError, audit, changing, check_shown, reason_text
 from .settings import active_player_count, round_robin_round_count
 
 
@@ -38,6 +38,8 @@ def pair_next_round(tournament_id: int, actor_id: int) -> int:
         round_ = Round(tournament=tournament, number=paired.round, status=RoundStatus.DRAFT)
         db.session.add(round_)
         _add_games(tournament, round_, paired.pairing)
+        for game in round_.games:
+            mark_changed(tournament, game)
         audit(tournament, "pairing", actor_id=actor_id,
               new=f"round {paired.round} paired ({len(round_.games)} boards)")
         return paired.round
@@ -72,6 +74,31 @@ def _pair_unlocked(tournament_id: int) -> _Paired:
         return _Paired(revision, number, numbers, pair())
     except PairingError as error:
         raise ServiceError(f"Round {number} cannot be paired: {error}", status=409) from None
+
+
+def pairing_blocker(tournament: Tournament) -> str | None:
+    """Why the next round cannot be paired now (the message pairing would answer with), or None when it can.
+
+    `tournament` as queries.load_tournament gives it; the organizer's page offers "Pair round n" only when this is
+    None, and shows the reason otherwise."""
+    try:
+        if _check_can_pair(tournament) == 1 and active_player_count(tournament) < 2:
+            return "At least two players are needed to pair a round."
+    except ServiceError as error:
+        return error.message
+    return None
+
+
+def draft_revision(round_: Round) -> int:
+    """The version of a round's pairing: the latest revision stamped on its boards (pairing, swaps)."""
+    return max((g.revision for g in round_.games), default=0)
+
+
+def _check_draft_shown(round_: Round, shown_revision: int | None) -> None:
+    # The page answering the conflict shows the draft as it is now; the message need not list every board.
+    check_shown(shown_revision, draft_revision(round_),
+                f"The draft of round {round_.number} was changed by someone else after you opened the page; it is "
+                "shown below as it is now. Nothing was changed; check it and decide again.")
 
 
 def _check_can_pair(tournament: Tournament) -> int:
@@ -215,10 +242,15 @@ def _draft(tournament: Tournament, number: int) -> Round:
     return round_
 
 
-def publish_round(tournament_id: int, round_number: int, actor_id: int) -> None:
-    """Make a draft's pairings visible to everyone; the round is being played from now on."""
+def publish_round(tournament_id: int, round_number: int, actor_id: int, *,
+                  shown_revision: int | None = None) -> None:
+    """Make a draft's pairings visible to everyone; the round is being played from now on.
+
+    `shown_revision` is the draft's revision (`draft_revision`) the organizer checked: a draft changed since is a
+    Conflict, so nobody publishes pairings they did not see."""
     with changing(tournament_id) as tournament:
         round_ = _draft(tournament, round_number)
+        _check_draft_shown(round_, shown_revision)
         round_.status = RoundStatus.PUBLISHED
         round_.started_at = utcnow()
         audit(tournament, "publish", actor_id=actor_id, new=f"round {round_number} published")
@@ -236,20 +268,25 @@ def publish_round(tournament_id: int, round_number: int, actor_id: int) -> None:
         complete_if_done(tournament, round_, actor_id)  # a round of forfeits and byes only is complete at once
 
 
-def discard_draft(tournament_id: int, round_number: int, reason: str, actor_id: int) -> None:
-    """Throw a draft away, to pair the round again after a change."""
+def discard_draft(tournament_id: int, round_number: int, reason: str, actor_id: int, *,
+                  shown_revision: int | None = None) -> None:
+    """Throw a draft away, to pair the round again after a change (a Conflict if it changed since it was shown)."""
     with changing(tournament_id) as tournament:
         round_ = _draft(tournament, round_number)
+        _check_draft_shown(round_, shown_revision)
         reason = reason_text(reason, "Say why the draft is discarded.")
         tournament.rounds.remove(round_)
         audit(tournament, "draft_discarded", actor_id=actor_id, old=f"round {round_number} draft", reason=reason)
 
 
 def swap_players(tournament_id: int, round_number: int, first_id: int, second_id: int, reason: str,
-                 actor_id: int) -> None:
-    """Exchange two players' places in a draft (boards, colours or the pairing-allocated bye)."""
+                 actor_id: int, *, shown_revision: int | None = None) -> None:
+    """Exchange two players' places in a draft (boards, colours or the pairing-allocated bye).
+
+    `shown_revision`: the draft's revision on the organizer's page; a draft changed since is a Conflict."""
     with changing(tournament_id) as tournament:
         round_ = _draft(tournament, round_number)
+        _check_draft_shown(round_, shown_revision)
         if tournament.is_round_robin:  # the next rounds would repeat games or leave some unplayed
             raise ServiceError("In a round robin the Berger table decides who meets whom; only colours can be "
                                "swapped by hand.", status=409)
@@ -268,6 +305,7 @@ def swap_players(tournament_id: int, round_number: int, first_id: int, second_id
             g.black_id: g.black.name for g in round_.games if g.black is not None}
         swap = {first_id: second_id, second_id: first_id}
         for game in set(places.values()):
+            mark_changed(tournament, game)
             game.white_id = swap.get(game.white_id, game.white_id)
             if game.black_id is not None:
                 game.black_id = swap.get(game.black_id, game.black_id)
@@ -280,8 +318,11 @@ def swap_players(tournament_id: int, round_number: int, first_id: int, second_id
               new=f"round {round_number}: {names[first_id]} ⇄ {names[second_id]}")
 
 
-def swap_colours(tournament_id: int, game_id: int, reason: str, actor_id: int) -> None:
-    """Give white to black and black to white on one board of a draft."""
+def swap_colours(tournament_id: int, game_id: int, reason: str, actor_id: int, *,
+                 shown_revision: int | None = None) -> None:
+    """Give white to black and black to white on one board of a draft.
+
+    `shown_revision`: the board's revision on the organizer's page; a board changed since is a Conflict."""
     with changing(tournament_id) as tournament:
         game = db.session.get(Game, game_id)
         if game is None or game.round.tournament_id != tournament.id:
@@ -290,6 +331,8 @@ def swap_colours(tournament_id: int, game_id: int, reason: str, actor_id: int) -
         if game.black_id is None:
             raise ServiceError("A bye has no colours.", status=409)
         reason = reason_text(reason, "Say why the colours are changed by hand.")
+        check_game_shown(game, shown_revision)
+        mark_changed(tournament, game)
         game.white_id, game.black_id = game.black_id, game.white_id
         game.result = {GameResult.WHITE_WIN_FORFEIT: GameResult.BLACK_WIN_FORFEIT,
                        GameResult.BLACK_WIN_FORFEIT: GameResult.WHITE_WIN_FORFEIT}.get(game.result, game.result)

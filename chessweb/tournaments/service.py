@@ -20,6 +20,25 @@ class ServiceError(Exception):
         self.status = status
 
 
+class Conflict(ServiceError):
+    """The state a form acts on changed after the user was shown it (HTTP 409, RFC 9110 §15.5.10).
+
+    `message` says what the state is now, so the user can decide again; nothing was changed."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message, field, status=409)
+
+
+def check_shown(shown: int | None, current: int, message: str) -> None:
+    """Refuse a change made from a page that showed another version of what it acts on (a lost update).
+
+    `shown` is the revision the form carried (None: a caller with no page, such as the CLI or the demo, which
+    acts on the state it reads under the lock); `current` is the revision read under the tournament's lock.
+    Raises Conflict with `message`, which should describe the current state."""
+    if shown is not None and shown != current:
+        raise Conflict(message)
+
+
 @contextmanager
 def changing(tournament_id: int) -> Iterator[Tournament]:
     """Lock the tournament (bumping its revision), yield it, commit once; roll back on any error.

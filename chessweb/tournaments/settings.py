@@ -10,7 +10,7 @@ from ..fide.berger import round_robin_rounds
 from ..models import EventType, RegistrationStatus, Tournament, TournamentFormat, TournamentStatus
 from . import tiebreaks
 from .results import complete_if_last_round
-from .service import ServiceError, audit, changing, plain_text, require_text
+from .service import ServiceError, audit, changing, check_shown, plain_text, require_text
 
 MAX_SWISS_ROUNDS = 30
 
@@ -83,10 +83,43 @@ _FIXED_BY_PAIRING = {"format": "The format", "top_seed_colour": "The top seed's 
                      "start_date": "The start date"}
 
 
-def update_tournament(tournament_id: int, settings: TournamentSettings, actor_id: int) -> None:
-    """Change the settings; what the pairing depends on cannot change once the first round is paired."""
+_LABELS = {"name": "name", "format": "format", "start_date": "start date", "time_control": "time control",
+           "venue": "venue", "is_public": "public", "tiebreaks": "tie-breaks", "tiebreak_edition": "tie-break rules",
+           "top_seed_colour": "top seed's colour", "planned_rounds": "rounds"}
+
+
+def _check_settings_shown(tournament: Tournament, values: dict, settings: TournamentSettings,
+                          shown_revision: int | None) -> None:
+    """A Conflict naming the settings that are now different from what the organizer submitted."""
+    if shown_revision is None or shown_revision == tournament.settings_revision:
+        return
+    current = {key: getattr(tournament, key) for key in values} | {"planned_rounds": tournament.planned_rounds}
+    submitted = values | {"planned_rounds": settings.planned_rounds or tournament.planned_rounds}
+    differ = [f"{_LABELS[key]}: {_shown(current[key])} (you entered {_shown(submitted[key])})" for key in current
+              if current[key] != submitted[key]]
+    check_shown(shown_revision, tournament.settings_revision,
+                "Someone else changed the settings after you opened this form; nothing was saved. "
+                + (f"Now {'; '.join(differ)}. " if differ else "")
+                + "The form shows the current settings: check them and save again.")
+
+
+def _shown(value) -> str:
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(getattr(value, "value", value))
+
+
+def update_tournament(tournament_id: int, settings: TournamentSettings, actor_id: int, *,
+                      shown_revision: int | None = None) -> None:
+    """Change the settings; what the pairing depends on cannot change once the first round is paired.
+
+    `shown_revision` is the settings revision the form was filled from: settings changed since by someone else
+    are a Conflict (nothing is saved; the message lists what differs), never overwritten unseen."""
     with changing(tournament_id) as tournament:
         values = _validated(settings)
+        _check_settings_shown(tournament, values, settings, shown_revision)
         started = bool(tournament.rounds)
         for key, what in _FIXED_BY_PAIRING.items():
             if started and values[key] != getattr(tournament, key):
@@ -108,6 +141,7 @@ def update_tournament(tournament_id: int, settings: TournamentSettings, actor_id
         elif not started:
             tournament.planned_rounds = round_robin_round_count(active_player_count(tournament), settings.format)
         if changes:
+            tournament.settings_revision = tournament.revision
             audit(tournament, "settings", actor_id=actor_id, new="; ".join(changes))
         record_tournament_updated(tournament, actor_id)
         # Cutting a Swiss short to the rounds already played means "the event ends here": it is finished as

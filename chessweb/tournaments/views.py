@@ -9,11 +9,11 @@ from ..extensions import db
 from ..models import Registration, RegistrationStatus, Role, Tournament, TournamentStatus
 from ..permissions import can_manage, can_view, role_required
 from ..live import channels
-from .blueprint import bp
 from . import interchange, overview, queries, registration
-from .forms import ActionForm
+from .blueprint import bp
+from .forms import ActionForm, WithdrawSelfForm
 from .service import ServiceError
-from .web import live_url, page_or_fragment, report_error, visible_tournament
+from .web import form_problems, live_url, page_or_fragment, report_error, visible_tournament
 
 
 @bp.get("/")
@@ -105,16 +105,22 @@ def register(tournament_id: int):
 @bp.post("/tournaments/<int:tournament_id>/unregister")
 @role_required(Role.PARTICIPANT)
 def unregister(tournament_id: int):
-    """The logged-in player withdraws their entry while registration is open."""
+    """The logged-in player withdraws: the entry while registration is open; once the tournament has started, from
+    the remaining rounds (confirmed with a tick, for the round the page named)."""
     tournament = visible_tournament(tournament_id)
-    return _player_action(tournament, lambda: registration.withdraw_self(tournament_id, current_user.id),
-                          "Your registration is withdrawn.")
+    if not _started(tournament):
+        return _player_action(tournament, lambda: registration.withdraw_self(tournament_id, current_user.id),
+                              "Your registration is withdrawn.")
+    form = WithdrawSelfForm()
+    return _player_action(tournament, lambda: registration.withdraw_self(
+        tournament_id, current_user.id, shown_from_round=form.from_round.data),
+        "You are withdrawn from the remaining rounds. Your games played stand.", form)
 
 
-def _player_action(tournament: Tournament, action, success: str) -> Response:
-    form = ActionForm()
+def _player_action(tournament: Tournament, action, success: str, form=None) -> Response:
+    form = form or ActionForm()
     if not form.validate_on_submit():
-        flash("The form has expired; reload the page and try again.", "error")
+        flash(form_problems(form), "error")
         status = 400
     else:
         try:
@@ -132,7 +138,14 @@ def _detail_page(tournament: Tournament) -> str:
     tournament = _loaded(tournament)
     return render_template("tournaments/detail.html",
                            registrations=queries.registrations_context(tournament.id, loaded=tournament),
-                           **_page_context(tournament))
+                           withdraw_from_round=registration.withdrawal_round(tournament) if _started(tournament)
+                           else None,
+                           withdraw_form=WithdrawSelfForm(formdata=None), **_page_context(tournament))
+
+
+def _started(tournament: Tournament) -> bool:
+    """Round 1 is published: a withdrawal is from the remaining rounds, no longer of the entry."""
+    return tournament.status in (TournamentStatus.ACTIVE, TournamentStatus.COMPLETED)
 
 
 def _loaded(tournament: Tournament) -> Tournament:

@@ -179,8 +179,9 @@ def check_scale_out(a: AppProcess, b: AppProcess, deployment: dict[str, Any], to
     organizer = Browser(a.url)
     assert organizer.submit("/auth/login", {"email": tournament["organizer"].email, "password": PASSWORD},
                             form_path="/auth/login") == 303
+    fields = {"result": "1-0", "reason": "", "version": str(first.revision)}  # the row's form carries the version
     posted = time.monotonic()
-    status = organizer.submit(f"/tournaments/{tid}/games/{first.id}/result", {"result": "1-0", "reason": ""},
+    status = organizer.submit(f"/tournaments/{tid}/games/{first.id}/result", fields,
                               form_path=f"/tournaments/{tid}/rounds/1")
     returned = time.monotonic()
     assert status == 303

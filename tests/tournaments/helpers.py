@@ -56,6 +56,11 @@ def enter_result(client: FlaskClient, tid: int, game_id: int, result: str, reaso
                      form_url=f"/tournaments/{tid}/rounds/{number}", **kwargs)
 
 
+def game_form(client: FlaskClient, game_id: int, action: str, data: dict | None = None):
+    """A player's form on the game page (report, confirm, dispute), posted as the page shows it."""
+    return post_form(client, f"/games/{game_id}/{action}", data or {}, form_url=f"/games/{game_id}")
+
+
 def games_of(tid: int, number: int) -> list[Game]:
     db.session.expire_all()
     return list(db.session.scalars(select(Game).join(Round).where(Round.tournament_id == tid, Round.number == number)

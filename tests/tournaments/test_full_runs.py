@@ -17,7 +17,7 @@ from chessweb.models import (Game, Registration, RegistrationStatus, Role, Round
                              TournamentStatus)
 
 from ..conftest import csrf_token, make_user, post_form
-from .helpers import add_player, create_tournament, games_of, manage_action, pair, publish
+from .helpers import add_player, create_tournament, game_form, games_of, manage_action, pair, publish
 
 WHITE_RESULT = {"1": "1-0", "=": "1/2-1/2", "0": "0-1"}
 
@@ -40,11 +40,12 @@ def play_round(org, players_by_user: dict, tid: int, number: int, rng: random.Ra
         result = result_for(game, rng)
         white, black = players_by_user.get(game.white.user_id), players_by_user.get(game.black.user_id)
         if white and black:
-            assert post_form(white, f"/games/{game.id}/report", {"result": result}).status_code == 303
-            assert post_form(black, f"/games/{game.id}/confirm", {}).status_code == 303
+            assert game_form(white, game.id, "report", {"result": result}).status_code == 303
+            assert game_form(black, game.id, "confirm", {}).status_code == 303
         else:
             response = org.post(f"/tournaments/{tid}/games/{game.id}/result",
-                                data={"result": result, "reason": "", "csrf_token": token})
+                                data={"result": result, "reason": "", "csrf_token": token,
+                                      "version": str(game.revision)})
             assert response.status_code == 303, response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.scalar(select(Round.status).where(Round.tournament_id == tid, Round.number == number)) \

@@ -196,6 +196,7 @@ def test_withdrawn_player_is_not_paired_again(org_client, organizer):
     tid = setup_tournament(organizer, 6)
     start_round(tid, organizer)
     leaving = registrations(tid)[0]
+    shown = {"version": str(leaving.revision), "from_round": "2"}  # what the manage page's form carries
     response = manage_action(org_client, tid, f"players/{leaving.id}/withdraw", {"reason": "illness"})
     assert response.status_code == 303
     gone = registrations(tid)[0]
@@ -209,8 +210,8 @@ def test_withdrawn_player_is_not_paired_again(org_client, organizer):
     assert all(leaving.id not in (g.white_id, g.black_id) for g in round2)
     assert len([g for g in round2 if g.black_id is None]) == 1  # five players: one pairing-allocated bye
     before = db_state()
-    again = manage_action(org_client, tid, f"players/{leaving.id}/withdraw", {"reason": "twice"})
-    assert again.status_code == 409 and "already withdrawn" in again.get_data(as_text=True)
+    again = manage_action(org_client, tid, f"players/{leaving.id}/withdraw", {"reason": "twice", **shown})
+    assert again.status_code == 409 and "withdrawn from round 2" in again.get_data(as_text=True)
     no_reason = manage_action(org_client, tid, f"players/{registrations(tid)[1].id}/withdraw", {"reason": ""})
     assert no_reason.status_code == 400 and "Say why" in no_reason.get_data(as_text=True)
     assert db_state() == before

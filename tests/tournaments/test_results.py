@@ -13,7 +13,7 @@ from chessweb.tournaments.results import ARBITER_CODES
 
 from ..conftest import csrf_token, make_user, post_form
 from .conftest import setup_tournament, start_round
-from .helpers import db_state, enter_result, games_of
+from .helpers import db_state, enter_result, game_form, games_of
 
 
 @pytest.fixture
@@ -57,7 +57,8 @@ def test_unknown_result_codes_change_nothing(org_client, running, players, code)
     game = game_between(running, players[0], players[2])
     before = db_state()
     response = enter_result(org_client, running, game.id, code)
-    assert response.status_code == 400 and "Not a valid choice" in response.get_data(as_text=True)
+    message = "Choose a result" if code == "" else "Not a valid choice"
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
     assert db_state() == before
 
 
@@ -85,7 +86,7 @@ def test_result_for_a_game_of_another_tournament_is_404(org_client, organizer, r
 def test_player_reports_and_opponent_confirms(login, running, players, client):
     game = game_between(running, players[0], players[2])
     reporter = login(players[0])
-    response = post_form(reporter, f"/games/{game.id}/report", {"result": "0-1"})
+    response = game_form(reporter, game.id, "report", {"result": "0-1"})
     assert response.status_code == 303
     game = games_of(running, 1)[0]
     assert (game.result, game.reported_result, game.reported_by_id) == (GameResult.PENDING, GameResult.BLACK_WIN,
@@ -93,14 +94,14 @@ def test_player_reports_and_opponent_confirms(login, running, players, client):
     assert "0–1?" in client.get(f"/tournaments/{running}/scoreboard").get_data(as_text=True)
 
     before = db_state()
-    own = post_form(reporter, f"/games/{game.id}/confirm", {})
+    own = game_form(reporter, game.id, "confirm", {"version": str(game.revision)})  # no button: a forged form
     assert own.status_code == 403 and "You reported this result" in own.get_data(as_text=True)
     assert db_state() == before
 
     opponent = login(players[2])
     page = opponent.get(f"/games/{game.id}").get_data(as_text=True)
     assert "Your opponent reported" in page
-    assert post_form(opponent, f"/games/{game.id}/confirm", {}).status_code == 303
+    assert game_form(opponent, game.id, "confirm", {}).status_code == 303
     game = games_of(running, 1)[0]
     assert (game.result, game.confirmed_by_id) == (GameResult.BLACK_WIN, players[2].id)
     assert [row[0] for row in audit_rows()] == ["result_reported", "result_confirmed"]
@@ -110,15 +111,15 @@ def test_player_reports_and_opponent_confirms(login, running, players, client):
 
 def test_same_report_by_both_players_is_final(login, running, players):
     game = game_between(running, players[1], players[3])
-    post_form(login(players[1]), f"/games/{game.id}/report", {"result": "1/2-1/2"})
-    post_form(login(players[3]), f"/games/{game.id}/report", {"result": "1/2-1/2"})
+    game_form(login(players[1]), game.id, "report", {"result": "1/2-1/2"})
+    game_form(login(players[3]), game.id, "report", {"result": "1/2-1/2"})
     assert games_of(running, 1)[1].result == GameResult.DRAW
 
 
 def test_contradicting_report_is_flagged_for_the_arbiter(login, org_client, running, players):
     game = game_between(running, players[1], players[3])
-    post_form(login(players[1]), f"/games/{game.id}/report", {"result": "1-0"})
-    post_form(login(players[3]), f"/games/{game.id}/report", {"result": "0-1"})
+    game_form(login(players[1]), game.id, "report", {"result": "1-0"})
+    game_form(login(players[3]), game.id, "report", {"result": "0-1"})
     game = games_of(running, 1)[1]
     assert game.disputed and game.result == GameResult.PENDING
     assert audit_rows()[-1][:3] == ("result_disputed", "1-0", "0-1")
@@ -132,52 +133,61 @@ def test_only_the_players_report(login, running, players):
     game = game_between(running, players[0], players[2])
     stranger = login(make_user(Role.PARTICIPANT, name="Stranger Danger"))
     before = db_state()
-    response = post_form(stranger, f"/games/{game.id}/report", {"result": "1-0"}, form_url="/")
+    forged = {"version": str(game.revision)}
+    response = post_form(stranger, f"/games/{game.id}/report", {"result": "1-0", **forged}, form_url="/")
     assert response.status_code == 403 and "Only the two players" in response.get_data(as_text=True)
-    confirm = post_form(stranger, f"/games/{game.id}/confirm", {}, form_url="/")
+    confirm = post_form(stranger, f"/games/{game.id}/confirm", forged, form_url="/")
     assert confirm.status_code == 403
-    bad_code = post_form(login(players[0]), f"/games/{game.id}/report", {"result": "+/-"})
+    bad_code = game_form(login(players[0]), game.id, "report", {"result": "+/-"})
     assert bad_code.status_code == 400
     assert db_state() == before
 
 
 def test_final_results_cannot_be_reported_over(org_client, login, running, players):
     game = game_between(running, players[0], players[2])
-    enter_result(org_client, running, game.id, "1-0")
+    rosa = login(players[2])
+    shown = rosa.get(f"/games/{game.id}").get_data(as_text=True)  # Rosa opens her game page ...
+    enter_result(org_client, running, game.id, "1-0")  # ... the arbiter enters the result ...
     before = db_state()
-    response = post_form(login(players[2]), f"/games/{game.id}/report", {"result": "0-1"})
-    assert response.status_code == 409 and "already final" in response.get_data(as_text=True)
+    version = re.search(r'name="version" value="(\d+)"', shown).group(1)
+    response = game_form(rosa, game.id, "report", {"result": "0-1", "version": version})  # ... she reports from it
+    assert response.status_code == 409 and "the result is now 1–0" in response.get_data(as_text=True)
+    assert "Report result" not in response.get_data(as_text=True)  # the page as it is now: final, no form
+    assert db_state() == before
+    stale = game_form(rosa, game.id, "report", {"result": "0-1", "version": str(games_of(running, 1)[0].revision)})
+    assert stale.status_code == 409 and "already final" in stale.get_data(as_text=True)
     assert db_state() == before
 
 
 def test_htmx_result_entry_returns_the_row(org_client, running, players):
     game = game_between(running, players[0], players[2])
     token = csrf_token(org_client, f"/tournaments/{running}/rounds/1")
-    response = org_client.post(f"/tournaments/{running}/games/{game.id}/result",
-                               data={"result": "1/2-1/2", "csrf_token": token}, headers={"HX-Request": "true"})
+    response = org_client.post(f"/tournaments/{running}/games/{game.id}/result", headers={"HX-Request": "true"},
+                               data={"result": "1/2-1/2", "csrf_token": token, "version": str(game.revision)})
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "HX-Request" in response.headers["Vary"]
     assert html.lstrip().startswith(f'<tr id="board-{game.board}"') and "½–½" in html and "Saved" in html
-    bad = org_client.post(f"/tournaments/{running}/games/{game.id}/result",
-                          data={"result": "0-1", "csrf_token": token}, headers={"HX-Request": "true"})
+    version = re.search(r'name="version" value="(\d+)"', html).group(1)  # the swapped row's forms carry it
+    bad = org_client.post(f"/tournaments/{running}/games/{game.id}/result", headers={"HX-Request": "true"},
+                          data={"result": "0-1", "csrf_token": token, "version": version})
     assert bad.status_code == 400 and "give a reason" in bad.get_data(as_text=True)
     assert bad.get_data(as_text=True).lstrip().startswith("<tr")
 
 
 def test_the_result_rows_offer_what_the_service_accepts(org_client, running):
-    """Page and htmx row alike list the arbiter's results with the form's labels, the final one selected."""
+    """Page and htmx row alike list the arbiter's results with the form's labels, starting empty."""
     game = games_of(running, 1)[0]
     assert enter_result(org_client, running, game.id, "-/+").status_code == 303
     token = csrf_token(org_client, f"/tournaments/{running}/rounds/1")
-    row = org_client.post(f"/tournaments/{running}/games/{game.id}/result",
-                          data={"result": "-/+", "csrf_token": token}, headers={"HX-Request": "true"})
+    row = org_client.post(f"/tournaments/{running}/games/{game.id}/result", headers={"HX-Request": "true"},
+                          data={"result": "-/+", "csrf_token": token, "version": str(games_of(running, 1)[0].revision)})
     page = org_client.get(f"/tournaments/{running}/rounds/1")
     for html in (page.get_data(as_text=True), row.get_data(as_text=True)):
         board = html[html.index(f'<tr id="board-{game.board}"'):]
         board = board[:board.index("</tr>")]
         options = re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', board)
-        assert [(value, label) for value, _, label in options] == list(ARBITER_RESULTS.items())
-        assert [value for value, selected, _ in options if selected] == ["-/+"]
+        assert [(value, label) for value, _, label in options] == [("", "Choose…"), *ARBITER_RESULTS.items()]
+        assert [value for value, selected, _ in options if selected] == [""]  # never a preset result
         assert set(ARBITER_RESULTS) == {code.value for code in ARBITER_CODES}
 
 

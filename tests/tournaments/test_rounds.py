@@ -7,7 +7,7 @@ from sqlalchemy import func, select, text
 from chessweb.extensions import db
 from chessweb.fide import dutch
 from chessweb.fide.berger import berger_round
-from chessweb.models import (AuditEntry, ByeRequest, EventType, GameResult, RealtimeEvent, Registration, Round,
+from chessweb.models import (AuditEntry, ByeRequest, EventType, Game, GameResult, RealtimeEvent, Registration, Round,
                              RoundStatus, Tournament, TournamentFormat, TournamentStatus)
 from chessweb.tournaments import registration, results, rounds
 from chessweb.tournaments.registration import PlayerDetails
@@ -77,9 +77,10 @@ def test_pairing_twice_and_pairing_with_results_missing_change_nothing(org_clien
 def test_publish_twice_is_refused(org_client, organizer):
     tid = setup_tournament(organizer, 4)
     pair(org_client, tid)
+    draft = {"version": str(max(g.revision for g in games_of(tid, 1)))}  # what the draft's forms carry
     assert publish(org_client, tid, 1).status_code == 303
     before = db_state()
-    response = publish(org_client, tid, 1)
+    response = manage_action(org_client, tid, "rounds/1/publish", draft, form_url=f"/tournaments/{tid}/rounds/1")
     assert response.status_code == 409 and "its pairings can no longer change" in response.get_data(as_text=True)
     assert db_state() == before
 
@@ -133,10 +134,11 @@ def test_swap_players_and_colours_in_a_draft_are_audited(org_client, organizer):
                          {"first": w1, "second": w1, "reason": "x"}, form_url=url)
     assert same.status_code == 400 and "two different players" in same.get_data(as_text=True)
     assert db_state() == before
+    draft = str(max(g.revision for g in games_of(tid, 1)))  # the version the draft's forms carry
     publish(org_client, tid, 1)
     before = db_state()
     late = manage_action(org_client, tid, "rounds/1/swap",
-                         {"first": w1, "second": w2, "reason": "too late"}, form_url=url)
+                         {"first": w1, "second": w2, "reason": "too late", "version": draft}, form_url=url)
     assert late.status_code == 409 and "can no longer change" in late.get_data(as_text=True)
     assert db_state() == before
 
@@ -149,7 +151,8 @@ def test_a_round_robin_draft_swaps_colours_but_not_players(org_client, organizer
     assert "Swap places" not in page and "Swap colours" in page
     before = db_state()
     swap = manage_action(org_client, tid, "rounds/1/swap",
-                         {"first": first.white_id, "second": second.white_id, "reason": "friends"},
+                         {"first": first.white_id, "second": second.white_id, "reason": "friends",
+                          "version": str(max(first.revision, second.revision))},
                          form_url=f"/tournaments/{tid}/rounds/1")
     assert swap.status_code == 409 and "the Berger table decides who meets whom" in swap.get_data(as_text=True)
     assert db_state() == before
@@ -329,3 +332,28 @@ def test_the_dutch_pairing_runs_without_the_lock_and_a_change_meanwhile_is_not_o
 
     monkeypatch.setattr(dutch, "pair_next_round", real_pairer)
     assert rounds.pair_next_round(tid, organizer.id) == 2  # pairing again works
+
+
+def test_discarding_a_draft_edited_by_hand_keeps_its_audit_trail(org_client, organizer):
+    """Case discard-draft-after-colour-swap-500: the audit rows of a draft's boards must not block its deletion."""
+    tid = setup_tournament(organizer, 4)
+    pair(org_client, tid)
+    first, second = games_of(tid, 1)
+    discarded = {first.id, second.id}
+    url = f"/tournaments/{tid}/rounds/1"
+    assert manage_action(org_client, tid, f"games/{first.id}/colours", {"reason": "wheelchair side"},
+                         form_url=url).status_code == 303
+    assert manage_action(org_client, tid, "rounds/1/swap", {"first": first.white_id, "second": second.white_id,
+                                                             "reason": "siblings"}, form_url=url).status_code == 303
+    discard = manage_action(org_client, tid, "rounds/1/discard", {"reason": "pair again"}, form_url=url)
+    assert discard.status_code == 303
+    db.session.expire_all()
+    assert db.session.scalars(select(Round)).all() == [] and db.session.scalars(select(Game)).all() == []
+    trail = [(a.action, a.game_id, a.new_value) for a in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+    assert ("colour_swap", None, "round 1 board 1") in trail  # the entry outlives its game
+    assert [action for action, _, _ in trail][-3:] == ["colour_swap", "pairing_swap", "draft_discarded"]
+    page = org_client.get(f"/tournaments/{tid}/audit").get_data(as_text=True)
+    assert "wheelchair side" in page and "round 1 board 1" in page and "discarded draft" in page
+    # The round pairs again, and the new boards get new ids (never the discarded ones).
+    assert pair(org_client, tid).status_code == 303
+    assert {g.id for g in games_of(tid, 1)}.isdisjoint(discarded)
