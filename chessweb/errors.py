@@ -70,7 +70,9 @@ def _csrf_error(error: CSRFError) -> Any:
 def _http_error(error: HTTPException) -> Any:
     if error.code and error.code >= 500:
         db.session.rollback()
-    return _page(error.code or 500, error.description if error.code in (400, 409, 413, 422) else None)
+    custom = error.description != type(error).description  # the view's own words, not werkzeug's default
+    shown = error.code in (400, 409, 413, 422) or (error.code == 403 and custom)
+    return _page(error.code or 500, error.description if shown else None)
 
 
 def _unexpected_error(error: Exception) -> Any:

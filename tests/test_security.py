@@ -56,13 +56,24 @@ def test_cookies_are_secure_outside_development(monkeypatch, tmp_path):
         "SESSION_COOKIE_SECURE"]
 
 
-def test_metrics_only_for_this_machine_or_with_the_token(app):
+def test_metrics_are_closed_by_default_even_to_a_same_host_proxy(app):
+    """metrics-exposure: a proxy on this host makes every request look local; loopback is no credential."""
     client = app.test_client()
+    assert app.config["ENV"] == "production"
+    assert client.get("/metrics").status_code == 403  # loopback, no token configured
+    assert client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 403
+    app.config["ENV"] = "development"  # `make run`: this machine may look
     assert client.get("/metrics").status_code == 200
     assert client.get("/metrics", environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code == 403
+
+
+def test_metrics_with_the_token_from_anywhere(app):
+    client = app.test_client()
     app.config["METRICS_TOKEN"] = "s3cret"
     assert client.get("/metrics").status_code == 403
-    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 403
+    refused = client.get("/metrics", headers={"Authorization": "Bearer wrong"})
+    assert refused.status_code == 403 and "METRICS_TOKEN" in refused.get_data(as_text=True)
+    assert client.get("/metrics", headers={"Authorization": "Bearer s3cret\u00e9"}).status_code == 403
     ok = client.get("/metrics", headers={"Authorization": "Bearer s3cret"},
                     environ_base={"REMOTE_ADDR": "203.0.113.9"})
     assert ok.status_code == 200 and "chessweb_ws_connections_open" in ok.get_data(as_text=True)
