@@ -46,6 +46,25 @@ def test_pages_cannot_be_framed(client):
     assert headers["X-Content-Type-Options"] == "nosniff"
 
 
+def test_production_sends_a_script_policy_and_hsts(monkeypatch, tmp_path):
+    """production-headers-hsts-csp: the CSP only forbade framing, and no HSTS was sent."""
+    monkeypatch.setenv("SECRET_KEY", "s")
+    monkeypatch.delenv("CHESSWEB_ENV", raising=False)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite3"})
+    headers = app.test_client().get("/healthz", base_url="https://chess.example").headers
+    policy = dict(part.split(" ", 1) for part in headers["Content-Security-Policy"].split("; "))
+    assert policy["script-src"] == "'self'" and policy["default-src"] == "'self'"
+    assert policy["object-src"] == policy["base-uri"] == policy["frame-ancestors"] == "'none'"
+    max_age = int(headers["Strict-Transport-Security"].split("max-age=")[1].split(";")[0])
+    assert max_age >= 365 * 24 * 3600
+
+
+def test_no_hsts_for_a_site_served_over_plain_http(app):
+    """Development and a club LAN (SESSION_COOKIE_SECURE=false) must stay reachable over http://."""
+    assert not app.config["SESSION_COOKIE_SECURE"]
+    assert "Strict-Transport-Security" not in app.test_client().get("/").headers
+
+
 def test_cookies_are_secure_outside_development(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "s")
     monkeypatch.delenv("CHESSWEB_ENV", raising=False)
