@@ -67,6 +67,22 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.database = "postgresql"
 
 
+# A test that asks for none of these cannot reach the database under test.
+DATABASE_FIXTURES = frozenset({"database_url", "test_database", "postgres_url"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The PostgreSQL pass runs again only what touches the database: the SQLite pass ran the rest."""
+    if config.option.database != "postgresql":
+        return
+    keep, drop = [], []
+    for item in items:
+        (keep if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())) else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     """A skipped test is a failed one: a green run must mean that every collected test ran."""
