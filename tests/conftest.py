@@ -37,13 +37,6 @@ PASSWORD = "correct-horse-42"
 PASSWORD_HASH = generate_password_hash(PASSWORD)
 
 
-@dataclass
-class TestDatabase:
-    url: str
-    template: Path | None = None  # SQLite: migrated file copied per test
-    schema: str | None = None     # PostgreSQL: schema of this test run
-
-
 # --------------------------------------------------------------------------- session rules
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -116,6 +109,12 @@ def redis_url(servers: SessionServers) -> str:
 
 
 # --------------------------------------------------------------------------- database
+
+@dataclass
+class TestDatabase:
+    url: str
+    template: Path | None = None  # SQLite: migrated file copied per test
+    schema: str | None = None     # PostgreSQL: schema of this test run
 
 
 def _upgrade(url: str) -> None:
