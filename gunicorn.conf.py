@@ -3,11 +3,17 @@
 The gevent worker holds no OS thread per WebSocket (threaded workers hold two, and stop answering
 plain HTTP once sockets outnumber threads). No `preload_app`: psycopg 3 picks its wait function when
 imported, and imported before gevent patches the process it would block every greenlet during a query.
+
+Each instance keeps its own Prometheus directory (multiprocess mode: /metrics of any worker reports the sum
+of all workers) and has no control socket unless CONTROL_SOCKET names a path for it: gunicorn's default
+is one file per user, which the first instance to stop deletes under the others.
 """
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import tempfile
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -24,6 +30,37 @@ worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "12000"))
 bind = os.environ.get("BIND", "127.0.0.1:" + os.environ.get("PORT", "5000"))
 accesslog = "-"
 graceful_timeout = 10
+
+control_socket_disable = not os.environ.get("CONTROL_SOCKET")
+if not control_socket_disable:
+    control_socket = os.environ["CONTROL_SOCKET"]
+
+# prometheus_client reads this when it is first imported, in the workers (forked after this file ran).
+# Made here unless the operator names one; removed at exit only if made here (this file runs again on HUP).
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.environ["METRICS_DIR_MADE_BY_GUNICORN_CONF"] = tempfile.mkdtemp(
+        prefix="chessweb-metrics-")
+
+
+def on_starting(server: Arbiter) -> None:  # noqa: ARG001 - gunicorn's hook signature
+    """Start from empty metric files: the counters of an earlier run under the same directory are not ours."""
+    directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    os.makedirs(directory, exist_ok=True)
+    for name in os.listdir(directory):
+        if name.endswith(".db"):
+            os.unlink(os.path.join(directory, name))
+
+
+def child_exit(server: Arbiter, worker: Worker) -> None:  # noqa: ARG001 - gunicorn's hook signature
+    """A dead worker's sockets are no longer open: drop its live gauges (its counters stay in the sums)."""
+    from prometheus_client import multiprocess
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server: Arbiter) -> None:  # noqa: ARG001 - gunicorn's hook signature
+    directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    if directory == os.environ.get("METRICS_DIR_MADE_BY_GUNICORN_CONF"):
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def post_worker_init(worker: Worker) -> None:

@@ -1,13 +1,30 @@
-"""Command-line tasks: `flask create-user`, `flask seed-demo`."""
+"""Command-line tasks: `flask create-user`, `flask seed-demo`; a missing setting explained in one line."""
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 from flask import Flask
 from sqlalchemy.exc import IntegrityError
 
 from .auth.accounts import create_user
+from .config import ConfigError
 from .extensions import db
 from .models import Role
+
+
+@contextmanager
+def config_errors_in_one_line() -> Iterator[None]:
+    """Around `create_app()` in the entry module: under a `flask` command a ConfigError becomes one line
+    ("Error: SECRET_KEY is not set. ...") and exit status 1 instead of a traceback. Elsewhere (gunicorn) it
+    propagates unchanged, so the server's own boot-error handling stops it."""
+    try:
+        yield
+    except ConfigError as error:
+        if click.get_current_context(silent=True) is None:
+            raise
+        raise click.ClickException(" ".join(str(error).split())) from None
 
 
 def register(app: Flask) -> None:
@@ -31,14 +48,21 @@ def register(app: Flask) -> None:
         click.echo(f"Created {user.role.value} {user.display_name} <{user.email}>.")
 
     @app.cli.command("seed-demo")
-    def seed_demo_command() -> None:
-        """Fill an EMPTY database with demo accounts and tournaments; print the demo logins."""
+    @click.option("--i-know-this-is-public", "public_ok", is_flag=True,
+                  help="Seed outside development anyway (the demo passwords are published in the README).")
+    def seed_demo_command(public_ok: bool) -> None:
+        """Fill an EMPTY database with demo accounts and tournaments; print the demo logins (development only)."""
         from .demo import LOGINS, is_seeded, seed_demo
+        development = app.config["ENV"] == "development"
+        if not development and not public_ok:
+            raise click.ClickException(
+                "seed-demo makes an admin whose password is published in the README: it runs only with "
+                "CHESSWEB_ENV=development (or add --i-know-this-is-public). Nothing was changed.")
         if seed_demo():
             click.echo("Demo data created: a round robin and a Swiss under way, and an open registration.")
         else:
             click.echo("The database is not empty; no demo data added.")
-        if is_seeded():
+        if is_seeded() and development:
             click.echo("Demo logins (email / password):")
             for login in LOGINS:
                 click.echo(f"  {login.role.value.lower():<12} {login.email:<28} {login.password}")

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, abort, current_app, flash, jsonify, redirect, render_template, request
+from flask_login import login_url
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from .extensions import db
+from .extensions import db, login_manager
 
 MESSAGES = {
     400: "The request could not be understood.",
@@ -33,6 +35,8 @@ def rerender_on_csrf_error(view: Callable) -> Callable:
 
 def register(app: Flask) -> None:
     """Install the handlers on the app."""
+    # @login_required, role_required and abort(401) all end in _http_error: one rule for "log in first".
+    login_manager.unauthorized_handler(lambda: abort(401))
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
@@ -70,7 +74,26 @@ def _csrf_error(error: CSRFError) -> Any:
 def _http_error(error: HTTPException) -> Any:
     if error.code and error.code >= 500:
         db.session.rollback()
-    return _page(error.code or 500, error.description if error.code in (400, 409, 413, 422) else None)
+    if error.code == 401 and not _wants_json() and request.headers.get("HX-Request") != "true":
+        return _to_login()
+    custom = error.description != type(error).description  # the view's own words, not werkzeug's default
+    shown = error.code in (400, 409, 413, 422) or (error.code == 403 and custom)
+    return _page(error.code or 500, error.description if shown else None)
+
+
+def _to_login() -> Any:
+    """A page that needs a login sends the browser to the login form, which comes back here afterwards.
+
+    After a POST, "here" is the page the form was on (its own URL may not answer GET)."""
+    db.session.rollback()
+    flash(login_manager.login_message, login_manager.login_message_category)
+    if request.method in ("GET", "HEAD"):
+        back: str | None = request.full_path.rstrip("?")
+    else:
+        referrer = urlsplit(request.referrer or "")
+        same_site = referrer.netloc == request.host and referrer.scheme in ("http", "https")
+        back = (referrer.path + (f"?{referrer.query}" if referrer.query else "")) if same_site else None
+    return redirect(login_url(current_app.login_manager.login_view, next_url=back))
 
 
 def _unexpected_error(error: Exception) -> Any:

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import os
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import text
 
 from . import __version__
@@ -29,14 +31,36 @@ def healthz():
 
 @bp.get("/metrics")
 def metrics():
-    """Prometheus text format: connection and delivery counters of this process (operators only)."""
+    """Prometheus text format, for a scraper that sends `Authorization: Bearer <METRICS_TOKEN>`.
+
+    Closed by default: without a token configured it answers nobody, except this machine in development
+    (behind a same-host proxy every request looks local, so "loopback only" would open it to the world).
+    Under gunicorn the figures are those of all workers together (prometheus_client multiprocess mode).
+    """
     token = current_app.config.get("METRICS_TOKEN")
     if token:
-        if not hmac.compare_digest(request.headers.get("Authorization", ""), f"Bearer {token}"):
-            abort(403)
-    elif not ipaddress.ip_address(request.remote_addr or "0.0.0.0").is_loopback:
-        abort(403, description="Metrics are served to this machine only; set METRICS_TOKEN to scrape remotely.")
-    return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+        if not hmac.compare_digest(request.headers.get("Authorization", "").encode(), f"Bearer {token}".encode()):
+            abort(403, description="Send the metrics token: Authorization: Bearer <METRICS_TOKEN>.")
+    elif not (current_app.config["ENV"] == "development" and _is_loopback(request.remote_addr)):
+        abort(403, description="Metrics are closed: set METRICS_TOKEN and send it as a Bearer token to scrape them.")
+    # The type already names its charset; Flask's `mimetype=` would append a second one.
+    return Response(generate_latest(_registry()), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def _is_loopback(address: str | None) -> bool:
+    try:
+        return ipaddress.ip_address(address or "").is_loopback
+    except ValueError:
+        return False
+
+
+def _registry() -> CollectorRegistry:
+    """This process's registry, or under gunicorn (PROMETHEUS_MULTIPROC_DIR set) one over every worker's files."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry)
+    return registry
 
 
 csrf.exempt(bp)

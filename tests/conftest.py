@@ -1,15 +1,16 @@
-"""Shared fixtures: a migrated database (SQLite, or PostgreSQL when DATABASE_URL says so), the app,
+"""Shared fixtures: a migrated database (SQLite, or PostgreSQL with `--database=postgresql`), the app,
 clients, accounts, and a real server on a local port.
 
 The schema always comes from `migrations/`, as in production. SQLite tests copy a migrated template
-file per test; PostgreSQL tests run in a schema of their own and truncate between tests.
+file per test; PostgreSQL tests run in a schema of their own and truncate between tests. PostgreSQL and
+Redis are the session's own private servers (tests/servers.py) unless TEST_POSTGRES_URL / TEST_REDIS_URL
+name one. No test is ever skipped: a test that cannot run fails, saying why.
 """
 from __future__ import annotations
 
 import os
 import re
 import shutil
-import socket
 import threading
 import uuid
 from collections.abc import Iterator
@@ -30,11 +31,82 @@ from chessweb.extensions import db
 from chessweb.models import NotificationPreference, Role, User
 from chessweb.realtime import realtime
 
-from .servers import require_postgres, require_redis
+from .servers import SessionServers, free_port  # noqa: F401 - free_port: for tests/processes.py
 
 PASSWORD = "correct-horse-42"
 # Hashing is deliberately slow; compute it once for every account the tests create.
 PASSWORD_HASH = generate_password_hash(PASSWORD)
+
+
+# --------------------------------------------------------------------------- session rules
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--database", choices=("sqlite", "postgresql"), default="sqlite",
+                     help="database of the app under test (PostgreSQL: the session's private server, "
+                          "or TEST_POSTGRES_URL)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The app reads DATABASE_URL and REDIS_URL; the tests (and the processes they start) must not inherit a
+    # developer's, or they would write into that database. The one exception keeps the old spelling of the
+    # PostgreSQL pass working: DATABASE_URL=$TEST_POSTGRES_URL.
+    database_url = os.environ.pop("DATABASE_URL", "")
+    os.environ.pop("REDIS_URL", None)
+    if database_url.startswith(("postgres://", "postgresql")):
+        if database_url != os.environ.get("TEST_POSTGRES_URL"):
+            raise pytest.UsageError(
+                "DATABASE_URL is set, and the tests never use it (it may hold your data). "
+                "Run `pytest --database=postgresql` for a private PostgreSQL, or name a test server with "
+                "TEST_POSTGRES_URL=... .")
+        config.option.database = "postgresql"
+
+
+# A test that asks for none of these cannot reach the database under test.
+DATABASE_FIXTURES = frozenset({"database_url", "test_database", "postgres_url"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The PostgreSQL pass runs again only what touches the database: the SQLite pass ran the rest."""
+    if config.option.database != "postgresql":
+        return
+    keep, drop = [], []
+    for item in items:
+        (keep if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())) else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    """A skipped test is a failed one: a green run must mean that every collected test ran."""
+    report = yield
+    if report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        report.outcome = "failed"
+        report.longrepr = f"{item.nodeid} did not run, and the test command allows no skips: {reason}"
+    return report
+
+
+@pytest.fixture(scope="session")
+def servers() -> Iterator[SessionServers]:
+    """The session's PostgreSQL and Redis, started on first use and removed at the end."""
+    session_servers = SessionServers()
+    yield session_servers
+    session_servers.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(servers: SessionServers) -> str:
+    """A real PostgreSQL for this session: TEST_POSTGRES_URL, or a private server on a free port."""
+    return servers.postgres_url()
+
+
+@pytest.fixture(scope="session")
+def redis_url(servers: SessionServers) -> str:
+    """A real Redis for this session: TEST_REDIS_URL, or a private server on a free port."""
+    return servers.redis_url()
 
 
 # --------------------------------------------------------------------------- database
@@ -44,11 +116,6 @@ class TestDatabase:
     url: str
     template: Path | None = None  # SQLite: migrated file copied per test
     schema: str | None = None     # PostgreSQL: schema of this test run
-
-
-def _postgres_url() -> str | None:
-    url = os.environ.get("DATABASE_URL", "")
-    return url if url.startswith(("postgres://", "postgresql")) else None
 
 
 def _upgrade(url: str) -> None:
@@ -66,14 +133,13 @@ def _with_search_path(url: str, schema: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def test_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabase]:
-    pg_url = _postgres_url()
-    if pg_url is None:
+def test_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabase]:
+    if request.config.option.database != "postgresql":
         template = tmp_path_factory.mktemp("db") / "template.sqlite3"
         _upgrade(f"sqlite:///{template}")
         yield TestDatabase(url="", template=template)
         return
-    require_postgres(pg_url)
+    pg_url = request.getfixturevalue("postgres_url")
     schema = f"cw_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(_with_search_path(pg_url, "public"))
     with admin.begin() as conn:
@@ -266,16 +332,3 @@ def live_server(app: Flask) -> Iterator[LiveServer]:
     yield server
     server.stop()
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def redis_url() -> str:
-    """A real Redis for broker tests (database 15, so a developer's data is left alone)."""
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    require_redis(url)
-    return url

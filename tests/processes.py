@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.request import urlopen
+from urllib.request import Request, urlopen
 
 from .conftest import free_port
 
@@ -17,12 +17,15 @@ ROOT = Path(__file__).resolve().parents[1]
 WAIT = 15.0  # a generous bound for "arrives"; never a speed assertion
 
 
+METRICS_TOKEN = "test-metrics-token"
+
+
 class AppProcess:
-    """`gunicorn app:app` (or another `app` spec) with the repository's gunicorn.conf.py, one gevent worker;
-    ready when `ready_path` answers 200."""
+    """`gunicorn app:app` (or another `app` spec) with the repository's gunicorn.conf.py, `workers` gevent
+    workers (one by default); ready when `ready_path` answers 200."""
 
     def __init__(self, name: str, env: dict[str, str], log_dir: Path, *, app: str = "app:app",
-                 ready_path: str = "/healthz") -> None:
+                 ready_path: str = "/healthz", workers: int = 1) -> None:
         self.name = name
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -31,10 +34,11 @@ class AppProcess:
         self.log = log_dir / f"gunicorn-{name}.log"
         self._log_file = self.log.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--no-control-socket", app], cwd=ROOT,
+            [sys.executable, "-m", "gunicorn", app], cwd=ROOT,
             # Tests connect directly, on loopback: say so, or production mode refuses to start (chessweb/proxies.py).
-            env={**os.environ, "CHESSWEB_PROXY_FIX_X_FOR": "0", **env, "PYTHONPATH": str(ROOT),
-                 "BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": "1", "WORKER_CONNECTIONS": "200"},
+            env={**os.environ, "CHESSWEB_PROXY_FIX_X_FOR": "0", "CHESSWEB_METRICS_TOKEN": METRICS_TOKEN, **env,
+                 "PYTHONPATH": str(ROOT), "BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": str(workers),
+                 "WORKER_CONNECTIONS": "200"},
             stdout=self._log_file, stderr=subprocess.STDOUT)
 
     def wait_ready(self) -> None:
@@ -51,18 +55,23 @@ class AppProcess:
 
     def worker_pid(self) -> int:
         """The gunicorn worker's pid (the master forks it; it holds the sockets and the broker)."""
-        children = [int(entry.name) for entry in Path("/proc").iterdir()
-                    if entry.name.isdigit() and _parent_pid(entry) == self.process.pid]
+        children = self.worker_pids()
         assert len(children) == 1, f"expected one worker under {self.process.pid}, found {children}"
         return children[0]
+
+    def worker_pids(self) -> list[int]:
+        """The pids of the master's workers."""
+        return [int(entry.name) for entry in Path("/proc").iterdir()
+                if entry.name.isdigit() and _parent_pid(entry) == self.process.pid]
 
     def get_json(self, path: str) -> dict:
         with urlopen(f"{self.url}{path}", timeout=WAIT) as response:
             return json.loads(response.read())
 
     def metric(self, name: str) -> float:
-        """One sample of this process's Prometheus metrics (the worker serves /metrics)."""
-        with urlopen(f"{self.url}/metrics", timeout=WAIT) as response:
+        """One sample of this instance's Prometheus metrics, all workers together (`name` may carry labels)."""
+        request = Request(f"{self.url}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+        with urlopen(request, timeout=WAIT) as response:
             text = response.read().decode()
         match = re.search(rf"^{re.escape(name)} (\S+)$", text, re.MULTILINE)
         assert match, f"{name} not in /metrics of {self.name}"

@@ -60,8 +60,13 @@ def test_healthz_when_database_is_gone(app_config, tmp_path):
     assert response.get_json()["status"] == "degraded"
 
 
-def test_metrics_is_prometheus_text(client):
-    response = client.get("/metrics")
+def test_metrics_is_prometheus_text(app, client):
+    app.config["METRICS_TOKEN"] = "t"
+    response = client.get("/metrics", headers={"Authorization": "Bearer t"})
     assert response.status_code == 200
-    assert response.content_type.startswith("text/plain")
-    assert "python_info" in response.get_data(as_text=True)
+    assert response.headers["Content-Type"].startswith("text/plain; version=")
+    assert response.headers["Content-Type"].count("charset") == 1
+    text = response.get_data(as_text=True)
+    for name in ("python_info", "chessweb_ws_fanout_latency_seconds_bucket", 'chessweb_ws_sockets{state="anonymous"}',
+                 "chessweb_ws_messages_published_total", "# TYPE chessweb_notifications_total counter"):
+        assert name in text, name

@@ -1,7 +1,6 @@
 """The schema comes from migrations/: an empty database upgraded to head matches the models exactly."""
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
@@ -10,8 +9,7 @@ from sqlalchemy import create_engine, text
 from chessweb import create_app
 from chessweb.extensions import db
 
-from .conftest import _postgres_url, _with_search_path
-from .servers import require_postgres
+from .conftest import _with_search_path
 
 
 def upgrade_then_check(url: str) -> None:
@@ -38,9 +36,8 @@ def test_sqlite_upgrade_has_no_drift(tmp_path):
     upgrade_then_check(f"sqlite:///{tmp_path}/empty.sqlite3")
 
 
-def test_postgres_upgrade_has_no_drift():
-    url = _postgres_url() or os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-    require_postgres(url)
+def test_postgres_upgrade_has_no_drift(postgres_url):
+    url = postgres_url
     schema = f"cw_migrate_{uuid.uuid4().hex[:8]}"
     admin = create_engine(_with_search_path(url, "public"))
     with admin.begin() as conn:

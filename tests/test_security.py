@@ -46,6 +46,25 @@ def test_pages_cannot_be_framed(client):
     assert headers["X-Content-Type-Options"] == "nosniff"
 
 
+def test_production_sends_a_script_policy_and_hsts(monkeypatch, tmp_path):
+    """production-headers-hsts-csp: the CSP only forbade framing, and no HSTS was sent."""
+    monkeypatch.setenv("SECRET_KEY", "s")
+    monkeypatch.delenv("CHESSWEB_ENV", raising=False)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite3"})
+    headers = app.test_client().get("/healthz", base_url="https://chess.example").headers
+    policy = dict(part.split(" ", 1) for part in headers["Content-Security-Policy"].split("; "))
+    assert policy["script-src"] == "'self'" and policy["default-src"] == "'self'"
+    assert policy["object-src"] == policy["base-uri"] == policy["frame-ancestors"] == "'none'"
+    max_age = int(headers["Strict-Transport-Security"].split("max-age=")[1].split(";")[0])
+    assert max_age >= 365 * 24 * 3600
+
+
+def test_no_hsts_for_a_site_served_over_plain_http(app):
+    """Development and a club LAN (SESSION_COOKIE_SECURE=false) must stay reachable over http://."""
+    assert not app.config["SESSION_COOKIE_SECURE"]
+    assert "Strict-Transport-Security" not in app.test_client().get("/").headers
+
+
 def test_cookies_are_secure_outside_development(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "s")
     monkeypatch.delenv("CHESSWEB_ENV", raising=False)
@@ -56,13 +75,24 @@ def test_cookies_are_secure_outside_development(monkeypatch, tmp_path):
         "SESSION_COOKIE_SECURE"]
 
 
-def test_metrics_only_for_this_machine_or_with_the_token(app):
+def test_metrics_are_closed_by_default_even_to_a_same_host_proxy(app):
+    """metrics-exposure: a proxy on this host makes every request look local; loopback is no credential."""
     client = app.test_client()
+    assert app.config["ENV"] == "production"
+    assert client.get("/metrics").status_code == 403  # loopback, no token configured
+    assert client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 403
+    app.config["ENV"] = "development"  # `make run`: this machine may look
     assert client.get("/metrics").status_code == 200
     assert client.get("/metrics", environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code == 403
+
+
+def test_metrics_with_the_token_from_anywhere(app):
+    client = app.test_client()
     app.config["METRICS_TOKEN"] = "s3cret"
     assert client.get("/metrics").status_code == 403
-    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 403
+    refused = client.get("/metrics", headers={"Authorization": "Bearer wrong"})
+    assert refused.status_code == 403 and "METRICS_TOKEN" in refused.get_data(as_text=True)
+    assert client.get("/metrics", headers={"Authorization": "Bearer s3cret\u00e9"}).status_code == 403
     ok = client.get("/metrics", headers={"Authorization": "Bearer s3cret"},
                     environ_base={"REMOTE_ADDR": "203.0.113.9"})
     assert ok.status_code == 200 and "chessweb_ws_connections_open" in ok.get_data(as_text=True)

@@ -363,6 +363,7 @@ class Connection:
 
     def _delivered(self, items: list[Item]) -> None:
         metrics.MESSAGES_DELIVERED.inc(len(items))
+        metrics.FANOUT_LATENCY.observe(time.monotonic() - min(item.created for item in items))  # once per write
         for item in items:
             self._counts.record(item.event_id, delivered=True)
 

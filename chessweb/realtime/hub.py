@@ -287,6 +287,8 @@ class Hub:
 
     def deliver(self, message: Message) -> None:
         """Fan a message out to this process's connections on its channel, now, in the caller's thread."""
+        if isinstance(message, (Fragment, Event)):
+            metrics.MESSAGES_BY_CHANNEL_KIND.labels(metrics.channel_kind(message.channel)).inc()
         if isinstance(message, Fragment):
             with self._lock:
                 members = self._channels.get(message.channel)

@@ -1,15 +1,28 @@
 """What the live core did: Prometheus metrics for operators and per-event delivery counts for RealtimeEvent rows.
 
 Importing this module registers the metrics with prometheus_client's default registry, which `/metrics` serves.
+Under gunicorn every worker writes its values to files in PROMETHEUS_MULTIPROC_DIR (see gunicorn.conf.py) and
+/metrics reports them summed over the live workers: gauges say how they combine (`multiprocess_mode`).
 """
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
 
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter, Gauge, Histogram
 
-CONNECTIONS_OPEN = Gauge("chessweb_ws_connections_open", "WebSocket connections open in this process")
+CONNECTIONS_OPEN = Gauge("chessweb_ws_connections_open", "WebSocket connections open (all workers)",
+                         multiprocess_mode="livesum")
+SOCKETS = Gauge("chessweb_ws_sockets", "Open WebSocket connections by state (all workers)", ["state"],
+                multiprocess_mode="livesum")
+# From the moment a message is encoded for this process's subscribers (once per message, as it leaves the
+# broker) to the write of its frame to a socket: what one more subscriber waits.
+FANOUT_LATENCY = Histogram("chessweb_ws_fanout_latency_seconds", "Message handed to the hub until written to a socket",
+                           buckets=(.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5))
+MESSAGES_BY_CHANNEL_KIND = Counter("chessweb_ws_messages_published",
+                                   "Messages fanned out by the hub, by kind of channel (the part before ':')",
+                                   ["channel_kind"])
+NOTIFICATIONS = Counter("chessweb_notifications", "Notifications delivered, by delivery channel", ["delivery_channel"])
 CONNECTIONS_TOTAL = Counter("chessweb_ws_connections", "WebSocket connections accepted")
 MESSAGES_DELIVERED = Counter("chessweb_ws_messages_delivered", "Frames written to sockets")
 MESSAGES_DROPPED = Counter("chessweb_ws_messages_dropped",
@@ -33,6 +46,15 @@ SLOW_CLOSES = {cause: SLOW_CONSUMER_CLOSES.labels(cause) for cause in ("outbox_f
 ERRORS = {where: SOCKET_ERRORS.labels(where) for where in ("connect", "frame", "writer")}
 for _direction in ("published", "received"):
     BROKER_MESSAGES.labels(_direction)
+SOCKET_STATES = {state: SOCKETS.labels(state) for state in ("anonymous", "logged_in")}
+# The ways NotificationPreference lets a user be told; the notification center counts each delivery here.
+NOTIFICATIONS_BY_CHANNEL = {channel: NOTIFICATIONS.labels(channel) for channel in ("realtime", "email", "push")}
+
+
+def channel_kind(channel: str) -> str:
+    """The kind of a channel name, its part before the first ':' ("tournament:12:standings" -> "tournament");
+    a bounded label set, unlike the names themselves."""
+    return channel.split(":", 1)[0]
 
 
 class DeliveryCounts:

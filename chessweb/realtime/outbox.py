@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from enum import Enum
 
 from .frames import header_length
@@ -23,6 +24,7 @@ class Encoded:
 class Item:
     encoded: Encoded
     event_id: int | None = None  # RealtimeEvent credited when written
+    created: float = field(default_factory=time.monotonic)  # for the fan-out latency metric
 
 
 class Put(Enum):

@@ -53,6 +53,8 @@ class LiveSession:
         core.track(conn)
         metrics.CONNECTIONS_OPEN.inc()
         metrics.CONNECTIONS_TOTAL.inc()
+        state = metrics.SOCKET_STATES["anonymous" if self.user.id is None else "logged_in"]
+        state.inc()
         try:
             try:
                 # State first, on every connect: that is how a reconnecting client heals what it missed.
@@ -70,6 +72,7 @@ class LiveSession:
             core.records.closed(self.session_id)
             core.untrack(conn)
             metrics.CONNECTIONS_OPEN.dec()
+            state.dec()
 
     # ----------------------------------------------------------------- subscriptions
 

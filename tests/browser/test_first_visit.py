@@ -11,6 +11,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def demo_site(app, runner, live_server):
+    app.config["ENV"] = "development"  # seed-demo runs there only
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     return live_server

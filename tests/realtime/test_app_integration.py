@@ -57,7 +57,8 @@ def test_the_real_app_refuses_foreign_origins(wired, live_server):
 def test_metrics_are_exported(wired, client, live_server):
     with ws_connect(live_server, "channel=tournaments:all&format=json") as ws:
         recv_until(ws, lambda m: m["type"] == "subscribed")
-        text = client.get("/metrics").get_data(as_text=True)
+        wired.config["METRICS_TOKEN"] = "t"
+        text = client.get("/metrics", headers={"Authorization": "Bearer t"}).get_data(as_text=True)
     for name in ("chessweb_ws_connections_open", "chessweb_ws_messages_delivered_total",
                  "chessweb_ws_messages_dropped_total", "chessweb_ws_slow_consumer_closes_total"):
         assert name in text

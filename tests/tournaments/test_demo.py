@@ -14,6 +14,11 @@ from chessweb.models import (AuditEntry, ByeRequest, Game, NotificationPreferenc
 from ..conftest import make_user
 
 
+@pytest.fixture(autouse=True)
+def development(app):
+    app.config["ENV"] = "development"  # `make run`; elsewhere seed-demo refuses (tests/test_cli.py)
+
+
 def counts() -> dict[str, int]:
     return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
             for model in (User, Tournament, Registration, Round, Game)}
