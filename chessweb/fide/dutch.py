@@ -3,6 +3,16 @@
 We do not pair ourselves: the crosstable is written as TRF-16 in memory (with `0000 - H/Z/F/-` for players
 who must not be paired) and gacrux, the FIDE Technical Commission's engine, pairs it in-process. gacrux is
 pinned (see `GACRUX_VERSION`); its behaviour is held by the regression cases in tests/fide.
+
+Where the time goes: for most rounds gacrux pairs each score bracket by its simple bipartite route in well under
+a second even at 1,000 players. When a bracket cannot be paired that way (typically round 2 after results that
+ignore ratings, which leave score groups with mixed colour preferences), gacrux runs NetworkX's blossom
+algorithm for a minimum-weight matching over that bracket and everything below it: O(n³) in pure Python, on
+weights of up to ~700 bits (gacrux encodes every pairing criterion in one integer). That is nearly all of a slow
+round. The optimum is often not unique, so which matching comes back depends on the algorithm's exact path:
+another matching library (rustworkx, say) returns different, equally optimal, pairings. We therefore keep
+NetworkX's algorithm and only hand it a graph whose adjacency it reads without NetworkX's view objects (see
+`chessweb.fide.matching`), which makes the same computation about a third faster.
 """
 from __future__ import annotations
 
@@ -96,6 +106,9 @@ def _gacrux_pairs(trf: str, round_no: int, planned_rounds: int, top_colour: str)
     from gacrux.gacruxexeptions import GacruxError
     from gacrux.pairingdutch import pairing_dutch
     from gacrux.trf2json import trf2json
+
+    from .matching import install_for_gacrux
+    install_for_gacrux()
 
     reader = trf2json()
     try:
