@@ -21,7 +21,7 @@ MISHAPS = Mishaps(forfeit=0.03, double_forfeit=0.005, half_point_bye=0.03, zero_
 # the last ones are round 2 of a 300-player open after random results, the round that used to take seconds.
 EVENTS = [(24, 7, 7, "coin", 1), (24, 7, 7, "elo", 2), (41, 9, 9, "coin", 3), (41, 9, 9, "elo", 4),
           (64, 9, 9, "coin", 5), (64, 9, 9, "elo", 6), (121, 9, 9, "coin", 7), (120, 9, 9, "elo", 8),
-          (300, 9, 2, "coin", 2026)]
+          (300, 9, 2, "coin", 2026), (300, 9, 2, "coin", 2)]
 RESULTS = {"coin": coin_result, "elo": game_result}
 
 

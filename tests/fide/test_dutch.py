@@ -203,7 +203,10 @@ def played_pairing(table: Crosstable, round_no: int) -> tuple[set[tuple[int, int
     return games, (byes[0] if byes else None)
 
 
-@pytest.mark.parametrize("event", EVENTS, ids=lambda event: file_name(*event).removesuffix(".trf"))
+@pytest.mark.parametrize("event", [
+    pytest.param(event, id=file_name(*event).removesuffix(".trf"),
+                 marks=[pytest.mark.slow] if event[0] >= 300 else [])  # tens of CPU seconds with the checker
+    for event in EVENTS])
 def test_generated_events_are_paired_as_they_were_round_by_round(event, tmp_path: Path):
     """Every round of events paired before the matching changed (tests/fide/make_dutch_events.py) comes out
     the same, board for board and colour for colour, and gacrux's own checker agrees with each recorded round."""
