@@ -2,7 +2,11 @@
 arbiter's "pair round" really pairing outside the process that serves the request."""
 from __future__ import annotations
 
+import http.client
 import shutil
+import socket
+import time
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import select
@@ -15,6 +19,7 @@ from chessweb.fide.pairing import PairingError
 from chessweb.fide.trf import read_trf
 from chessweb.models import Game, Round, RoundStatus
 
+from ..conftest import CSRF_INPUT, PASSWORD
 from ..fide.make_dutch_events import FOLDER
 from ..fide.test_dutch import not_paired_in
 from .conftest import setup_tournament
@@ -82,3 +87,45 @@ def test_pair_round_pairs_big_fields_in_a_child_process(app, org_client, organiz
     small = setup_tournament(organizer, 7, name="Small Open")
     assert pair(org_client, small).status_code == 500  # the broken in-process gacrux was used
     assert "paired in the web process" in caplog.text
+
+
+def test_a_pairing_goes_on_when_the_arbiter_closes_the_page(app, organizer, live_server):
+    """The browser sends "pair round" and goes away at once (tab closed): the draft is written all the same."""
+    app.config["PAIRING_CHILD_MIN_PLAYERS"] = 0
+    tid = setup_tournament(organizer, 12)
+    cookies: dict[str, str] = {}
+
+    def request(method: str, path: str, body: dict[str, str] | None = None) -> str:
+        connection = http.client.HTTPConnection("127.0.0.1", live_server.port, timeout=30)
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, path, urlencode(body) if body is not None else None, headers)
+        response = connection.getresponse()
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie":
+                key, _, rest = value.partition("=")
+                cookies[key] = rest.split(";", 1)[0]
+        text = response.read().decode()
+        connection.close()
+        return text
+
+    token = CSRF_INPUT.search(request("GET", "/auth/login"))
+    request("POST", "/auth/login", {"csrf_token": token.group(1) or token.group(2), "email": organizer.email,
+                                    "password": PASSWORD})
+    token = CSRF_INPUT.search(request("GET", f"/tournaments/{tid}/manage"))
+    body = urlencode({"csrf_token": token.group(1) or token.group(2)}).encode()
+    with socket.create_connection(("127.0.0.1", live_server.port)) as browser:
+        browser.sendall(f"POST /tournaments/{tid}/rounds HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        f"Cookie: {'; '.join(f'{k}={v}' for k, v in cookies.items())}\r\n"
+                        "Content-Type: application/x-www-form-urlencoded\r\n"
+                        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
+    # The page is gone; the pairing is not.
+    deadline = time.monotonic() + 60
+    draft = None
+    while draft is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+        db.session.expire_all()
+        draft = db.session.scalars(select(Round).where(Round.tournament_id == tid)).first()
+    assert draft is not None and draft.status == RoundStatus.DRAFT
+    assert len(db.session.scalars(select(Game).where(Game.round_id == draft.id)).all()) == 6
