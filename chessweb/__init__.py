@@ -2,16 +2,20 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-from sqlalchemy import event
+if TYPE_CHECKING:
+    from flask import Flask
 
 __version__ = "0.1.0"
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config layers, extensions, blueprints, the live core."""
+    # Imported here, not above: a pairing child process (chessweb.jobs) imports this package and needs neither.
+    from flask import Flask
+    from sqlalchemy import event
+
     app = Flask(__name__, instance_relative_config=True,
                 template_folder="../templates", static_folder="../static")
     from . import config, security

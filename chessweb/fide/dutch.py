@@ -3,11 +3,21 @@
 We do not pair ourselves: the crosstable is written as TRF-16 in memory (with `0000 - H/Z/F/-` for players
 who must not be paired) and gacrux, the FIDE Technical Commission's engine, pairs it in-process. gacrux is
 pinned (see `GACRUX_VERSION`); its behaviour is held by the regression cases in tests/fide.
+
+Where the time goes: for most rounds gacrux pairs each score bracket by its simple bipartite route in well under
+a second even at 1,000 players. When a bracket cannot be paired that way (typically round 2 after results that
+ignore ratings, which leave score groups with mixed colour preferences), gacrux runs NetworkX's blossom
+algorithm for a minimum-weight matching over that bracket and everything below it: O(n³) in pure Python, on
+weights of up to ~700 bits (gacrux encodes every pairing criterion in one integer). That is nearly all of a slow
+round. The optimum is often not unique, so which matching comes back depends on the algorithm's exact path:
+another matching library (rustworkx, say) returns different, equally optimal, pairings. We therefore keep
+NetworkX's algorithm and only hand it a graph whose adjacency it reads without NetworkX's view objects (see
+`chessweb.fide.matching`), which makes the same computation about a third faster.
 """
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .crosstable import Crosstable, ResultCode, TournamentType
@@ -16,6 +26,10 @@ from .trf import write_trf
 
 GACRUX_VERSION = "1.11.65"
 
+# (TRF-16 text, round to pair, rounds planned, top seed's colour "w"/"b") → (board, white, black), black 0 = bye:
+# `gacrux_pairs` here, or the same run in a child process (chessweb.jobs).
+Engine = Callable[[str, int, int, str], list[tuple[int, int, int]]]
+
 
 def round_to_pair(crosstable: Crosstable) -> int:
     """The next round to pair: the one after the last round that holds a game or a pairing-allocated bye."""
@@ -23,13 +37,15 @@ def round_to_pair(crosstable: Crosstable) -> int:
 
 
 def pair_next_round(crosstable: Crosstable,
-                    not_paired: Mapping[int, ResultCode | str] | Iterable[int] = ()) -> Pairing:
+                    not_paired: Mapping[int, ResultCode | str] | Iterable[int] = (), *,
+                    engine: Engine | None = None) -> Pairing:
     """Pair the next round of a Swiss.
 
     `not_paired` names the players who must not be paired this round besides those the crosstable already
     excludes (withdrawn before this round, or holding an entry for it such as a requested bye); give a mapping
     to say how each is recorded (H, Z, F or -), or just the numbers (recorded as - : absent). Boards come back in
-    board order; `bye` is the player with the pairing-allocated bye.
+    board order; `bye` is the player with the pairing-allocated bye. `engine` runs gacrux (default: here, in
+    this process). Raises PairingError when the round cannot be paired, saying why.
     """
     if crosstable.kind is not TournamentType.SWISS:
         raise PairingError("only a Swiss is paired by the Dutch system; round robins use the Berger tables")
@@ -49,7 +65,7 @@ def pair_next_round(crosstable: Crosstable,
     renumber = {old: new for new, old in original.items()}
     trf = write_trf(table, through_round=round_no - 1,
                     not_paired_next={renumber[n]: code for n, code in markers.items()})
-    pairs = _gacrux_pairs(trf, round_no, crosstable.planned_rounds, crosstable.top_seed_colour.value)
+    pairs = (engine or gacrux_pairs)(trf, round_no, crosstable.planned_rounds, crosstable.top_seed_colour.value)
     pairs = [(board, original[white], original.get(black, 0)) for board, white, black in pairs]
     return _to_pairing(round_no, pairs, set(available))
 
@@ -91,11 +107,17 @@ def _not_paired_markers(crosstable: Crosstable, round_no: int,
     return markers
 
 
-def _gacrux_pairs(trf: str, round_no: int, planned_rounds: int, top_colour: str) -> list[tuple[int, int, int]]:
-    """(board, white, black) from gacrux; black 0 is the pairing-allocated bye."""
+def gacrux_pairs(trf: str, round_no: int, planned_rounds: int, top_colour: str,
+                 progress: Callable[[float], None] | None = None) -> list[tuple[int, int, int]]:
+    """(board, white, black) from gacrux for round `round_no` of the TRF-16 text `trf`; black 0 is the
+    pairing-allocated bye. `top_colour` is "w" or "b". `progress` hears the share of players paired so far
+    (0..1) after each score bracket. Raises PairingError when gacrux cannot read or pair the round.
+    """
     from gacrux.gacruxexeptions import GacruxError
-    from gacrux.pairingdutch import pairing_dutch
     from gacrux.trf2json import trf2json
+
+    from .matching import install_for_gacrux
+    install_for_gacrux()
 
     reader = trf2json()
     try:
@@ -107,12 +129,32 @@ def _gacrux_pairs(trf: str, round_no: int, planned_rounds: int, top_colour: str)
         # XXC is not read by gacrux: state the drawn colour and the round count explicitly.
         tournament["topColor"] = top_colour
         tournament["numRounds"] = planned_rounds
-        engine = pairing_dutch(tournament, round_no, {"experimental": [], "verbose": 0, "top_color": top_colour})
+        engine = _reporting_pairer(progress)(tournament, round_no,
+                                             {"experimental": [], "verbose": 0, "top_color": top_colour})
         brackets = engine.compute_pairing(False, 0)
     except GacruxError as error:
         raise PairingError(f"round {round_no} cannot be paired: {error}") from None
     return sorted((pair["board"], pair["w"], pair["b"])
                   for bracket in brackets if bracket for pair in bracket.get("pairs", []))
+
+
+def _reporting_pairer(progress: Callable[[float], None] | None) -> type:
+    """gacrux's Dutch pairer, telling `progress` how many players are paired after each score bracket."""
+    from gacrux.pairingdutch import pairing_dutch
+
+    if progress is None:
+        return pairing_dutch
+
+    class Reporting(pairing_dutch):  # observes the brackets; the pairing itself is gacrux's, untouched
+        field = 0
+
+        def pair_bracket(self, scorelevel: Any, nodes: Any, edges: Any, testpab: Any) -> Any:
+            self.field = self.field or len(nodes)
+            answer = super().pair_bracket(scorelevel, nodes, edges, testpab)
+            progress(1 - len(answer[1]) / self.field)  # answer[1]: the players still to pair
+            return answer
+
+    return Reporting
 
 
 def _to_pairing(round_no: int, pairs: list[tuple[int, int, int]], available: set[int]) -> Pairing:

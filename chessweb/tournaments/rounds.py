@@ -4,7 +4,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from .. import events
+from flask import current_app
+
+from .. import events, jobs
 from ..extensions import db
 from ..fide import berger, dutch
 from ..fide.crosstable import ResultCode
@@ -158,7 +160,8 @@ def _pairer(tournament: Tournament, number: int, numbers: dict[int, int]) -> Cal
         raise ServiceError(f"Round {dutch.round_to_pair(table) - 1} has no games; it cannot be followed by a "
                            "pairing.", status=409)
     byes = _requested_byes(tournament, number, numbers)
-    return lambda: dutch.pair_next_round(table, byes)
+    engine = jobs.dutch_engine_for(len(table.players), current_app.config)  # big fields: off this process
+    return lambda: dutch.pair_next_round(table, byes, engine=engine)
 
 
 def _berger_pairing(tournament: Tournament, number: int, number_of: dict[int, int]) -> Pairing:

@@ -7,14 +7,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import networkx
 import pytest
 
 from chessweb.fide.crosstable import Colour, Crosstable, Player, ResultCode, TournamentType, bye_entry, game_entries
 from chessweb.fide.dutch import GACRUX_VERSION, pair_next_round, round_to_pair
+from chessweb.fide.matching import min_weight_matching
 from chessweb.fide.pairing import Pairing, PairingError
 from chessweb.fide.simulation import Mishaps, generate_players, play_next_round, play_round
 from chessweb.fide.trf import read_trf, write_trf
 
+from .make_dutch_events import EVENTS, FOLDER, file_name
 from .support import DATA
 
 
@@ -183,3 +186,67 @@ def test_gaps_in_the_pairing_numbers_do_not_change_the_pairing():
         assert gappy_pairing.bye == (gappy_number[dense_pairing.bye] if dense_pairing.bye else None)
         dense = play_round(dense, dense_pairing, rng, not_paired={3: ResultCode.HALF_POINT_BYE} if round_no == 2
                            else None)
+
+
+def not_paired_in(table: Crosstable, round_no: int) -> dict[int, ResultCode]:
+    """Who sat round `round_no` out, and how (H, Z, F, or - for absent and withdrawn)."""
+    return {n: table.entry(n, round_no).result for n in table.numbers
+            if table.entry(n, round_no).opponent is None
+            and table.entry(n, round_no).result is not ResultCode.PAIRING_ALLOCATED_BYE}
+
+
+def played_pairing(table: Crosstable, round_no: int) -> tuple[set[tuple[int, int]], int | None]:
+    """Round `round_no` as recorded: the (white, black) games, and the player with the pairing-allocated bye."""
+    games = {(n, table.entry(n, round_no).opponent) for n in table.numbers
+             if table.entry(n, round_no).opponent is not None and table.entry(n, round_no).colour is Colour.WHITE}
+    byes = [n for n in table.numbers if table.entry(n, round_no).result is ResultCode.PAIRING_ALLOCATED_BYE]
+    return games, (byes[0] if byes else None)
+
+
+@pytest.mark.parametrize("event", [
+    pytest.param(event, id=file_name(*event).removesuffix(".trf"),
+                 marks=[pytest.mark.slow] if event[0] >= 300 else [])  # tens of CPU seconds with the checker
+    for event in EVENTS])
+def test_generated_events_are_paired_as_they_were_round_by_round(event, tmp_path: Path):
+    """Every round of events paired before the matching changed (tests/fide/make_dutch_events.py) comes out
+    the same, board for board and colour for colour, and gacrux's own checker agrees with each recorded round."""
+    path = FOLDER / file_name(*event)
+    table = read_trf(path.read_bytes())
+    assert table.paired_rounds == event[2]
+    for round_no in range(1, table.paired_rounds + 1):
+        pairing = pair_next_round(table.through(round_no - 1), not_paired_in(table, round_no))
+        games, bye = played_pairing(table, round_no)
+        assert {(b.white, b.black) for b in pairing.boards} == games, f"round {round_no}"
+        assert pairing.bye == bye, f"round {round_no}"
+    checked = subprocess.run([sys.executable, "-m", "gacrux.pairingchecker", "-i", str(path), "-c", "-dT"],
+                             check=False, capture_output=True, text=True, timeout=600)
+    assert checked.stdout.strip().endswith("Check: True"), checked.stdout + checked.stderr
+
+
+def random_graphs(count: int, seed: int) -> list[networkx.Graph]:
+    """Small graphs full of equal weights (many optimal matchings) and a few with gacrux-sized weights."""
+    rng = random.Random(seed)
+    graphs = []
+    for index in range(count):
+        nodes = rng.sample(range(1, 200), rng.randint(2, 30))  # any node order, as gacrux's graphs have
+        graph = networkx.Graph()
+        huge = index % 5 == 0
+        graph.add_weighted_edges_from((u, v, rng.getrandbits(700) if huge else rng.randint(0, 3))
+                                      for i, u in enumerate(nodes) for v in nodes[i + 1:] if rng.random() < 0.6)
+        graphs.append(graph)
+    return graphs
+
+
+def test_our_matching_is_networkx_matching_pair_for_pair():
+    """The faster matching must return the very matching NetworkX returns, orientation included, also where
+    several matchings are optimal: which one comes back decides pairings."""
+    for graph in random_graphs(150, 13):
+        assert min_weight_matching(graph) == networkx.min_weight_matching(graph)
+
+
+def test_gacrux_pairs_with_our_matching():
+    import gacrux.pairingdutch
+
+    pair_next_round(Crosstable(generate_players(6, random.Random(1)), {}, 3))
+    assert gacrux.pairingdutch.nx.min_weight_matching is min_weight_matching
+    assert gacrux.pairingdutch.nx.Graph is networkx.Graph

@@ -311,7 +311,7 @@ def test_the_dutch_pairing_runs_without_the_lock_and_a_change_meanwhile_is_not_o
     real_pairer = dutch.pair_next_round
     seen = []
 
-    def pair_while_the_organizer_edits_a_player(table, not_paired):
+    def pair_while_the_organizer_edits_a_player(table, not_paired, **options):
         # Another request (its own app context, its own session and connection) changes the tournament while
         # gacrux works. Were the lock held, its write would wait for it and time out.
         with app.app_context():
@@ -319,7 +319,7 @@ def test_the_dutch_pairing_runs_without_the_lock_and_a_change_meanwhile_is_not_o
             registration.update_player(tid, renamed, PlayerDetails(name="Renamed Meanwhile", rating=2400),
                                        organizer.id)
         seen.append(table.paired_rounds)
-        return real_pairer(table, not_paired)
+        return real_pairer(table, not_paired, **options)
 
     monkeypatch.setattr(dutch, "pair_next_round", pair_while_the_organizer_edits_a_player)
     before = db_state()
