@@ -96,7 +96,12 @@ class Consumers:
     def sweep(self) -> int:
         """Handle, for every consumer, the events whose claim or reservation ran out; returns how many."""
         handled = 0
-        for name in list(self.registered):
+        # One cheap read first: on SQLite an UPDATE takes the database's write lock even when it matches
+        # nothing, and the sweep runs every second in every process.
+        expired = set(db.session.scalars(select(PendingEvent.consumer).distinct()
+                                         .where(PendingEvent.claimed_until < utcnow())).all())
+        db.session.rollback()
+        for name in [name for name in self.registered if name in expired]:
             try:
                 handled += self.run(name, expired_only=True)
             except Exception:
