@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import db
+from ..live import channels
 from ..models import Game, RoundStatus
 from ..permissions import can_manage, can_view
 from ..tournaments import queries, results
@@ -41,7 +42,7 @@ def _page(game: Game, status: int = 200, *, report_form: ReportForm | None = Non
         manage=can_manage(current_user, tournament), report_form=report_form or ReportForm(formdata=None),
         moves_form=moves_form or MovesForm(formdata=None, pgn=game.pgn), action_form=ActionForm(),
         reported_by_me=game.reported_by_id is not None and game.reported_by_id == user_id,
-        live_url=live_url(f"game:{game.id}"))
+        live_url=live_url(channels.game(game.id)))
     response.status_code = status
     return response
 
