@@ -92,7 +92,7 @@ class Consumers:
         return len(events)
 
     def sweep(self) -> int:
-        """Handle, for every consumer, the events whose claim or reservation ran out; returns how many."""
+        """Handle, for every consumer, the events whose claim ran out (a dead or stuck process); returns how many."""
         handled = 0
         # One cheap read first: on SQLite an UPDATE takes the database's write lock even when it matches
         # nothing, and the sweep runs every second in every process.
