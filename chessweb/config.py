@@ -64,6 +64,10 @@ DEFAULTS: dict[str, Any] = {
     # Housekeeping: closed connection rows and published events are deleted after this many days (0: never).
     "WS_CONNECTION_RETENTION_DAYS": 7,
     "REALTIME_EVENT_RETENTION_DAYS": 30,
+    # A consumer's claim on committed events lasts this long; then any process's sweep (run this often)
+    # takes it over, so a process killed between claiming and publishing loses no update (chessweb/live).
+    "LIVE_CLAIM_SECONDS": 3.0,
+    "LIVE_SWEEP_SECONDS": 1.0,
 }
 
 

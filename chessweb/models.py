@@ -352,9 +352,8 @@ class RealtimeEvent(db.Model):
 class PendingEvent(db.Model):
     """One consumer's unfinished work: a committed event it has not handled yet (deleted once it has).
 
-    A process claims rows by setting `claimed_by` and a lease `claimed_until`; rows whose lease ran out
-    (the process died between claiming and finishing) are claimed again by any process's sweep. New rows are
-    reserved for `claimed_until` for the committing process's own after-commit job."""
+    Rows are born claimed by the committing process (`claimed_by`) for a lease (`claimed_until`); rows
+    whose lease ran out (the process died before finishing) are claimed again by any process's sweep."""
     __table_args__ = (Index("ix_pending_event_consumer_scope", "consumer", "scope"),)
     consumer: Mapped[str] = mapped_column(String(40), primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("realtime_event.id", ondelete="CASCADE"), primary_key=True)

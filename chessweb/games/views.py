@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import db
+from ..live import channels
 from ..models import Game, RoundStatus
 from ..permissions import can_manage, can_view
 from ..tournaments import queries, results
@@ -47,7 +48,7 @@ def _page(game: Game, status: int = 200, *, report_form: ReportForm | None = Non
         # Forms on the page carry the game's version as shown here (after a conflict: the current one).
         game_version=context["game"].revision,
         reported_by_me=game.reported_by_id is not None and game.reported_by_id == user_id,
-        live_url=live_url(f"game:{game.id}", since=context["game"].tournament_revision))
+        live_url=live_url(channels.game(game.id), since=context["game"].tournament_revision))
     response.status_code = status
     return response
 

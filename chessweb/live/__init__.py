@@ -7,7 +7,7 @@ the chess code (chessweb/tournaments/live.py); docs/ARCHITECTURE.md tells the wh
     live.publish_after_commit(Fragment(...))          # in a transaction: best effort, published after commit
     live.register_consumer(app, Consumer("notifications", handle))   # see every committed event once
 
-Settings: LIVE_CLAIM_SECONDS (lease of a consumer's claim, default 5) and LIVE_SWEEP_SECONDS (how often
+Settings: LIVE_CLAIM_SECONDS (lease of a consumer's claim, default 3) and LIVE_SWEEP_SECONDS (how often
 each process looks for claims a dead process left, default 1).
 """
 from __future__ import annotations
@@ -47,7 +47,7 @@ def init_app(app: Flask, areas: Iterable[Area]) -> Router:
     realtime.init_app(app, authorize=router.authorize, snapshot=router.snapshot, on_presence=router.on_presence,
                       current_version=router.current_version, storage=storage)
     app.extensions["live"] = router
-    consumers = Consumers(lease=timedelta(seconds=float(app.config.get("LIVE_CLAIM_SECONDS") or 5.0)),
+    consumers = Consumers(lease=timedelta(seconds=float(app.config.get("LIVE_CLAIM_SECONDS") or 3.0)),
                           server_id=app.extensions["realtime"].server_id)
     _install_consumers(app, consumers, float(app.config.get("LIVE_SWEEP_SECONDS") or 1.0))
     consumers.register(Consumer(LIVE_CONSUMER, lambda events: _publish_events(router, events)))

@@ -2,15 +2,13 @@
 RealtimeEvent once, across processes, and no crash loses one.
 
 How: when a transaction flushes a new RealtimeEvent, a PendingEvent row per registered consumer is added to
-the same transaction, reserved for a lease. After the commit, the committing process runs each consumer's
-job: it *claims* its pending rows (one UPDATE: claimed_by, claimed_until = now + lease), hands the events to
-the consumer, and only when the consumer returned deletes the rows. A process killed in between leaves the
-rows claimed; once the lease has run out, the sweep of any process (every LIVE_SWEEP_SECONDS) claims them
-again. So every event is handled at least once per consumer; a second handling happens only after a crash
-or a handler slower than the lease, and is harmless for the live pages (fragments carry versions).
-
-Rows are reserved at insert for the committing process's own job, so the sweeps of other processes do not
-race it; they take over only when that process never got to it (killed right after the commit).
+the same transaction, already *claimed* by the committing process for one lease (claimed_by, claimed_until =
+now + LIVE_CLAIM_SECONDS). After the commit, that process's job reads its claimed rows, hands the events to
+the consumer, and only when the consumer returned deletes the rows (one write per job, no separate claim).
+A process killed before that leaves the rows claimed; once the lease has run out, the sweep of any process
+(every LIVE_SWEEP_SECONDS) claims them for itself (one UPDATE, so two processes never both take a row) and
+handles them. So every event is handled at least once per consumer; a second handling happens only after a
+crash or a handler slower than the lease, and is harmless for the live pages (fragments carry versions).
 """
 from __future__ import annotations
 
@@ -21,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import and_, delete, event, exists, or_, select, update
+from sqlalchemy import delete, event, exists, select, update
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -77,12 +75,12 @@ class Consumers:
     # ----------------------------------------------------------------- one claim, one handling
 
     def run(self, name: str, scope: str | None = None, *, expired_only: bool = False) -> int:
-        """Claim this consumer's pending events (of one scope, or all), hand them over, finish them.
-
-        `expired_only` (the sweep): only rows whose lease or reservation ran out. Returns how many events
-        were handled; exceptions of the handler propagate, leaving the rows claimed until the lease ends."""
+        """Hand this consumer's events to it and finish them: the events of `scope` this process committed
+        (its after-commit job), or, with `expired_only` (the sweep), every row whose lease ran out, which
+        it claims first. Returns how many events were handled; exceptions of the handler propagate, leaving
+        the rows claimed until the lease ends."""
         consumer = self.registered[name]
-        ids = self._claim(name, scope, expired_only=expired_only)
+        ids = self._claim_expired(name) if expired_only else self._own(name, scope)
         if not ids:
             return 0
         rows = db.session.scalars(select(RealtimeEvent).where(RealtimeEvent.id.in_(ids))
@@ -94,9 +92,14 @@ class Consumers:
         return len(events)
 
     def sweep(self) -> int:
-        """Handle, for every consumer, the events whose claim or reservation ran out; returns how many."""
+        """Handle, for every consumer, the events whose claim ran out (a dead or stuck process); returns how many."""
         handled = 0
-        for name in list(self.registered):
+        # One cheap read first: on SQLite an UPDATE takes the database's write lock even when it matches
+        # nothing, and the sweep runs every second in every process.
+        expired = set(db.session.scalars(select(PendingEvent.consumer).distinct()
+                                         .where(PendingEvent.claimed_until < utcnow())).all())
+        db.session.rollback()
+        for name in [name for name in self.registered if name in expired]:
             try:
                 handled += self.run(name, expired_only=True)
             except Exception:
@@ -104,16 +107,18 @@ class Consumers:
                 db.session.rollback()
         return handled
 
-    def _claim(self, name: str, scope: str | None, *, expired_only: bool) -> list[int]:
-        now = utcnow()
-        claimable = PendingEvent.claimed_until < now
-        if not expired_only:
-            claimable = or_(PendingEvent.claimed_by.is_(None), claimable)
-        conditions = [PendingEvent.consumer == name, claimable]
+    def _own(self, name: str, scope: str | None) -> list[int]:
+        """The rows this process claimed when it committed them (a read: the claim was part of the commit)."""
+        query = select(PendingEvent.event_id).where(PendingEvent.consumer == name,
+                                                    PendingEvent.claimed_by == self.server_id)
         if scope is not None:
-            conditions.append(PendingEvent.scope == scope)
+            query = query.where(PendingEvent.scope == scope)
+        return sorted(db.session.scalars(query).all())
+
+    def _claim_expired(self, name: str) -> list[int]:
+        now = utcnow()
         ids = db.session.scalars(
-            update(PendingEvent).where(and_(*conditions))
+            update(PendingEvent).where(PendingEvent.consumer == name, PendingEvent.claimed_until < now)
             .values(claimed_by=self.server_id, claimed_until=now + self.lease)
             .returning(PendingEvent.event_id)).all()
         db.session.commit()
@@ -162,19 +167,21 @@ def _sweep(consumers: Consumers) -> list[Any]:
 
 
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
-    """A new event row: make it pending for every consumer, and run them after the commit."""
+    """A new event row: make it pending for every consumer, claimed by this process, and run them after the
+    commit."""
     new_events = [obj for obj in session.new if isinstance(obj, RealtimeEvent)]
     if not new_events:
         return
     consumers: Consumers | None = current_app.extensions.get("live_consumers")
     if consumers is None or not consumers.registered:
         return
-    reserved_until = utcnow() + consumers.lease
+    claimed_until = utcnow() + consumers.lease
     for row in new_events:
         if not row.scope:  # a row made without record_event: a tournament's, or everyone's
             row.scope = channels.tournament(row.tournament_id) if row.tournament_id else channels.SYSTEM
         for name in consumers.registered:
-            session.add(PendingEvent(event=row, consumer=name, scope=row.scope, claimed_until=reserved_until))
+            session.add(PendingEvent(event=row, consumer=name, scope=row.scope, claimed_by=consumers.server_id,
+                                     claimed_until=claimed_until))
         for name in consumers.registered:
             realtime.after_commit(f"consumer:{name}:{row.scope}",
                                   _job(consumers, name, row.scope))

@@ -1,0 +1,84 @@
+"""The worked example of docs/ARCHITECTURE.md: "games in progress" on `tournaments:all`, shown on the
+tournament list (`/`), which subscribes to it; and the one renderer: full page, htmx response and push give
+the same bytes."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from chessweb.extensions import db
+from chessweb.live import channels
+from chessweb.models import Role, Tournament
+from chessweb.realtime import realtime
+from chessweb.tournaments import results
+from chessweb.tournaments.live import standings_fragments
+
+from ..conftest import make_user
+from ..tournaments.conftest import setup_tournament, start_round
+from ..tournaments.helpers import games_of
+from .test_channels import connect_sequence, open_ws, read_until
+
+COUNT = re.compile(r'<p id="games-in-progress"[^>]*>\s*<strong>(\d+)</strong> games? in progress\s*</p>')
+
+
+@pytest.fixture
+def organizer(app):
+    return make_user(Role.ORGANIZER, name="Olga Organizer")
+
+
+def shown_count(client) -> int:
+    html = client.get("/").get_data(as_text=True)
+    match = COUNT.search(html)
+    assert match, html
+    return int(match.group(1))
+
+
+def test_the_tournament_list_shows_games_in_progress_and_subscribes_to_the_overview(app, client, organizer):
+    assert shown_count(client) == 0
+    open_cup = setup_tournament(organizer, 6, name="Open Cup")
+    start_round(open_cup, organizer)
+    private = setup_tournament(organizer, 4, name="Club Closed")
+    start_round(private, organizer)
+    db.session.get(Tournament, private).is_public = False
+    db.session.commit()
+    # Three boards of the public event; the private one's games are nobody else's business.
+    assert shown_count(client) == 3
+    results.set_result(open_cup, games_of(open_cup, 1)[0].id, "1/2-1/2", organizer.id)
+    assert shown_count(client) == 2
+    html = client.get("/").get_data(as_text=True)
+    assert 'hx-ws:connect="/ws?channel=tournaments%3Aall"' in html
+
+
+def test_a_result_pushes_the_new_count_to_every_overview_watcher(app, client, organizer, live_server):
+    tid = setup_tournament(organizer, 8, name="Overview Open")
+    start_round(tid, organizer)
+    realtime.flush()
+    with open_ws(live_server, channels.TOURNAMENTS_ALL) as program, \
+            open_ws(live_server, channels.TOURNAMENTS_ALL, fmt="html") as browser:
+        sequence = connect_sequence(program)
+        first = next(m for m in sequence if m.get("key") == "games-in-progress")
+        assert first["data"] == {"games_in_progress": 4}
+        snapshot_html = browser.recv(timeout=10)
+        results.set_result(tid, games_of(tid, 1)[0].id, "1-0", organizer.id)
+        pushed, _ = read_until(program, lambda m: m.get("key") == "games-in-progress")
+        assert pushed["data"] == {"games_in_progress": 3} and pushed["version"] > first["version"]
+        pushed_html = browser.recv(timeout=10)
+    # The page, the snapshot and the push are one renderer's output: the page shows the pushed bytes exactly.
+    assert COUNT.search(snapshot_html) and COUNT.search(pushed_html).group(1) == "3"
+    assert pushed_html in client.get("/").get_data(as_text=True)
+
+
+def test_page_htmx_response_and_push_of_a_fragment_are_byte_identical(app, client, organizer, live_server):
+    tid = setup_tournament(organizer, 6, name="Bytes Open")
+    start_round(tid, organizer)
+    results.set_result(tid, games_of(tid, 1)[0].id, "1-0", organizer.id)
+    realtime.flush()
+    with open_ws(live_server, channels.tournament(tid, "standings"), fmt="html") as browser:
+        pushed = browser.recv(timeout=10)
+    htmx = client.get(f"/tournaments/{tid}/standings", headers={"HX-Request": "true"}).get_data(as_text=True)
+    page = client.get(f"/tournaments/{tid}/standings").get_data(as_text=True)
+    with app.test_request_context("/"):
+        rendered = standings_fragments(tid)[0].html
+    assert pushed == htmx == rendered
+    assert pushed in page
