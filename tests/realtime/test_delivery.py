@@ -83,7 +83,7 @@ def test_a_slow_reader_gets_the_newest_version_not_every_version(clients):
 
 
 def test_a_silent_peer_is_pinged_then_closed_and_a_live_one_stays(live_config, request):
-    live_config["WS_PING_INTERVAL"] = 0.3
+    live_config["WS_PING_INTERVAL"] = 1.0
     app = request.getfixturevalue("live_app")
     clients = request.getfixturevalue("clients")
     alive, _ = open_json(clients, "game:1")  # the websockets client answers pings by itself
@@ -92,7 +92,7 @@ def test_a_silent_peer_is_pinged_then_closed_and_a_live_one_stays(live_config, r
     assert any(isinstance(e, Ping) for e in events)
     closes = [e for e in events if isinstance(e, CloseConnection)]
     assert closes and closes[0].code == 1001  # a code browsers reconnect on, never 1008 ("revoked")
-    time.sleep(1.0)  # several ping intervals
+    time.sleep(2.5)  # several ping intervals (generous: a loaded machine answers pings late)
     alive.send(json.dumps({"type": "ping", "id": "still"}))
     assert recv_json(alive) == {"type": "pong", "id": "still"}
     wait_for(lambda: len(core_of(app).connections()) == 1, what="only the live connection left")
