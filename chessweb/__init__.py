@@ -37,8 +37,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.register(app)
     cli.register(app)
     templating.register(app)
-    from . import live
+    from . import live, notifications
     live.init_app(app)
+    notifications.init_app(app)
     return app
 
 

@@ -21,13 +21,14 @@ from sqlalchemy import select, update
 
 from .extensions import db
 from .models import EventType, Game, RealtimeEvent, Role, Round, RoundStatus, Tournament
+from .notifications import channels as notice_channels
 from .permissions import can_manage, can_view
 from .realtime import Event, Fragment, Message, Recheck, UserInfo, realtime
 from .tournaments import queries
 
 CHANNEL = re.compile(
-    r"^(?:(?P<everyone>tournaments:all|system)|(?P<admin>admin)"
-    r"|tournament:(?P<tournament>\d{1,9})(?::(?P<part>games|standings))?"
+    r"^(?:(?P<everyone>tournaments:all|system|alerts)|(?P<admin>admin)|system:role:(?P<role>[A-Z]{1,16})"
+    r"|tournament:(?P<tournament>\d{1,9})(?::(?P<part>games|standings|notices))?"
     r"|game:(?P<game>\d{1,9})|user:(?P<user>\d{1,9}))$")
 
 FRAGMENTS = "tournaments/_fragments.html"
@@ -54,6 +55,8 @@ def authorize(user: UserInfo, channel: str) -> bool:
         return True
     if match["admin"]:
         return user.role == Role.ADMIN.value
+    if match["role"]:
+        return notice_channels.may_join_role_channel(user, match["role"])
     if match["user"]:
         return user.id is not None and user.id == int(match["user"])
     if match["tournament"]:
@@ -75,8 +78,10 @@ def snapshot(channel: str) -> list[Fragment]:
     match = CHANNEL.match(channel)
     if match is None:
         return []
+    if match["user"] or channel == "alerts":
+        return notice_channels.snapshot(channel)
     with _url_context():
-        if match["tournament"]:
+        if match["tournament"] and match["part"] != "notices":
             tid = int(match["tournament"])
             try:
                 if match["part"] == "games":
@@ -173,7 +178,7 @@ def _private_channels(tournament_id: int) -> list[str]:
     games = db.session.scalars(select(Game.id).join(Round, Game.round_id == Round.id)
                                .where(Round.tournament_id == tournament_id)).all()
     base = f"tournament:{tournament_id}"
-    return [base, f"{base}:games", f"{base}:standings", *(f"game:{g}" for g in games)]
+    return [base, f"{base}:games", f"{base}:standings", f"{base}:notices", *(f"game:{g}" for g in games)]
 
 
 def render_affected(tournament_id: int, affected: Affected, event_id: int | None) -> list[Fragment]:

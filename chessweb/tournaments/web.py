@@ -74,6 +74,9 @@ def live_url(*channels: str) -> str | None:
     from urllib.parse import urlencode
 
     from flask import current_app
+    from flask_login import current_user
+
+    from ..notifications.channels import with_notice_channels
     if not any(rule.rule == "/ws" for rule in current_app.url_map.iter_rules()):
         return None
-    return "/ws?" + urlencode([("channel", channel) for channel in channels])
+    return "/ws?" + urlencode([("channel", channel) for channel in with_notice_channels(channels, current_user)])

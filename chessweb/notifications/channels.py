@@ -1,0 +1,81 @@
+"""The live channels notifications travel on. Targeting and opting out are subscriptions, so a broadcast is
+rendered once per channel and no socket is filtered:
+
+    user:<id>                 personal notices and the unread badge (per-user renders)
+    alerts                    emergency alerts: every page, anonymous ones included
+    system:role:<ROLE>        broadcasts to a role; joined only while system alerts and real-time are on
+    tournament:<id>:notices   broadcasts to a tournament: its pages (spectators) and its players' pages
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Registration, RegistrationStatus, Role, Tournament, TournamentStatus
+from . import preferences
+
+ALERTS = "alerts"
+ROLE_CHANNEL = re.compile(r"^system:role:(?P<role>[A-Z]{1,16})$")
+MAX_TOURNAMENT_CHANNELS = 8  # a player's running tournaments heard on every page (the socket allows 32)
+
+
+def user_channel(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def role_channel(role: str) -> str:
+    return f"system:role:{role}"
+
+
+def tournament_channel(tournament_id: int) -> str:
+    return f"tournament:{tournament_id}:notices"
+
+
+def may_join_role_channel(user: Any, role: str) -> bool:
+    """`user` (UserInfo) has this role, is logged in, and hears system alerts in real time."""
+    if user.id is None or role not in Role.__members__ or user.role != role:
+        return False
+    return preferences.load(user.id).wants("system_alerts", "realtime")
+
+
+def page_channels(user: Any) -> list[str]:
+    """What every page of this visitor subscribes to for notifications (anonymous: the alerts only)."""
+    if not getattr(user, "is_authenticated", False):
+        return [ALERTS]
+    channels = [user_channel(user.id), ALERTS]
+    prefs = preferences.load(user.id)
+    if prefs.wants("system_alerts", "realtime"):
+        role = getattr(user.role, "value", user.role)
+        channels.append(role_channel(role))
+        running = db.session.scalars(
+            select(Registration.tournament_id).join(Tournament, Tournament.id == Registration.tournament_id)
+            .where(Registration.user_id == user.id, Registration.status == RegistrationStatus.ACTIVE,
+                   Tournament.status != TournamentStatus.COMPLETED)
+            .order_by(Registration.tournament_id.desc()).limit(MAX_TOURNAMENT_CHANNELS))
+        channels += [tournament_channel(tid) for tid in running]
+    return channels
+
+
+def with_notice_channels(page: tuple[str, ...] | list[str], user: Any) -> list[str]:
+    """A page's own channels plus the notification channels: the visitor's, and each shown tournament's
+    notices (so its spectators hear the organizer's announcements)."""
+    shown = [c for c in page if re.fullmatch(r"tournament:\d{1,9}", c)]
+    return list(dict.fromkeys([*page, *(f"{c}:notices" for c in shown), *page_channels(user)]))
+
+
+def snapshot(channel: str) -> list[Any]:
+    """Current fragments of a notification channel: the unread badge on `user:<id>`, the banner on `alerts`."""
+    from ..models import User
+    from . import render
+    from .urls import url_context
+    with url_context():
+        if channel == ALERTS:
+            return [render.alerts_fragment()]
+        match = re.fullmatch(r"user:(\d{1,9})", channel)
+        if match:
+            user = db.session.get(User, int(match.group(1)))
+            return [render.badge_fragment(user)] if user is not None else []
+    return []

@@ -1,0 +1,65 @@
+// Notifications on every page: unread badge bumps for broadcasts, duplicate toasts, dismissed alerts.
+// Every page reads fine without this file (the badge and the banner are rendered by the server too).
+(function () {
+  "use strict";
+  var DISMISSED = "chessweb.dismissedAlerts";
+
+  function dismissed() {
+    try { return JSON.parse(sessionStorage.getItem(DISMISSED) || "[]"); } catch (e) { return []; }
+  }
+
+  function hideDismissed() {
+    var ids = dismissed();
+    document.querySelectorAll("[data-alert]").forEach(function (el) {
+      if (ids.indexOf(el.dataset.alert) !== -1) { el.remove(); }
+    });
+  }
+
+  // A broadcast toast counts one more unread notice (personal ones come with their own badge); the same
+  // notice heard on two channels (a role and a chosen user) shows once.
+  function settleToasts() {
+    var seen = {};
+    document.querySelectorAll("#toasts [data-notification]").forEach(function (toast) {
+      var id = toast.dataset.notification;
+      if (seen[id] || toast.dataset.counted === "dup") { toast.remove(); return; }
+      seen[id] = true;
+      if (!toast.dataset.counted) {
+        toast.dataset.counted = "1";
+        var delta = parseInt(toast.dataset.unreadDelta || "0", 10);
+        var badge = document.getElementById("notice-badge");
+        if (delta && badge) {
+          var count = parseInt(badge.dataset.unread || "0", 10) + delta;
+          badge.dataset.unread = String(count);
+          var label = badge.querySelector(".count");
+          if (!label) { label = document.createElement("span"); label.className = "count"; badge.append(" ", label); }
+          label.textContent = String(count);
+          badge.setAttribute("aria-label", "Notifications: " + count + " unread");
+        }
+      }
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-dismiss-alert]");
+    if (!button) { return; }
+    event.preventDefault();
+    var ids = dismissed();
+    ids.push(button.dataset.dismissAlert);
+    sessionStorage.setItem(DISMISSED, JSON.stringify(ids.slice(-20)));
+    var form = button.closest("form");
+    if (form && window.fetch) {  // remembered by the server too, so pages loaded later leave it out
+      var token = form.querySelector("[name=csrf_token]");
+      var headers = {"HX-Request": "true"};
+      try {  // a pushed banner has no token of its own: the page's, as htmx sends it
+        headers["X-CSRFToken"] = JSON.parse(document.body.getAttribute("hx-headers:inherited"))["X-CSRFToken"];
+      } catch (e) { /* the form's own token below */ }
+      var body = new URLSearchParams();
+      if (token) { body.append("csrf_token", token.value); }
+      fetch(form.action, {method: "POST", body: body, headers: headers, credentials: "same-origin"});
+    }
+    hideDismissed();
+  });
+
+  document.addEventListener("htmx:after:swap", function () { hideDismissed(); settleToasts(); });
+  document.addEventListener("DOMContentLoaded", hideDismissed);
+})();
