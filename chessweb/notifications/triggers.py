@@ -8,6 +8,7 @@ together, and no service has to know about notifications.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from flask import url_for
@@ -21,7 +22,8 @@ from . import service
 from .urls import url_context
 
 log = logging.getLogger(__name__)
-_COLLECTED = "chessweb.notifications.events"  # Session.info key: ids of RealtimeEvent rows flushed
+_COLLECTED = "chessweb.notifications.events"
+Notify = Callable[..., None]  # takes service.notify_user's arguments  # Session.info key: ids of RealtimeEvent rows flushed
 
 
 def install(session_target: Any) -> None:
@@ -49,30 +51,41 @@ def _before_commit(session: Session) -> None:
     ids = session.info.pop(_COLLECTED, None)
     if not ids:
         return
+    # Work out every notice first (reads only), then write them all: a fault while composing must never
+    # cost the tournament change itself, nor leave half of the notices. (No savepoint: a SAVEPOINT inside
+    # before_commit made SQLAlchemy report the commit before it reached the database.)
+    calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
     try:
-        with session.begin_nested():  # a fault here must never cost the tournament change itself
-            for realtime_event in session.scalars(select(RealtimeEvent).where(RealtimeEvent.id.in_(ids))
-                                                  .order_by(RealtimeEvent.id)):
-                notify_for(realtime_event)
-            session.flush()
+        for realtime_event in session.scalars(select(RealtimeEvent).where(RealtimeEvent.id.in_(ids))
+                                              .order_by(RealtimeEvent.id)):
+            calls += notices_for(realtime_event)
     except Exception:
-        log.exception("notifications: creating notifications for events %s failed", ids)
+        log.exception("notifications: composing notifications for events %s failed", ids)
+        calls = []
+    session.info.pop(_COLLECTED, None)
+    for args, kwargs in calls:
+        service.notify_user(*args, **kwargs)
     session.info.pop(_COLLECTED, None)
 
 
-def notify_for(ev: RealtimeEvent) -> None:
-    """Create the personal notifications one recorded change calls for (none for most changes)."""
+def notices_for(ev: RealtimeEvent) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
+    """The personal notifications one recorded change calls for (none for most changes), as
+    service.notify_user arguments."""
     handler = _HANDLERS.get(ev.type)
-    if handler is not None and ev.tournament_id is not None:
-        tournament = db.session.get(Tournament, ev.tournament_id)
-        if tournament is not None:
-            with url_context():
-                handler(ev, tournament)
+    if handler is None or ev.tournament_id is None:
+        return []
+    tournament = db.session.get(Tournament, ev.tournament_id)
+    if tournament is None:
+        return []
+    out: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+    with url_context():
+        handler(ev, tournament, lambda *args, **kwargs: out.append((args, kwargs)))
+    return out
 
 
 # --------------------------------------------------------------------------- one handler per event type
 
-def _round_started(ev: RealtimeEvent, tournament: Tournament) -> None:
+def _round_started(ev: RealtimeEvent, tournament: Tournament, notify: Notify) -> None:
     round_ = db.session.get(Round, ev.entity_id) if ev.entity_id else None
     if round_ is None:
         return
@@ -85,7 +98,7 @@ def _round_started(ev: RealtimeEvent, tournament: Tournament) -> None:
             link = url_for("games.detail", game_id=game.id)
             if opponent is None:
                 requested = game.result in (GameResult.BYE_HALF, GameResult.BYE_ZERO, GameResult.BYE_FULL)
-                service.notify_user(
+                notify(
                     me.user_id, "bye_granted" if requested else "round_started",
                     f"{tournament.name}, round {round_.number}: {game.result.label}",
                     ("Your requested bye was granted" if requested else "You have a bye this round")
@@ -93,7 +106,7 @@ def _round_started(ev: RealtimeEvent, tournament: Tournament) -> None:
                     data={"game": game.id, "round": round_.number, "bye": game.result.value})
                 continue
             rating = f" ({opponent.rating})" if opponent.rating else ""
-            service.notify_user(
+            notify(
                 me.user_id, "paired", f"{tournament.name}, round {round_.number}: board {game.board}, {colour}",
                 f"You play {colour} against {opponent.name}{rating} on board {game.board}.", link=link,
                 tournament_id=tournament.id,
@@ -101,7 +114,7 @@ def _round_started(ev: RealtimeEvent, tournament: Tournament) -> None:
                       "opponent": {"name": opponent.name, "rating": opponent.rating}})
 
 
-def _result_submitted(ev: RealtimeEvent, tournament: Tournament) -> None:
+def _result_submitted(ev: RealtimeEvent, tournament: Tournament, notify: Notify) -> None:
     game = db.session.get(Game, ev.entity_id) if ev.entity_id else None
     if game is None:
         return
@@ -110,18 +123,18 @@ def _result_submitted(ev: RealtimeEvent, tournament: Tournament) -> None:
     label = _label(ev.payload.get("result"))
     for user_id in dict.fromkeys(ev.target_user_ids or []):
         if ev.payload.get("disputed"):
-            service.notify_user(user_id, "result_disputed", f"Result disputed: {where}",
+            notify(user_id, "result_disputed", f"Result disputed: {where}",
                                 f"The players reported different results ({label} last); an arbiter will decide.",
                                 link=link, tournament_id=tournament.id, data={"game": game.id})
         else:
             by = ev.payload.get("by") or "Your opponent"
-            service.notify_user(user_id, "result_reported", f"{by} reported {label}: {where}",
+            notify(user_id, "result_reported", f"{by} reported {label}: {where}",
                                 "Confirm it if it is right, or report the result you have.", link=link,
                                 tournament_id=tournament.id,
                                 data={"game": game.id, "result": ev.payload.get("result"), "confirm": True})
 
 
-def _game_completed(ev: RealtimeEvent, tournament: Tournament) -> None:
+def _game_completed(ev: RealtimeEvent, tournament: Tournament, notify: Notify) -> None:
     game = db.session.get(Game, ev.entity_id) if ev.entity_id else None
     if game is None:
         return
@@ -133,35 +146,35 @@ def _game_completed(ev: RealtimeEvent, tournament: Tournament) -> None:
     for user_id in dict.fromkeys(ev.target_user_ids or []):
         if user_id == ev.created_by_id:
             continue  # the player who confirmed knows
-        service.notify_user(user_id, kind, f"Result {verb} {game.result.label}", where,
+        notify(user_id, kind, f"Result {verb} {game.result.label}", where,
                             link=url_for("games.detail", game_id=game.id), tournament_id=tournament.id,
                             data={"game": game.id, "result": game.result.value})
 
 
-def _registration(ev: RealtimeEvent, tournament: Tournament) -> None:
+def _registration(ev: RealtimeEvent, tournament: Tournament, notify: Notify) -> None:
     accepted = ev.type == EventType.PARTICIPANT_REGISTERED
     for user_id in dict.fromkeys(ev.target_user_ids or []):
-        service.notify_user(
+        notify(
             user_id, "registration_accepted" if accepted else "registration_withdrawn",
             f"{'Registered for' if accepted else 'Withdrawn from'} {tournament.name}",
             "You are on the players' list." if accepted else "You are no longer paired in this tournament.",
             link=url_for("tournaments.detail", tournament_id=tournament.id), tournament_id=tournament.id)
 
 
-def _tournament_started(ev: RealtimeEvent, tournament: Tournament) -> None:
+def _tournament_started(ev: RealtimeEvent, tournament: Tournament, notify: Notify) -> None:
     for user_id in _players(tournament.id):
-        service.notify_user(user_id, "tournament_started", f"{tournament.name} has started",
+        notify(user_id, "tournament_started", f"{tournament.name} has started",
                             "Round 1 is published.", link=url_for("tournaments.detail", tournament_id=tournament.id),
                             tournament_id=tournament.id)
 
 
-def _tournament_completed(ev: RealtimeEvent, tournament: Tournament) -> None:
+def _tournament_completed(ev: RealtimeEvent, tournament: Tournament, notify: Notify) -> None:
     from ..tournaments import queries  # the standings read model; imported late, it renders nothing here
     ranks = {row.player.user_id: row.rank for row in queries.standings_context(tournament.id)["rows"]
              if row.player.user_id is not None}
     for user_id in _players(tournament.id):
         rank = ranks.get(user_id)
-        service.notify_user(user_id, "tournament_completed", f"{tournament.name} is over",
+        notify(user_id, "tournament_completed", f"{tournament.name} is over",
                             f"You finished {_ordinal(rank)}." if rank else "The final standings are out.",
                             link=url_for("tournaments.standings", tournament_id=tournament.id),
                             tournament_id=tournament.id, data={"rank": rank})
