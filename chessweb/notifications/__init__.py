@@ -19,6 +19,9 @@ def init_app(app: Flask) -> None:
 
     from ..extensions import db
     from . import admin_view, triggers, views  # noqa: F401  (routes)
+    # Real SMTP in tests too (Flask-Mailman would otherwise keep test mail in memory).
+    app.config.setdefault("MAIL_BACKEND", "smtp")
+    app.config.setdefault("MAIL_TIMEOUT", 10)
     app.config.setdefault("MAIL_ATTEMPTS", 3)
     app.config.setdefault("MAIL_RETRY_SECONDS", 1.0)
     Mail(app)
