@@ -25,6 +25,10 @@
       seen[id] = true;
       if (!toast.dataset.counted) {
         toast.dataset.counted = "1";
+        // A click on a toast closes it (app.js); a click on its Confirm button or link must act instead.
+        toast.querySelectorAll("button, a").forEach(function (control) {
+          control.addEventListener("click", function (event) { event.stopPropagation(); });
+        });
         var delta = parseInt(toast.dataset.unreadDelta || "0", 10);
         var badge = document.getElementById("notice-badge");
         if (delta && badge) {
@@ -61,5 +65,8 @@
   });
 
   document.addEventListener("htmx:after:swap", function () { hideDismissed(); settleToasts(); });
+  // Whether this page's live connection is open (tests and styles can wait for it).
+  document.addEventListener("htmx:ws:after:connection", function () { document.body.dataset.live = "open"; });
+  document.addEventListener("htmx:ws:close", function () { document.body.dataset.live = "closed"; });
   document.addEventListener("DOMContentLoaded", hideDismissed);
 })();
