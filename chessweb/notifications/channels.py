@@ -45,11 +45,11 @@ def page_channels(user: Any) -> list[str]:
     """What every page of this visitor subscribes to for notifications (anonymous: the alerts only)."""
     if not getattr(user, "is_authenticated", False):
         return [ALERTS]
-    channels = [user_channel(user.id), ALERTS]
-    prefs = preferences.load(user.id)
-    if prefs.wants("system_alerts", "realtime"):
-        role = getattr(user.role, "value", user.role)
-        channels.append(role_channel(role))
+    # The role channel is always asked for: `may_join_role_channel` admits it only while the preferences say
+    # so, so a page that reconnects after a change of mind gets exactly what the new preferences allow.
+    role = getattr(user.role, "value", user.role)
+    channels = [user_channel(user.id), ALERTS, role_channel(role)]
+    if preferences.load(user.id).wants("system_alerts", "realtime"):
         running = db.session.scalars(
             select(Registration.tournament_id).join(Tournament, Tournament.id == Registration.tournament_id)
             .where(Registration.user_id == user.id, Registration.status == RegistrationStatus.ACTIVE,

@@ -60,6 +60,20 @@ def badge_after_commit(user_id: int) -> None:
     _after_commit(f"notice:badge:{user_id}", job)
 
 
+def preferences_changed_after_commit(user_id: int) -> None:
+    """The user's open pages reconnect (their subscriptions follow the new preferences) and get the badge."""
+    def job() -> list[Message]:
+        user = db.session.get(User, user_id)
+        if user is None:
+            return []
+        with url_context():
+            badge = render.badge_fragment(user)
+            html = render.reconnect_html()
+        return [badge, Event(channel=user_channel(user_id), type="preferences",
+                             data={"preferences": preferences.load(user_id).as_dict()}, html=html)]
+    _after_commit(f"notice:preferences:{user_id}", job)
+
+
 # --------------------------------------------------------------------------- the jobs (worker thread)
 
 def personal_messages(notification_id: int) -> list[Message]:

@@ -29,6 +29,12 @@ def toast_html(notification: Notification, *, unread_delta: int = 1) -> str:
     return _render("toast", n=notification, unread_delta=unread_delta)
 
 
+def reconnect_html() -> str:
+    """Tells a page to reopen its live connection (notifications.js), e.g. after a change of preferences."""
+    return '<div hx-swap-oob="beforeend:#toasts"><div class="toast" role="status" data-reconnect="1">' \
+           'Notification preferences updated.</div></div>'
+
+
 def as_data(notification: Notification) -> dict[str, Any]:
     """The notification for JSON clients (the same fields as /notifications/api/notifications)."""
     return {"id": notification.id, "kind": notification.kind, "title": notification.title,

@@ -143,6 +143,7 @@ def preferences_page():
             return render_template("notifications/preferences.html", form=form, groups=GROUPS, channels=CHANNELS,
                                    email_enabled=mail.enabled()), 400
         preferences.save(current_user.id, {name: getattr(form, name).data for name, _ in GROUPS + CHANNELS})
+        delivery.preferences_changed_after_commit(current_user.id)
         db.session.commit()
         flash("Preferences saved.", "success")
         return redirect(url_for("notifications.preferences_page"), code=303)
@@ -175,6 +176,7 @@ def api_update_preferences():
     if wrong:
         return jsonify(error=f"Preferences are true or false: {', '.join(wrong)}."), 400
     saved = preferences.save(current_user.id, body)
+    delivery.preferences_changed_after_commit(current_user.id)
     db.session.commit()
     return jsonify(preferences=saved.as_dict(), email_enabled=mail.enabled())
 

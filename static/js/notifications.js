@@ -15,10 +15,26 @@
     });
   }
 
+  // The server asks for a fresh connection (preferences changed): its subscriptions then follow them.
+  function reconnect() {
+    var CONNECT = "hx-ws:connect";
+    document.querySelectorAll("[hx-ws\\:connect]").forEach(function (el) {
+      var url = el.getAttribute(CONNECT);
+      el.removeAttribute(CONNECT);
+      htmx.process(el, true);
+      el.setAttribute(CONNECT, url);
+      htmx.process(el, true);
+    });
+  }
+
   // A broadcast toast counts one more unread notice (personal ones come with their own badge); the same
   // notice heard on two channels (a role and a chosen user) shows once.
   function settleToasts() {
     var seen = {};
+    document.querySelectorAll("#toasts [data-reconnect]").forEach(function (toast) {
+      toast.removeAttribute("data-reconnect");
+      setTimeout(reconnect, 0);  // not from inside the socket's own message handler
+    });
     document.querySelectorAll("#toasts [data-notification]").forEach(function (toast) {
       var id = toast.dataset.notification;
       if (seen[id] || toast.dataset.counted === "dup") { toast.remove(); return; }

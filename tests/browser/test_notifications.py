@@ -155,3 +155,28 @@ def test_confirming_a_reported_result_from_the_toast(app, live_server, new_page)
     db.session.expire_all()
     assert games_of(tid, 1)[0].result.value == "1-0"
     assert db.session.query(Notification).filter_by(kind="result_confirmed", recipient_id=reporter.id).count() == 1
+
+
+def test_turning_system_alerts_off_takes_effect_on_open_pages_without_a_reload(app, live_server, new_page):
+    base = live_server.url
+    admin = make_user(Role.ADMIN, name="Ada Admin")
+    participant = make_user(Role.PARTICIPANT, name="Pia Player")
+    open_page = new_page()
+    log_in(open_page, base, participant.email)
+    open_page.goto(base + "/")
+    wait_socket(open_page)
+    settings = new_page()  # another device of the same player
+    log_in(settings, base, participant.email)
+    settings.goto(base + "/notifications/preferences")
+    settings.get_by_label("System alerts").uncheck()
+    settings.get_by_role("button", name="Save preferences").click()
+    expect(settings.locator(".flash-success")).to_contain_text("Preferences saved")
+    expect(open_page.locator("#toasts .toast", has_text="preferences updated")).to_be_visible(timeout=3_000)
+    wait_socket(open_page)
+    open_page.wait_for_timeout(500)  # the new connection's subscriptions are in place
+    from chessweb.notifications import service
+    service.send(service.Broadcast(title="Tea break", message="Ten minutes", roles=["PARTICIPANT"]), admin)
+    db.session.commit()
+    realtime.flush()
+    open_page.wait_for_timeout(800)
+    expect(open_page.locator("#toasts .toast", has_text="Tea break")).to_have_count(0)
