@@ -393,6 +393,16 @@ class NotificationReadMark(db.Model):
     read_through_id: Mapped[int] = mapped_column(default=0)
 
 
+class PushSubscription(db.Model):
+    """One browser's Web Push subscription (RFC 8030): where to post, and the keys to encrypt for it (RFC 8291)."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    endpoint: Mapped[str] = mapped_column(String(1000), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(200))
+    auth: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class UserNotification(db.Model):
     """One user's read receipt of one notification, written when it is read (the inbox itself is a query)."""
     __table_args__ = (UniqueConstraint("user_id", "notification_id"),)

@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("MAIL_RETRY_SECONDS", 1.0)
     Mail(app)
     app.register_blueprint(bp)
+    views.register_cli(app)
     triggers.install(db.session)
 
     @app.context_processor

@@ -13,7 +13,7 @@ from sqlalchemy import update
 from ..extensions import db
 from ..models import Notification, Priority, User
 from ..realtime import Event, Fragment, Message, realtime
-from . import mail, preferences, render
+from . import mail, preferences, push, render
 from .background import background
 from .channels import ALERTS, role_channel, tournament_channel, user_channel
 from .urls import url_context
@@ -94,6 +94,8 @@ def personal_messages(notification_id: int) -> list[Message]:
                                                                                            unread_delta=0)))
     if prefs.email:
         mail.queue(notification.id, [user.id])
+    if prefs.push:
+        push.queue(notification.id, [user.id])
     return messages
 
 
@@ -123,9 +125,10 @@ def broadcast_messages(notification_id: int) -> list[Message]:
             channels += [user_channel(uid) for uid, prefs in chosen.items() if prefs.wants("system_alerts", "realtime")]
     messages += [Event(channel=channel, type="notification", data=data, html=html,
                        event_id=notification.realtime_event_id) for channel in channels]
-    if mail.enabled():
+    if mail.enabled() or push.enabled():
         recipients = list(db.session.scalars(service.recipients_query(notification).with_only_columns(User.id)))
         mail.queue(notification.id, recipients)
+        push.queue(notification.id, recipients)
     background().schedule(lambda: refresh_admin_row(notification_id), COUNTS_SETTLE_SECONDS)
     refresh_admin_row(notification_id)
     return messages

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
+from sqlalchemy import delete
 
 from ..errors import rerender_on_csrf_error
 from ..extensions import db
-from ..models import Notification
+from ..models import Notification, PushSubscription
 from ..tournaments.service import ServiceError
-from . import bp, channels, delivery, inbox, mail, preferences
+from . import bp, channels, delivery, inbox, mail, preferences, push
 from .forms import ActionForm, PreferencesForm
 from .kinds import CHANNELS, GROUPS
 from .render import as_data
@@ -141,14 +142,18 @@ def preferences_page():
     if request.method == "POST":
         if not form.validate_on_submit():
             return render_template("notifications/preferences.html", form=form, groups=GROUPS, channels=CHANNELS,
-                                   email_enabled=mail.enabled()), 400
+                                   email_enabled=mail.enabled(), push_key=_push_key()), 400
         preferences.save(current_user.id, {name: getattr(form, name).data for name, _ in GROUPS + CHANNELS})
         delivery.preferences_changed_after_commit(current_user.id)
         db.session.commit()
         flash("Preferences saved.", "success")
         return redirect(url_for("notifications.preferences_page"), code=303)
     return render_template("notifications/preferences.html", form=form, groups=GROUPS, channels=CHANNELS,
-                           email_enabled=mail.enabled())
+                           email_enabled=mail.enabled(), push_key=_push_key())
+
+
+def _push_key() -> str | None:
+    return current_app.config.get("VAPID_PUBLIC_KEY") if push.enabled() else None
 
 
 # --------------------------------------------------------------------------- JSON for programs
@@ -158,6 +163,7 @@ def preferences_page():
 def api_preferences():
     # The CSRF token goes with it: changes (PUT) must send it back in the X-CSRFToken header.
     return jsonify(preferences=preferences.load(current_user.id).as_dict(), email_enabled=mail.enabled(),
+                   push_public_key=current_app.config.get("VAPID_PUBLIC_KEY") if push.enabled() else None,
                    csrf_token=generate_csrf())
 
 
@@ -188,3 +194,55 @@ def api_notifications():
     items, more = inbox.page(current_user, number, unread_only=request.args.get("unread") == "1")
     return jsonify(notifications=[{**as_data(i.notification), "read": i.read} for i in items], page=number,
                    more=more, unread=inbox.unread_count(current_user))
+
+
+# --------------------------------------------------------------------------- Web Push
+
+@bp.get("/push-sw.js")
+def service_worker():
+    """The push service worker, served from the site root so its scope covers every page."""
+    response = current_app.send_static_file("js/push-sw.js")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.route("/notifications/api/push-subscriptions", methods=["POST", "DELETE"])
+@login_required
+def api_push_subscription():
+    """Store (POST) or forget (DELETE) this browser's PushSubscription.toJSON(): {endpoint, keys: {p256dh, auth}}."""
+    if not push.enabled():
+        return jsonify(error="Push is off on this server (no VAPID keys are configured)."), 409
+    body = request.get_json(silent=True)
+    keys = body.get("keys") if isinstance(body, dict) else None
+    if not isinstance(body, dict) or not isinstance(body.get("endpoint"), str) or not isinstance(keys, dict):
+        return jsonify(error="Send the subscription as JSON: {\"endpoint\": ..., \"keys\": {\"p256dh\": ..., "
+                             "\"auth\": ...}}."), 400
+    if request.method == "DELETE":
+        db.session.execute(delete(PushSubscription).where(PushSubscription.endpoint == body["endpoint"],
+                                                          PushSubscription.user_id == current_user.id))
+        db.session.commit()
+        return jsonify(ok=True)
+    try:
+        push.subscribe(current_user.id, body["endpoint"], str(keys.get("p256dh", "")), str(keys.get("auth", "")))
+    except ValueError as error:
+        return jsonify(error=str(error)), 400
+    db.session.commit()
+    return jsonify(ok=True), 201
+
+
+def register_cli(app) -> None:  # noqa: ANN001 - Flask
+    """`flask notifications vapid`: print a new VAPID key pair as settings."""
+    import click
+    from flask.cli import AppGroup
+
+    group = AppGroup("notifications", help="Notification settings.")
+
+    @group.command("vapid")
+    def vapid() -> None:
+        """Make a VAPID key pair for Web Push; put the two lines in the environment or instance/config.py."""
+        private, public = push.make_keys()
+        click.echo(f"CHESSWEB_VAPID_PRIVATE_KEY={private}")
+        click.echo(f"CHESSWEB_VAPID_PUBLIC_KEY={public}")
+        click.echo("# and CHESSWEB_VAPID_SUBJECT=mailto:you@your.club (how push services reach you)")
+
+    app.cli.add_command(group)

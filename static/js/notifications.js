@@ -80,6 +80,30 @@
     hideDismissed();
   });
 
+  // Web Push: register the service worker and hand this browser's subscription to the server.
+  function base64UrlToBytes(text) {
+    var padded = (text + "===".slice((text.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/");
+    return Uint8Array.from(atob(padded), function (c) { return c.charCodeAt(0); });
+  }
+  function enablePush(button) {
+    var token = JSON.parse(document.body.getAttribute("hx-headers:inherited"))["X-CSRFToken"];
+    navigator.serviceWorker.register("/push-sw.js").then(function (registration) {
+      return registration.pushManager.subscribe({userVisibleOnly: true,
+        applicationServerKey: base64UrlToBytes(button.dataset.pushKey)});
+    }).then(function (subscription) {
+      return fetch("/notifications/api/push-subscriptions", {method: "POST", credentials: "same-origin",
+        headers: {"Content-Type": "application/json", "X-CSRFToken": token}, body: JSON.stringify(subscription)});
+    }).then(function () { button.textContent = "Push is on for this device"; button.disabled = true; })
+      .catch(function (error) { button.textContent = "Push is not available here: " + error.message; });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var button = document.querySelector("[data-push-key]");
+    if (button && "serviceWorker" in navigator && "PushManager" in window) {
+      button.hidden = false;
+      button.addEventListener("click", function () { enablePush(button); });
+    }
+  });
+
   document.addEventListener("htmx:after:swap", function () { hideDismissed(); settleToasts(); });
   // Whether this page's live connection is open (tests and styles can wait for it).
   document.addEventListener("htmx:ws:after:connection", function () { document.body.dataset.live = "open"; });
