@@ -68,7 +68,8 @@ def row_fragment(notification: Notification) -> Fragment:
 
 
 def _render(form: SendForm, status: int = 200, chosen: list[User] | None = None):
-    term = request.args.get("q", "")
+    # Only admins look people up: an organizer's reach is their own tournaments.
+    term = request.args.get("q", "") if current_user.role == Role.ADMIN else ""
     return render_template("notifications/admin.html", form=form, tournaments=_tournaments(),
                            rows=[row_context(n) for n in _recent()], found=search_users(term), term=term,
                            chosen=chosen or [], action_form=ActionForm(), email_enabled=mail.enabled(),

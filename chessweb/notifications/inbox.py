@@ -92,16 +92,13 @@ def mark_all_read(user: User) -> None:
 
 
 def read_count(notification: Notification) -> int:
-    """How many targeted users have read a notification (receipts plus marks past it)."""
+    """How many of the users a notification targets have read it (receipts, plus marks past it)."""
+    from .service import recipients_query
     receipts = db.session.scalar(select(func.count(UserNotification.id))
                                  .where(UserNotification.notification_id == notification.id)) or 0
-    marks = db.session.scalar(select(func.count(NotificationReadMark.user_id))
-                              .where(NotificationReadMark.read_through_id >= notification.id)) or 0
-    # A mark counts only users who could see it; for personal notices, just the recipient.
-    if notification.recipient_id is not None:
-        marks = db.session.scalar(select(func.count(NotificationReadMark.user_id)).where(
-            NotificationReadMark.user_id == notification.recipient_id,
-            NotificationReadMark.read_through_id >= notification.id)) or 0
+    targeted = recipients_query(notification).with_only_columns(User.id)
+    marks = db.session.scalar(select(func.count(NotificationReadMark.user_id)).where(
+        NotificationReadMark.read_through_id >= notification.id, NotificationReadMark.user_id.in_(targeted))) or 0
     return int(receipts + marks)
 
 

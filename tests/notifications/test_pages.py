@@ -162,3 +162,22 @@ def test_critical_alert_banner_on_every_page_until_withdrawn_or_dismissed(app, l
     assert post_form(admin_client, f"/admin/notifications/{alert.id}/withdraw", {},
                      form_url="/admin/notifications").status_code == 303
     assert "Fire drill" not in other.get("/").get_data(as_text=True)
+
+
+def test_read_counts_only_targeted_readers_and_organizers_cannot_look_people_up(app, login, admin, organizer,
+                                                                               players):
+    from chessweb.notifications import inbox, service
+    notification = service.send(service.Broadcast(title="T", message="M", roles=["PARTICIPANT"]), admin)
+    service.send(service.Broadcast(title="Later", message="M", roles=["ORGANIZER"]), admin)
+    db.session.commit()
+    realtime.flush()
+    for user in (players[0], organizer):  # the organizer is not targeted: their mark does not count
+        inbox.mark_all_read(user)
+    inbox.mark_read(players[1], notification.id)
+    db.session.commit()
+    assert inbox.read_count(notification) == 2
+    page = login(organizer).get(f"/admin/notifications?q={players[0].email}").get_data(as_text=True)
+    assert players[0].email not in page
+    assert login(organizer).get("/admin/notifications/users?q=pia").status_code == 403
+    found = login(admin).get("/admin/notifications/users?q=pia").get_json()["users"]
+    assert [u["email"] for u in found] == [players[0].email]
