@@ -61,9 +61,11 @@ def row_context(notification: Notification) -> dict[str, Any]:
 
 
 def row_fragment(notification: Notification) -> Fragment:
-    html = str(get_template_attribute("notifications/_admin.html", "row")(**row_context(notification)))
+    context = row_context(notification)
+    html = str(get_template_attribute("notifications/_admin.html", "row")(**context))
     return Fragment(channel=ADMIN_CHANNEL, key=f"notice-row-{notification.id}", version=_version(), html=html,
                     data={"notification": notification.id, "targeted": notification.targeted_count,
+                          "delivered": context["delivered"], "read": context["read"],
                           "email_sent": notification.email_sent, "email_failed": notification.email_failed})
 
 

@@ -138,3 +138,19 @@ def test_the_emergency_alert_reaches_anonymous_sockets_and_its_withdrawal_too(ap
     with pytest.raises(service.NotificationError) as refused:
         service.withdraw(alert.id, organizer)
     assert refused.value.status == 403
+
+
+def test_the_admins_recent_list_row_is_pushed_with_its_counts(app, live_server, admin, players):
+    with open_ws(live_server, "admin", cookie=session_cookie(app, admin)) as admin_ws, \
+            open_ws(live_server, "system:role:PARTICIPANT", cookie=session_cookie(app, players[0])) as listener:
+        connect_sequence(admin_ws)
+        connect_sequence(listener)
+        from chessweb.notifications import service
+        sent = service.send(service.Broadcast(title="Counted", message="m", roles=["PARTICIPANT"]), admin)
+        db.session.commit()
+        read_until(listener, lambda m: m.get("event") == "notification")
+        row, _ = read_until(admin_ws, lambda m: m.get("key") == f"notice-row-{sent.id}"
+                            and m["data"]["targeted"] == len(players))
+        assert row["data"]["email_failed"] == 0
+        # Delivered counts are written in batches; the row is pushed again once they settle.
+        read_until(admin_ws, lambda m: m.get("key") == f"notice-row-{sent.id}" and m["data"].get("delivered") == 1)
