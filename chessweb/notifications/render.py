@@ -26,7 +26,7 @@ def _version() -> int:
 
 
 def toast_html(notification: Notification, *, unread_delta: int = 1) -> str:
-    return _render("toast", n=notification, unread_delta=unread_delta)
+    return _render("toast", n=notification, unread_delta=unread_delta, at=_version())
 
 
 def reconnect_html() -> str:
@@ -48,9 +48,10 @@ def as_data(notification: Notification) -> dict[str, Any]:
 
 def badge_fragment(user: Any) -> Fragment:
     """The unread badge of one user, on their own channel (so the connect snapshot carries it)."""
+    version = _version()  # taken before counting: the count is at least as new as its stamp
     count = inbox.unread_count(user)
-    return Fragment(channel=user_channel(user.id), key="notice-badge", version=_version(),
-                    html=_render("badge", count=count), data={"unread": count})
+    return Fragment(channel=user_channel(user.id), key="notice-badge-state", version=version,
+                    html=_render("badge_state", count=count, at=version), data={"unread": count})
 
 
 def alerts_fragment() -> Fragment:

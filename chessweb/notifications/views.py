@@ -2,6 +2,7 @@
 dismissing emergency alerts."""
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
@@ -33,7 +34,7 @@ def header_context() -> dict[str, Any]:
     dismissed = set(session.get(DISMISSED, []))
     alerts = [n for n in inbox.active_alerts() if n.id not in dismissed]
     unread = inbox.unread_count(current_user) if current_user.is_authenticated else 0
-    g.notice_header = {"unread": unread, "alerts": alerts}
+    g.notice_header = {"unread": unread, "alerts": alerts, "at": time.time_ns() // 1000}
     return g.notice_header
 
 

@@ -27,6 +27,28 @@
     });
   }
 
+  function showCount(badge, count) {
+    badge.dataset.unread = String(count);
+    var label = badge.querySelector(".count");
+    if (!count) { if (label) { label.remove(); } }
+    else {
+      if (!label) { label = document.createElement("span"); label.className = "count"; badge.append(" ", label); }
+      label.textContent = String(count);
+    }
+    badge.setAttribute("aria-label", "Notifications: " + count + " unread");
+  }
+
+  // The pushed unread count wins unless the badge already shows a newer one (see _fragments.html).
+  function applyBadgeState() {
+    var state = document.getElementById("notice-badge-state");
+    var badge = document.getElementById("notice-badge");
+    if (!state || !badge) { return; }
+    if (parseInt(state.dataset.at || "0", 10) > parseInt(badge.dataset.at || "0", 10)) {
+      badge.dataset.at = state.dataset.at;
+      showCount(badge, parseInt(state.getAttribute("value") || "0", 10));
+    }
+  }
+
   // A broadcast toast counts one more unread notice (personal ones come with their own badge); the same
   // notice heard on two channels (a role and a chosen user) shows once.
   function settleToasts() {
@@ -48,12 +70,9 @@
         var delta = parseInt(toast.dataset.unreadDelta || "0", 10);
         var badge = document.getElementById("notice-badge");
         if (delta && badge) {
-          var count = parseInt(badge.dataset.unread || "0", 10) + delta;
-          badge.dataset.unread = String(count);
-          var label = badge.querySelector(".count");
-          if (!label) { label = document.createElement("span"); label.className = "count"; badge.append(" ", label); }
-          label.textContent = String(count);
-          badge.setAttribute("aria-label", "Notifications: " + count + " unread");
+          showCount(badge, parseInt(badge.dataset.unread || "0", 10) + delta);
+          // Counted as of the broadcast: an older pushed count (a cached snapshot) must not undo it.
+          badge.dataset.at = String(Math.max(parseInt(badge.dataset.at || "0", 10), parseInt(toast.dataset.at || "0", 10)));
         }
       }
     });
@@ -104,7 +123,7 @@
     }
   });
 
-  document.addEventListener("htmx:after:swap", function () { hideDismissed(); settleToasts(); });
+  document.addEventListener("htmx:after:swap", function () { hideDismissed(); applyBadgeState(); settleToasts(); });
   // Whether this page's live connection is open (tests and styles can wait for it).
   document.addEventListener("htmx:ws:after:connection", function () { document.body.dataset.live = "open"; });
   document.addEventListener("htmx:ws:close", function () { document.body.dataset.live = "closed"; });

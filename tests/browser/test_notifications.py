@@ -180,3 +180,25 @@ def test_turning_system_alerts_off_takes_effect_on_open_pages_without_a_reload(a
     realtime.flush()
     open_page.wait_for_timeout(800)
     expect(open_page.locator("#toasts .toast", has_text="Tea break")).to_have_count(0)
+
+
+def test_a_second_device_opened_after_a_broadcast_keeps_the_right_count(app, live_server, new_page):
+    """The connect snapshot of user:<id> may come from the process's cache, counted before the broadcast."""
+    base = live_server.url
+    admin = make_user(Role.ADMIN, name="Ada Admin")
+    participant = make_user(Role.PARTICIPANT, name="Pia Player")
+    first = new_page()
+    log_in(first, base, participant.email)
+    first.goto(base + "/")
+    wait_socket(first)
+    from chessweb.notifications import service
+    service.send(service.Broadcast(title="Tea break", message="Ten minutes", roles=["PARTICIPANT"]), admin)
+    db.session.commit()
+    realtime.flush()
+    expect(first.locator("#notice-badge .count")).to_have_text("1")
+    second = new_page()
+    log_in(second, base, participant.email)
+    second.goto(base + "/notifications/preferences")
+    wait_socket(second)
+    second.wait_for_timeout(500)
+    expect(second.locator("#notice-badge .count")).to_have_text("1")

@@ -45,7 +45,7 @@ def test_the_paired_player_hears_board_and_colour_and_a_spectator_nothing(app, l
             open_ws(live_server, f"user:{viewer.id}", f"tournament:{tid}:notices",
                     cookie=session_cookie(app, viewer)) as spectator:
         sequence = connect_sequence(mine)
-        badge = next(m for m in sequence if m.get("key") == "notice-badge")
+        badge = next(m for m in sequence if m.get("key") == "notice-badge-state")
         assert badge["data"] == {"unread": 1}  # "registered": the snapshot carries the count
         connect_sequence(spectator)
         start_round(tid, organizer)
@@ -54,7 +54,7 @@ def test_the_paired_player_hears_board_and_colour_and_a_spectator_nothing(app, l
         assert message["data"]["data"]["board"] == game.board
         assert message["data"]["link"] == f"/games/{game.id}"
         realtime.flush()
-        badges = [m["data"]["unread"] for m in before + nothing_more(mine) if m.get("key") == "notice-badge"]
+        badges = [m["data"]["unread"] for m in before + nothing_more(mine) if m.get("key") == "notice-badge-state"]
         assert badges and badges[-1] == 3  # registered, tournament started, paired
         assert not [m for m in nothing_more(spectator) if m.get("event") == "notification"]
 
@@ -118,7 +118,7 @@ def test_real_time_off_means_no_toast_but_the_inbox_and_badge_still_count(app, l
         realtime.flush()
         seen = nothing_more(ws)
     assert not [m for m in seen if m.get("event") == "notification"]
-    assert seen and seen[-1]["key"] == "notice-badge" and seen[-1]["data"]["unread"] == 3
+    assert seen and seen[-1]["key"] == "notice-badge-state" and seen[-1]["data"]["unread"] == 3
 
 
 def test_the_emergency_alert_reaches_anonymous_sockets_and_its_withdrawal_too(app, live_server, admin):
