@@ -3,7 +3,8 @@ everyone in it through the notification center's form.
 
 It serves the real app (gunicorn, one gevent worker, as bench/fanout.py does), connects N raw clients to
 `tournament:<id>` and `tournament:<id>:notices` (a spectator's page; an announcement to the tournament is
-published on the second, rendered once), logs in as an admin through the login form and POSTs /admin/notifications at the given rate.
+published on the second, rendered once), logs in as an admin through the login form and POSTs
+/admin/notifications at the given rate.
 Latency runs from just before each POST to the moment each client receives that announcement's toast;
 the admin's request time is the POST's round trip. The request must not grow with the number of targets
 (it writes one notification, one audience row and one event row, whatever N is).

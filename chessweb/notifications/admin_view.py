@@ -17,7 +17,7 @@ from ..realtime import Fragment
 from . import bp, inbox, mail, service
 from .delivery import ADMIN_CHANNEL
 from .forms import ActionForm, SendForm
-from .render import _version
+from .render import version_now
 
 RECENT = 30
 SEARCH_LIMIT = 20
@@ -63,7 +63,7 @@ def row_context(notification: Notification) -> dict[str, Any]:
 def row_fragment(notification: Notification) -> Fragment:
     context = row_context(notification)
     html = str(get_template_attribute("notifications/_admin.html", "row")(**context))
-    return Fragment(channel=ADMIN_CHANNEL, key=f"notice-row-{notification.id}", version=_version(), html=html,
+    return Fragment(channel=ADMIN_CHANNEL, key=f"notice-row-{notification.id}", version=version_now(), html=html,
                     data={"notification": notification.id, "targeted": notification.targeted_count,
                           "delivered": context["delivered"], "read": context["read"],
                           "email_sent": notification.email_sent, "email_failed": notification.email_failed})

@@ -20,13 +20,14 @@ def _render(macro: str, **context: Any) -> str:
     return _WHITESPACE.sub(" ", str(get_template_attribute(TEMPLATE, macro)(**context))).strip()
 
 
-def _version() -> int:
+def version_now() -> int:
+    """A fragment version for notification state: microseconds since the epoch."""
     # No revision counter here: microseconds keep later renders newer (as the watching count does).
     return time.time_ns() // 1000
 
 
 def toast_html(notification: Notification, *, unread_delta: int = 1) -> str:
-    return _render("toast", n=notification, unread_delta=unread_delta, at=_version())
+    return _render("toast", n=notification, unread_delta=unread_delta, at=version_now())
 
 
 def reconnect_html() -> str:
@@ -48,7 +49,7 @@ def as_data(notification: Notification) -> dict[str, Any]:
 
 def badge_fragment(user: Any) -> Fragment:
     """The unread badge of one user, on their own channel (so the connect snapshot carries it)."""
-    version = _version()  # taken before counting: the count is at least as new as its stamp
+    version = version_now()  # taken before counting: the count is at least as new as its stamp
     count = inbox.unread_count(user)
     return Fragment(channel=user_channel(user.id), key="notice-badge-state", version=version,
                     html=_render("badge_state", count=count, at=version), data={"unread": count})
@@ -57,5 +58,5 @@ def badge_fragment(user: Any) -> Fragment:
 def alerts_fragment() -> Fragment:
     """Every emergency alert in force, one fragment for everyone on the alerts channel."""
     items = inbox.active_alerts()
-    return Fragment(channel=ALERTS, key="emergency-alerts", version=_version(), html=_render("alerts", items=items),
+    return Fragment(channel=ALERTS, key="emergency-alerts", version=version_now(), html=_render("alerts", items=items),
                     data={"alerts": [as_data(n) for n in items]})

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from ..extensions import db
 from ..models import (EventType, Notification, NotificationAudience, NotificationType, Priority, RealtimeEvent,
@@ -188,7 +188,6 @@ def recipients_query(notification: Notification):  # noqa: ANN201 - a Select of 
         conditions.append(User.id.in_(select(Registration.user_id).where(Registration.tournament_id.in_(tournaments))))
     if not conditions:
         return select(User).where(False)
-    from sqlalchemy import or_
     return select(User).where(or_(*conditions))
 
 

@@ -22,8 +22,8 @@ from . import service
 from .urls import url_context
 
 log = logging.getLogger(__name__)
-_COLLECTED = "chessweb.notifications.events"
-Notify = Callable[..., None]  # takes service.notify_user's arguments  # Session.info key: ids of RealtimeEvent rows flushed
+_COLLECTED = "chessweb.notifications.events"  # Session.info key: ids of RealtimeEvent rows flushed
+Notify = Callable[..., None]  # takes service.notify_user's arguments
 
 
 def install(session_target: Any) -> None:
