@@ -64,6 +64,10 @@ DEFAULTS: dict[str, Any] = {
     # Housekeeping: closed connection rows and published events are deleted after this many days (0: never).
     "WS_CONNECTION_RETENTION_DAYS": 7,
     "REALTIME_EVENT_RETENTION_DAYS": 30,
+    # Notification email (Flask-Mailman): off unless MAIL_SERVER is set; links in emails start with SITE_URL.
+    "MAIL_SERVER": None,
+    "MAIL_DEFAULT_SENDER": "ChessWeb <noreply@localhost>",
+    "SITE_URL": "http://localhost:5000",
 }
 
 
