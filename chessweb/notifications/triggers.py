@@ -131,7 +131,9 @@ def _result_submitted(ev: RealtimeEvent, tournament: Tournament, notify: Notify)
             notify(user_id, "result_reported", f"{by} reported {label}: {where}",
                                 "Confirm it if it is right, or report the result you have.", link=link,
                                 tournament_id=tournament.id,
-                                data={"game": game.id, "result": ev.payload.get("result"), "confirm": True})
+                                data={"game": game.id, "result": ev.payload.get("result"), "confirm": True,
+                                      # the report this notice shows: answering it is refused once it changed
+                                      "version": game.revision})
 
 
 def _game_completed(ev: RealtimeEvent, tournament: Tournament, notify: Notify) -> None:

@@ -92,19 +92,35 @@ def _safe_next(target: str) -> bool:
 def confirm(notification_id: int):
     """Confirm the result a notice asks about (from the toast or the inbox); marks the notice read."""
     from ..tournaments import results
+    return _answer_report(notification_id, results.confirm_result, "Result confirmed.")
+
+
+@bp.post("/notifications/<int:notification_id>/dispute")
+@login_required
+def dispute(notification_id: int):
+    """Dispute the result a notice asks about (an arbiter decides); marks the notice read."""
+    from ..tournaments import results
+    return _answer_report(notification_id, results.dispute_result, "Report disputed. An arbiter will decide.")
+
+
+def _answer_report(notification_id: int, answer, done: str):
+    """Confirm or dispute the report the notice showed: a report changed since (the game's revision moved on)
+    is a 409 saying so, as on the game page (tournaments.results.check_game_shown)."""
     if not ActionForm().validate_on_submit():
         return _answer("The form has expired; reload the page and try again.", 400)
     notification = db.session.get(Notification, notification_id)
     if notification is None or notification.recipient_id != current_user.id or not notification.data.get("game"):
         abort(404)
+    shown = notification.data.get("version")
     try:
-        results.confirm_result(notification.tournament_id, int(notification.data["game"]), current_user.id)
+        answer(notification.tournament_id, int(notification.data["game"]), current_user.id,
+               shown_revision=shown if isinstance(shown, int) else None)
     except ServiceError as error:
         return _answer(error.message, error.status)
     inbox.mark_read(current_user, notification_id)
     delivery.badge_after_commit(current_user.id)
     db.session.commit()
-    return _answer("Result confirmed.", 200)
+    return _answer(done, 200)
 
 
 def _answer(message: str, status: int):

@@ -181,3 +181,33 @@ def test_read_counts_only_targeted_readers_and_organizers_cannot_look_people_up(
     assert login(organizer).get("/admin/notifications/users?q=pia").status_code == 403
     found = login(admin).get("/admin/notifications/users?q=pia").get_json()["users"]
     assert [u["email"] for u in found] == [players[0].email]
+
+
+def test_a_notice_answers_only_the_report_it_showed_confirm_or_dispute(app, login, organizer, players):
+    from chessweb.models import Game
+    from chessweb.tournaments import results
+
+    from ..tournaments.helpers import games_of
+    tid = setup_tournament(organizer, 4, TournamentFormat.ROUND_ROBIN, accounts=players)
+    start_round(tid, organizer)
+    game = games_of(tid, 1)[0]
+    white, black = game.white.user_id, game.black.user_id
+    results.report_result(tid, game.id, "1-0", white)
+    results.report_result(tid, game.id, "0-1", white)  # the reporter changed their mind
+    db.session.expire_all()
+    old, new = db.session.scalars(select(Notification).where(Notification.recipient_id == black,
+                                                             Notification.kind == "result_reported")
+                                  .order_by(Notification.id)).all()
+    client = login(next(p for p in players if p.id == black))
+    # The first notice showed 1-0: confirming it would confirm a result the player never saw.
+    stale = post_form(client, f"/notifications/{old.id}/confirm", {}, form_url="/notifications")
+    assert stale.status_code == 303
+    db.session.expire_all()
+    assert not db.session.get(Game, game.id).result.is_final
+    assert "changed" in client.get("/notifications").get_data(as_text=True).lower()
+    # The current one can be disputed, from the inbox without JavaScript.
+    assert f'action="/notifications/{new.id}/dispute"' in client.get("/notifications").get_data(as_text=True)
+    disputed = post_form(client, f"/notifications/{new.id}/dispute", {}, form_url="/notifications")
+    assert disputed.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Game, game.id).disputed

@@ -50,7 +50,9 @@ def test_a_reported_result_asks_the_opponent_to_confirm_and_the_confirmation_tel
     by_id = {p.id: p for p in players}
     results.report_result(tid, game.id, "1-0", white)
     asked = notices(by_id[black], "result_reported")
-    assert len(asked) == 1 and asked[0].data == {"game": game.id, "result": "1-0", "confirm": True}
+    db.session.refresh(game)
+    assert len(asked) == 1 and asked[0].data == {"game": game.id, "result": "1-0", "confirm": True,
+                                                 "version": game.revision}
     assert not notices(by_id[white], "result_reported")
     results.confirm_result(tid, game.id, black)
     confirmed = notices(by_id[white], "result_confirmed")
