@@ -43,10 +43,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.register(app)
     cli.register(app)
     templating.register(app)
-    from . import live
+    from . import live, notifications
+    from .notifications.live import NotificationsArea
     from .tournaments.live import TournamentArea
     from .tournaments.overview import OverviewArea
-    live.init_app(app, areas=[live.CommonArea(), TournamentArea(), OverviewArea()])
+    live.init_app(app, areas=[NotificationsArea(), TournamentArea(), OverviewArea()])
+    notifications.init_app(app)
     return app
 
 

@@ -68,6 +68,10 @@ DEFAULTS: dict[str, Any] = {
     # takes it over, so a process killed between claiming and publishing loses no update (chessweb/live).
     "LIVE_CLAIM_SECONDS": 3.0,
     "LIVE_SWEEP_SECONDS": 1.0,
+    # Notification email (Flask-Mailman): off unless MAIL_SERVER is set; links in emails start with SITE_URL.
+    "MAIL_SERVER": None,
+    "MAIL_DEFAULT_SENDER": "ChessWeb <noreply@localhost>",
+    "SITE_URL": "http://localhost:5000",
 }
 
 

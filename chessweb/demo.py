@@ -15,7 +15,8 @@ from .extensions import db
 from .fide.crosstable import ResultCode
 from .fide.simulation import game_result
 from .games.relay import relay_moves
-from .models import (AuditEntry, Game, GameResult, NotificationPreference, RealtimeEvent, Role, Round, Tournament,
+from .models import (AuditEntry, Game, GameResult, Notification, NotificationAudience, NotificationPreference,
+                     NotificationReadMark, RealtimeEvent, Role, Round, Tournament,
                      TournamentFormat, User, UserNotification)
 from .tournaments import registration, results, rounds, settings
 from .tournaments.registration import PlayerDetails
@@ -113,6 +114,13 @@ def _remove_demo() -> None:
     users = select(User.id).where(User.email.in_([login.email for login in LOGINS]))
     tournaments = select(Tournament.id).where(Tournament.organizer_id.in_(users))
     db.session.execute(delete(AuditEntry).where(AuditEntry.tournament_id.in_(tournaments)))
+    notices = select(Notification.id).where(or_(Notification.recipient_id.in_(users),
+                                                Notification.tournament_id.in_(tournaments),
+                                                Notification.created_by_id.in_(users)))
+    for model in (UserNotification, NotificationAudience):
+        db.session.execute(delete(model).where(model.notification_id.in_(notices)))
+    db.session.execute(delete(Notification).where(Notification.id.in_(notices)))
+    db.session.execute(delete(NotificationReadMark).where(NotificationReadMark.user_id.in_(users)))
     db.session.execute(delete(RealtimeEvent).where(or_(RealtimeEvent.tournament_id.in_(tournaments),
                                                        RealtimeEvent.created_by_id.in_(users))))
     for tournament in db.session.scalars(select(Tournament).where(Tournament.id.in_(tournaments))).all():

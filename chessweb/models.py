@@ -369,12 +369,12 @@ class NotificationPreference(db.Model):
     # What to hear about ...
     game_results: Mapped[bool] = mapped_column(default=True)
     tournament_updates: Mapped[bool] = mapped_column(default=True)
-    standings_changes: Mapped[bool] = mapped_column(default=False)
+    standings_changes: Mapped[bool] = mapped_column(default=True)
     pairing_updates: Mapped[bool] = mapped_column(default=True)
     system_alerts: Mapped[bool] = mapped_column(default=True)
     # ... and how.
     realtime: Mapped[bool] = mapped_column(default=True)
-    email: Mapped[bool] = mapped_column(default=False)
+    email: Mapped[bool] = mapped_column(default=True)
     push: Mapped[bool] = mapped_column(default=False)
 
 
@@ -407,12 +407,51 @@ class Notification(db.Model):
     link: Mapped[str] = mapped_column(String(200), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # What it is about ("paired", "result_reported", ... ; "" for the admin center's messages).
+    kind: Mapped[str] = mapped_column(String(40), default="")
+    # A personal notification has one recipient; a broadcast has NotificationAudience rows instead.
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    tournament_id: Mapped[int | None] = mapped_column(ForeignKey("tournament.id"), index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # e.g. the game to confirm
+    expires_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]
+    # The RealtimeEvent row the live core credits with sockets reached (no key: events are pruned).
+    realtime_event_id: Mapped[int | None]
+    targeted_count: Mapped[int] = mapped_column(default=0)
+    email_sent: Mapped[int] = mapped_column(default=0)
+    email_failed: Mapped[int] = mapped_column(default=0)
 
-    created_by: Mapped[User | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+
+
+class NotificationAudience(db.Model):
+    """Who a broadcast is for: kind "role" (value = role), "user" (user id), "tournament" (tournament id) or
+    "everyone". One row per target, never per recipient: sending to 10,000 users writes a handful of rows."""
+    __table_args__ = (db.Index("ix_notification_audience_kind_value", "kind", "value"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notification.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(40), default="")
+
+
+class NotificationReadMark(db.Model):
+    """A user's "mark all read": every notification up to this id is read, without a row per notification."""
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
+    read_through_id: Mapped[int] = mapped_column(default=0)
+
+
+class PushSubscription(db.Model):
+    """One browser's Web Push subscription (RFC 8030): where to post, and the keys to encrypt for it (RFC 8291)."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    endpoint: Mapped[str] = mapped_column(String(1000), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(200))
+    auth: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class UserNotification(db.Model):
-    """One user's copy of a notification: the inbox row, with its read state."""
+    """One user's read receipt of one notification, written when it is read (the inbox itself is a query)."""
     __table_args__ = (UniqueConstraint("user_id", "notification_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)

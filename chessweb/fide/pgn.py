@@ -162,7 +162,26 @@ def board_svg(fen: str = chess.STARTING_FEN, last_move: str | None = None, *, si
             move = chess.Move.from_uci(last_move)
         except ValueError:
             raise PgnError(f"invalid move {last_move!r}: expected UCI such as e2e4") from None
-    return chess.svg.board(board, lastmove=move, size=size, orientation=chess.BLACK if flipped else chess.WHITE)
+    svg = chess.svg.board(board, lastmove=move, size=size, orientation=chess.BLACK if flipped else chess.WHITE)
+    return _STYLED_TAG.sub(_presentation_attributes, svg)
+
+
+# python-chess draws pieces with style="fill:...; stroke:..." attributes, which a Content-Security-Policy
+# without 'unsafe-inline' styles blocks (the pieces lose their colours). SVG presentation attributes say the
+# same (SVG 1.1, section 6.4) and are not styles.
+_STYLED_TAG = re.compile(r"<[a-zA-Z][^<>]*?\sstyle=\"([^\"]*)\"[^<>]*>")
+_DECLARATION = re.compile(r"^\s*([a-z-]+)\s*:\s*([^;]+?)\s*$")
+
+
+def _presentation_attributes(match: re.Match[str]) -> str:
+    tag = match.group(0)
+    before, _, after = tag.partition(f' style="{match.group(1)}"')
+    attributes = []
+    for declaration in match.group(1).split(";"):
+        parsed = _DECLARATION.match(declaration)
+        if parsed and not re.search(rf"\s{parsed[1]}=", before + after):
+            attributes.append(f' {parsed[1]}="{parsed[2]}"')
+    return before + "".join(attributes) + after
 
 
 # ------------------------------------------------------------------ movetext

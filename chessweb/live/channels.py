@@ -4,8 +4,11 @@
     system                        announcements to everyone
     admin                         administrators only
     user:<id>                     that user only
+    alerts                        emergency alerts: every page, anonymous ones included
+    system:role:<ROLE>            broadcasts to one role (a models.Role name)
     tournament:<id>               a tournament's header, players, watcher count
-    tournament:<id>:<part>        its parts: `games` (scoreboard), `standings` (standings, crosstable)
+    tournament:<id>:<part>        its parts: `games` (scoreboard), `standings` (standings, crosstable),
+                                  `notices` (the organizer's announcements; kind KIND_NOTICES)
     game:<id>                     one game's live board
 
 A name is at most protocol.MAX_CHANNEL_LENGTH characters; ids are 1 to 9 digits, without leading zeros, so
@@ -20,30 +23,39 @@ from dataclasses import dataclass
 TOURNAMENTS_ALL = "tournaments:all"
 SYSTEM = "system"
 ADMIN = "admin"
+ALERTS = "alerts"
 
 # The sub-channels of a tournament. Add one here and `tournament_channels` (the privacy re-check list)
 # includes it: a viewer who loses access to a private tournament is re-checked on every one of them.
-TOURNAMENT_PARTS = ("games", "standings")
+TOURNAMENT_PARTS = ("games", "standings", "notices")
 
 # Channel kinds: what an area registers to own.
 KIND_OVERVIEW = "tournaments"
 KIND_SYSTEM = "system"
 KIND_ADMIN = "admin"
+ALERTS = "alerts"
 KIND_USER = "user"
 KIND_TOURNAMENT = "tournament"
 KIND_GAME = "game"
+KIND_ALERTS = "alerts"
+KIND_ROLE = "role"        # system:role:<ROLE>; the role name is Channel.part
+KIND_NOTICES = "notices"  # tournament:<id>:notices
+# Parts owned by another area than the tournament's: their channels get this kind instead of KIND_TOURNAMENT.
+_PART_KINDS = {"notices": KIND_NOTICES}
 
 _ID = r"[1-9]\d{0,8}"
 _PATTERN = re.compile(
-    rf"^(?:(?P<fixed>tournaments:all|system|admin)"
+    rf"^(?:(?P<fixed>tournaments:all|system|admin|alerts)"
+    rf"|system:role:(?P<role>[A-Z]{{1,16}})"
     rf"|(?P<kind>user|game):(?P<id>{_ID})"
     rf"|tournament:(?P<tournament>{_ID})(?::(?P<part>{'|'.join(TOURNAMENT_PARTS)}))?)$")
-_FIXED_KINDS = {TOURNAMENTS_ALL: KIND_OVERVIEW, SYSTEM: KIND_SYSTEM, ADMIN: KIND_ADMIN}
+_FIXED_KINDS = {TOURNAMENTS_ALL: KIND_OVERVIEW, SYSTEM: KIND_SYSTEM, ADMIN: KIND_ADMIN, ALERTS: KIND_ALERTS}
 
 
 @dataclass(frozen=True, slots=True)
 class Channel:
-    """A parsed channel name: its kind, the id in it (None for fixed names) and the tournament part."""
+    """A parsed channel name: its kind, the id in it (None for fixed names) and the tournament part (for
+    KIND_ROLE: the role name)."""
     name: str
     kind: str
     id: int | None = None
@@ -57,14 +69,24 @@ def parse(name: str) -> Channel | None:
         return None
     if match["fixed"]:
         return Channel(name, _FIXED_KINDS[match["fixed"]])
+    if match["role"]:
+        return Channel(name, KIND_ROLE, None, match["role"])
     if match["kind"]:
         return Channel(name, match["kind"], int(match["id"]))
-    return Channel(name, KIND_TOURNAMENT, int(match["tournament"]), match["part"])
+    part = match["part"]
+    return Channel(name, _PART_KINDS.get(part, KIND_TOURNAMENT), int(match["tournament"]), part)
 
 
 def user(user_id: int) -> str:
     """`user:<id>`: one user's own channel (notifications, personal counters)."""
     return f"user:{_id(user_id)}"
+
+
+def role(role_name: str) -> str:
+    """`system:role:<ROLE>`: broadcasts to one role; ValueError unless 1-16 capital letters (a Role name)."""
+    if not isinstance(role_name, str) or not re.fullmatch(r"[A-Z]{1,16}", role_name):
+        raise ValueError(f"a role channel names a role in capitals, got {role_name!r}")
+    return f"system:role:{role_name}"
 
 
 def game(game_id: int) -> str:
@@ -73,7 +95,8 @@ def game(game_id: int) -> str:
 
 
 def tournament(tournament_id: int, part: str | None = None) -> str:
-    """`tournament:<id>`, or one of its parts (`games`, `standings`); ValueError for an unknown part."""
+    """`tournament:<id>`, or one of its parts (`games`, `standings`, `notices`); ValueError for an unknown
+    part."""
     if part is None:
         return f"tournament:{_id(tournament_id)}"
     if part not in TOURNAMENT_PARTS:

@@ -78,7 +78,10 @@ def live_url(*channels: str, since: int | None = None) -> str | None:
     from urllib.parse import urlencode
 
     from flask import current_app
+    from flask_login import current_user
+
+    from ..notifications.channels import with_notice_channels
     if not any(rule.rule == "/ws" for rule in current_app.url_map.iter_rules()):
         return None
-    query = [("channel", channel) for channel in channels] + ([("since", str(since))] if since is not None else [])
-    return "/ws?" + urlencode(query)
+    query = [("channel", channel) for channel in with_notice_channels(channels, current_user)]
+    return "/ws?" + urlencode(query + ([("since", str(since))] if since is not None else []))

@@ -120,3 +120,9 @@ def test_board_svg_highlights_the_last_move_and_refuses_bad_input():
         board_svg("rubbish")
     with pytest.raises(PgnError, match="invalid move 'e9e4'"):
         board_svg(chess.STARTING_FEN, "e9e4")
+
+
+def test_board_svg_has_no_style_attributes_so_a_strict_csp_keeps_the_pieces_coloured():
+    svg = board_svg("r1bqkbnr/pppp1ppp/2n5/4p3/4P3/5N2/PPPP1PPP/RNBQKB1R w KQkq - 2 3", "b8c6")
+    assert "style=" not in svg
+    assert 'fill="#000000"' in svg and 'stroke-linecap="round"' in svg  # the same colours, as attributes

@@ -1,0 +1,108 @@
+"""Notification email through a real SMTP server (aiosmtpd) on a local port: what arrives, who gets it, and
+failures counted after the retries."""
+from __future__ import annotations
+
+import email
+import email.policy
+from collections.abc import Iterator
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from chessweb.extensions import db
+from chessweb.models import Notification, NotificationPreference, Role, TournamentFormat
+from chessweb.notifications import service
+from chessweb.notifications.background import background
+from chessweb.realtime import realtime
+
+from ..conftest import free_port, make_user
+from ..tournaments.conftest import setup_tournament, start_round
+from ..tournaments.helpers import games_of
+
+
+class Inbox:
+    """aiosmtpd handler keeping every delivered message, parsed."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 OK"
+
+    def to(self, address: str) -> list[email.message.EmailMessage]:
+        return [m for m in self.messages if address in m["To"]]
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+@pytest.fixture
+def app_config(app_config, smtp):
+    _inbox, port = smtp
+    return {**app_config, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port, "SITE_URL": "http://chess.test",
+            "MAIL_RETRY_SECONDS": 0.05}
+
+
+def settle(app) -> None:
+    realtime.flush()
+    assert background(app).wait_idle(20)
+
+
+def test_a_paired_player_gets_an_email_with_the_game_and_preferences_links(app, smtp, organizer, players):
+    inbox, _port = smtp
+    row = db.session.get(NotificationPreference, players[1].id)
+    row.pairing_updates = False
+    row2 = db.session.get(NotificationPreference, players[2].id)
+    row2.email = False
+    db.session.commit()
+    tid = setup_tournament(organizer, 4, TournamentFormat.ROUND_ROBIN, accounts=players)
+    start_round(tid, organizer)
+    settle(app)
+    game = next(g for g in games_of(tid, 1) if players[0].id in (g.white.user_id, g.black.user_id))
+    paired = [m for m in inbox.to(players[0].email) if "board" in m["Subject"]]
+    assert len(paired) == 1
+    body = paired[0].get_content()
+    assert f"View game: http://chess.test/games/{game.id}" in body
+    assert "http://chess.test/notifications/preferences" in body
+    assert paired[0].get_content_type() == "text/plain"
+    assert not [m for m in inbox.to(players[1].email) if "board" in m["Subject"]]  # pairing updates off
+    assert not inbox.to(players[2].email)  # email off
+
+
+def test_a_broadcast_counts_emails_sent(app, smtp, players):
+    inbox, _port = smtp
+    admin = make_user(Role.ADMIN, name="Ada Admin")
+    notification = service.send(service.Broadcast(title="<b>Hall</b> closes", message="<script>x</script> at 9",
+                                                  roles=["PARTICIPANT"]), admin)
+    db.session.commit()
+    settle(app)
+    db.session.expire_all()
+    sent = db.session.get(Notification, notification.id)
+    assert (sent.email_sent, sent.email_failed) == (len(players), 0)
+    message = inbox.to(players[0].email)[0]
+    assert message["Subject"] == "[ChessWeb] <b>Hall</b> closes"  # plain text: nothing interprets it
+    assert "<script>x</script> at 9" in message.get_content()
+
+
+def test_failures_are_retried_then_counted_and_shown(app, smtp, players, login):
+    _inbox, _port = smtp
+    app.config["MAIL_PORT"] = free_port()  # nobody listens there
+    app.extensions["mailman"].port = app.config["MAIL_PORT"]
+    admin = make_user(Role.ADMIN, name="Ada Admin")
+    notification = service.send(service.Broadcast(title="Hello", message="m", user_ids=[players[0].id]), admin)
+    db.session.commit()
+    settle(app)
+    db.session.expire_all()
+    assert db.session.get(Notification, notification.id).email_failed == 1
+    page = login(admin).get("/admin/notifications").get_data(as_text=True)
+    assert "1 failed" in page
+    assert db.session.scalar(select(Notification.email_sent).where(Notification.id == notification.id)) == 0

@@ -1,0 +1,156 @@
+"""Notifications over real sockets (the JSON format programs use, and the html htmx gets): personal notices
+on user:<id>, broadcasts on role and tournament channels, the emergency alert on `alerts`, the badge in the
+connect snapshot, and opting out as a refused subscription."""
+from __future__ import annotations
+
+import pytest
+
+from chessweb.extensions import db
+from chessweb.models import Notification, NotificationPreference, Role, TournamentFormat
+from chessweb.realtime import realtime
+
+from ..conftest import make_user, post_form
+from ..live.test_channels import connect_sequence, open_ws, read_json, read_until, session_cookie
+from ..tournaments.conftest import setup_tournament, start_round
+from ..tournaments.helpers import games_of
+
+QUIET = 0.7  # how long "nothing arrives" is watched for
+
+
+def nothing_more(ws) -> list[dict]:
+    seen = []
+    try:
+        while True:
+            seen.append(read_json_quick(ws))
+    except TimeoutError:
+        return seen
+
+
+def read_json_quick(ws):
+    import json
+    return json.loads(ws.recv(timeout=QUIET))
+
+
+@pytest.fixture
+def admin(app):
+    return make_user(Role.ADMIN, name="Ada Admin")
+
+
+def test_the_paired_player_hears_board_and_colour_and_a_spectator_nothing(app, live_server, organizer, players):
+    tid = setup_tournament(organizer, 4, TournamentFormat.ROUND_ROBIN, accounts=players)
+    realtime.flush()
+    viewer = make_user(Role.VIEWER, name="Vera Viewer")
+    me = players[0]
+    with open_ws(live_server, f"user:{me.id}", cookie=session_cookie(app, me)) as mine, \
+            open_ws(live_server, f"user:{viewer.id}", f"tournament:{tid}:notices",
+                    cookie=session_cookie(app, viewer)) as spectator:
+        sequence = connect_sequence(mine)
+        badge = next(m for m in sequence if m.get("key") == "notice-badge-state")
+        assert badge["data"] == {"unread": 1}  # "registered": the snapshot carries the count
+        connect_sequence(spectator)
+        start_round(tid, organizer)
+        message, before = read_until(mine, lambda m: m.get("event") == "notification" and m["data"]["kind"] == "paired")
+        game = next(g for g in games_of(tid, 1) if me.id in (g.white.user_id, g.black.user_id))
+        assert message["data"]["data"]["board"] == game.board
+        assert message["data"]["link"] == f"/games/{game.id}"
+        realtime.flush()
+        badges = [m["data"]["unread"] for m in before + nothing_more(mine) if m.get("key") == "notice-badge-state"]
+        assert badges and badges[-1] == 3  # registered, tournament started, paired
+        assert not [m for m in nothing_more(spectator) if m.get("event") == "notification"]
+
+
+def test_a_warning_to_participants_reaches_their_channel_only(app, live_server, admin, players):
+    viewer = make_user(Role.VIEWER, name="Vera Viewer")
+    with open_ws(live_server, "system:role:PARTICIPANT", cookie=session_cookie(app, players[0])) as participant, \
+            open_ws(live_server, "system:role:VIEWER", cookie=session_cookie(app, viewer)) as watcher:
+        assert connect_sequence(participant)[-1]["channels"] == ["system:role:PARTICIPANT"]
+        connect_sequence(watcher)
+        client = app.test_client()
+        from ..conftest import AuthActions
+        AuthActions(client).login(admin)
+        response = post_form(client, "/admin/notifications", {"title": "Heads up", "message": "<i>mind</i> it",
+                                                              "type": "WARNING", "priority": "HIGH",
+                                                              "roles": ["PARTICIPANT"]})
+        assert response.status_code == 303
+        heard, _ = read_until(participant, lambda m: m.get("event") == "notification")
+        assert heard["data"]["title"] == "Heads up" and heard["data"]["type"] == "WARNING"
+        assert heard["data"]["message"] == "<i>mind</i> it"  # data is data; the html is escaped (below)
+        assert not nothing_more(watcher)
+    realtime.flush()
+    notification = db.session.query(Notification).filter_by(title="Heads up").one()
+    db.session.refresh(notification)
+    # A viewer may not listen to the participants' channel.
+    with open_ws(live_server, "system:role:PARTICIPANT", cookie=session_cookie(app, viewer)) as refused:
+        replies = connect_sequence(refused)
+        assert any(m["type"] == "error" and m.get("code") == "forbidden" for m in replies)
+
+
+def test_html_clients_get_one_escaped_toast_appended_to_toasts(app, live_server, admin, players):
+    with open_ws(live_server, "system:role:PARTICIPANT", fmt="html", cookie=session_cookie(app, players[0])) as ws:
+        from chessweb.notifications import service
+        service.send(service.Broadcast(title="<b>T</b>", message="<script>x()</script>", roles=["PARTICIPANT"]),
+                     admin)
+        db.session.commit()
+        frame = ws.recv(timeout=10)
+    assert 'hx-swap-oob="beforeend:#toasts"' in frame
+    assert "<script>" not in frame and "&lt;script&gt;x()&lt;/script&gt;" in frame and "&lt;b&gt;T" in frame
+
+
+def test_turning_system_alerts_off_is_a_refused_subscription(app, live_server, players):
+    row = db.session.get(NotificationPreference, players[0].id)
+    row.system_alerts = False
+    db.session.commit()
+    with open_ws(live_server, "system:role:PARTICIPANT", f"user:{players[0].id}",
+                 cookie=session_cookie(app, players[0])) as ws:
+        replies = connect_sequence(ws)
+    assert replies[-1]["channels"] == [f"user:{players[0].id}"]
+
+
+def test_real_time_off_means_no_toast_but_the_inbox_and_badge_still_count(app, live_server, organizer, players):
+    row = db.session.get(NotificationPreference, players[0].id)
+    row.realtime = False
+    db.session.commit()
+    tid = setup_tournament(organizer, 4, TournamentFormat.ROUND_ROBIN, accounts=players)
+    realtime.flush()
+    with open_ws(live_server, f"user:{players[0].id}", cookie=session_cookie(app, players[0])) as ws:
+        connect_sequence(ws)
+        start_round(tid, organizer)
+        realtime.flush()
+        seen = nothing_more(ws)
+    assert not [m for m in seen if m.get("event") == "notification"]
+    assert seen and seen[-1]["key"] == "notice-badge-state" and seen[-1]["data"]["unread"] == 3
+
+
+def test_the_emergency_alert_reaches_anonymous_sockets_and_its_withdrawal_too(app, live_server, admin):
+    with open_ws(live_server, "alerts") as anonymous:
+        first = connect_sequence(anonymous)
+        assert next(m for m in first if m.get("key") == "emergency-alerts")["data"] == {"alerts": []}
+        from chessweb.notifications import service
+        alert = service.send(service.Broadcast(title="Evacuate", message="Now", priority="CRITICAL"), admin)
+        db.session.commit()
+        shown, _ = read_until(anonymous, lambda m: m.get("key") == "emergency-alerts" and m["data"]["alerts"])
+        assert shown["data"]["alerts"][0]["title"] == "Evacuate"
+        service.withdraw(alert.id, admin)
+        db.session.commit()
+        read_until(anonymous, lambda m: m.get("key") == "emergency-alerts" and not m["data"]["alerts"])
+    # Organizers cannot withdraw an admin's alert.
+    organizer = make_user(Role.ORGANIZER, name="Oz Organizer")
+    with pytest.raises(service.NotificationError) as refused:
+        service.withdraw(alert.id, organizer)
+    assert refused.value.status == 403
+
+
+def test_the_admins_recent_list_row_is_pushed_with_its_counts(app, live_server, admin, players):
+    with open_ws(live_server, "admin", cookie=session_cookie(app, admin)) as admin_ws, \
+            open_ws(live_server, "system:role:PARTICIPANT", cookie=session_cookie(app, players[0])) as listener:
+        connect_sequence(admin_ws)
+        connect_sequence(listener)
+        from chessweb.notifications import service
+        sent = service.send(service.Broadcast(title="Counted", message="m", roles=["PARTICIPANT"]), admin)
+        db.session.commit()
+        read_until(listener, lambda m: m.get("event") == "notification")
+        row, _ = read_until(admin_ws, lambda m: m.get("key") == f"notice-row-{sent.id}"
+                            and m["data"]["targeted"] == len(players))
+        assert row["data"]["email_failed"] == 0
+        # Delivered counts are written in batches; the row is pushed again once they settle.
+        read_until(admin_ws, lambda m: m.get("key") == f"notice-row-{sent.id}" and m["data"].get("delivered") == 1)
