@@ -39,10 +39,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.register(app)
     cli.register(app)
     templating.register(app)
-    from . import live
+    from . import dashboard, live
+    from .dashboard import live as dashboard_live
     from .tournaments.live import TournamentArea
-    from .tournaments.overview import OverviewArea
-    live.init_app(app, areas=[live.CommonArea(), TournamentArea(), OverviewArea()])
+    app.register_blueprint(dashboard.bp)
+    overview = dashboard_live.DashboardOverviewArea()  # tournaments:all, with the dashboard's overview
+    live.init_app(app, areas=[dashboard_live.DashboardUserArea(), TournamentArea(), overview])
+    dashboard_live.init_app(app, overview)
     return app
 
 
