@@ -39,13 +39,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.register(app)
     cli.register(app)
     templating.register(app)
-    from . import dashboard, live
+    from . import dashboard, live, monitoring
     from .dashboard import live as dashboard_live
+    from .monitoring.area import MonitoringArea
     from .tournaments.live import TournamentArea
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(monitoring.bp)
     overview = dashboard_live.DashboardOverviewArea()  # tournaments:all, with the dashboard's overview
-    live.init_app(app, areas=[dashboard_live.DashboardUserArea(), TournamentArea(), overview])
+    # system, admin, user:<id>: CommonArea + the dashboard's user sections + the admin's system health
+    live.init_app(app, areas=[MonitoringArea(), TournamentArea(), overview])
     dashboard_live.init_app(app, overview)
+    monitoring.init_app(app)
     return app
 
 

@@ -112,10 +112,17 @@ def test_a_result_reaches_the_feed_and_the_players_own_section(app, client, auth
         mine = _fragment(ws, "dash-player")
         assert [p["game_id"] for p in mine["pairings"]] == [game.id]
         results.set_result(tid, game.id, "1/2-1/2", organizer.id)
-        feed = _fragment(ws, "dash-results", lambda d: bool(d["results"]))
+        latest = {}  # both fragments come, in either order
+
+        def both(message):
+            if message.get("key") in ("dash-results", "dash-player"):
+                latest[message["key"]] = message["data"]
+            return bool(latest.get("dash-results", {}).get("results")) and "dash-player" in latest \
+                and not latest["dash-player"]["pairings"]
+        recv_until(ws, both)
+        feed = latest["dash-results"]
         assert feed["results"][0]["game_id"] == game.id and feed["results"][0]["result"] == "1/2-1/2"
-        mine = _fragment(ws, "dash-player", lambda d: not d["pairings"])
-        assert [t["id"] for t in mine["tournaments"]] == [tid]
+        assert [t["id"] for t in latest["dash-player"]["tournaments"]] == [tid]
     realtime.stop(app)
 
 

@@ -1,0 +1,102 @@
+"""/admin/system and the `admin` channel: only administrators, the figures count real sockets, 5xx show a
+request id and never a stack trace, and the health fragment is pushed on the tick."""
+from __future__ import annotations
+
+import pytest
+from flask import abort
+from websockets.sync.client import connect
+
+from chessweb.models import Role
+from chessweb.monitoring import health
+from chessweb.realtime import realtime
+
+from ..conftest import make_user
+from ..realtime.conftest import WAIT, recv_until, wait_for
+
+ADMIN_URLS = ["/admin/system"]
+
+
+@pytest.fixture
+def app_config(app_config):
+    return {**app_config, "MONITOR_INTERVAL_SECONDS": 0.3}
+
+
+def _cookie(app, user):
+    from ..conftest import AuthActions
+    client = app.test_client()
+    assert AuthActions(client).login(user).status_code in (302, 303)
+    return client, f"session={client.get_cookie('session').value}"
+
+
+def _ws(server, query, cookie=None):
+    return connect(f"{server.ws_url}/ws?{query}&format=json", additional_headers={"Cookie": cookie} if cookie else {},
+                   open_timeout=WAIT, compression=None, legacy=True)
+
+
+def test_only_admins_see_the_admin_pages_and_channel(app, client, live_server):
+    participant = make_user(Role.PARTICIPANT)
+    for url in ADMIN_URLS:
+        response = client.get(url)
+        assert response.status_code in (302, 303) and "/auth/login" in response.headers["Location"]
+    user_client, cookie = _cookie(app, participant)
+    for url in ADMIN_URLS:
+        assert user_client.get(url).status_code == 403
+    for who in (None, cookie):
+        with _ws(live_server, "channel=admin", who) as ws:
+            _, before = recv_until(ws, lambda m: m["type"] == "subscribed")
+            assert [m.get("code") for m in before if m["type"] == "error"] == ["forbidden"]
+            assert not any(m.get("key") == health.HEALTH_KEY for m in before)
+    realtime.stop(app)
+
+
+def test_the_socket_count_rises_and_falls_with_real_sockets(app, live_server):
+    admin = make_user(Role.ADMIN)
+    admin_client, cookie = _cookie(app, admin)
+    assert admin_client.get("/admin/system").status_code == 200
+    with _ws(live_server, "channel=admin", cookie) as ws:
+        def sockets(predicate):
+            message, _ = recv_until(ws, lambda m: m.get("key") == health.HEALTH_KEY
+                                    and predicate(m["data"]["total"]["sockets"]))
+            return message["data"]
+        sockets(lambda n: n == 1)  # the admin's own socket
+        with _ws(live_server, "channel=tournaments:all") as visitor:
+            recv_until(visitor, lambda m: m["type"] == "subscribed")
+            data = sockets(lambda n: n == 2)
+            assert data["total"]["anonymous"] == 1
+            assert ["tournaments:all", 1] in data["top_channels"]
+        sockets(lambda n: n == 1)
+    realtime.stop(app)
+
+
+def test_a_server_error_is_listed_with_its_request_id_and_no_trace(app, client):
+    admin = make_user(Role.ADMIN)
+
+    @app.get("/test/boom")
+    def boom():
+        raise ZeroDivisionError("secret detail")
+
+    response = client.get("/test/boom")
+    assert response.status_code == 500
+    request_id = response.headers["X-Request-Id"]
+    admin_client, _ = _cookie(app, admin)
+    page = admin_client.get("/admin/system").get_data(as_text=True)
+    assert request_id in page and "ZeroDivisionError" in page
+    assert "secret detail" not in page and "Traceback" not in page
+    realtime.stop(app)
+
+
+def test_thresholds_raise_a_visible_alert_a_log_line_and_the_hook(app, caplog):
+    calls = []
+    health.alert_hooks.append(lambda *args: calls.append(args))
+    try:
+        app.config["MONITOR_RSS_MB"] = 1  # any process uses more than 1 MB
+        monitor = app.extensions["monitoring"]
+        fragment = wait_for(lambda: [m for m in monitor.tick() if m.key == health.HEALTH_KEY], what="a tick")[0]
+        assert 'data-alert="memory"' in fragment.html
+        assert ("memory" in [c[0] for c in calls]) and any("ALERT raised: memory" in r.message for r in caplog.records)
+        app.config["MONITOR_RSS_MB"] = 10**6
+        fragment = [m for m in monitor.tick() if m.key == health.HEALTH_KEY][0]
+        assert 'data-alert="memory"' not in fragment.html and ("memory", "", False) in calls
+    finally:
+        health.alert_hooks.clear()
+    realtime.stop(app)
