@@ -24,7 +24,7 @@ from ..extensions import db
 from ..live import channels
 from ..live.fragments import fragment, url_context
 from ..realtime import Fragment, Message
-from . import charts, samples
+from . import charts, connections, samples
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +123,8 @@ class Monitor:
         sample = samples.process_sample(self.app)
         try:
             self.store.write(sample)
+            for request in self.store.take_closes(sample["server"]):
+                self._close(request)
             if not self.store.lead(sample["server"], HEALTH_INTERVAL):
                 return []
             process_samples, history, broker_ok = self.store.samples(), self.store.history(), True
@@ -153,6 +155,10 @@ class Monitor:
                                         {"charts": charts.health_charts(points) if len(points) > 1 else None},
                                         {"points": len(points)})
         return self.last_charts
+
+    def _close(self, request: dict[str, Any]) -> None:
+        connections.close_local(self.app, str(request.get("session_id")), int(request["code"]),
+                                str(request.get("reason", ""))[:connections.MAX_REASON])
 
     def current(self) -> Fragment:
         """The last rendered health fragment, or one rendered now (a page or a socket before the first tick)."""

@@ -32,6 +32,12 @@ class MemorySampleStore:
     def lead(self, server: str, seconds: float) -> bool:
         return True
 
+    def request_close(self, server: str, request: dict[str, Any]) -> None:
+        """Nothing to carry: with one process, connections.close_connection closes it directly."""
+
+    def take_closes(self, server: str) -> list[dict[str, Any]]:
+        return []
+
     def push_history(self, point: dict[str, Any]) -> None:
         with self._lock:
             self._history.insert(0, point)
@@ -69,6 +75,23 @@ class RedisSampleStore:
     def lead(self, server: str, seconds: float) -> bool:
         """True for one process per `seconds`: the one that renders the admin figures this tick."""
         return bool(self._client.set(self._prefix + "leader", server, nx=True, px=max(1, int(seconds * 900))))
+
+    def request_close(self, server: str, request: dict[str, Any]) -> None:
+        """Ask process `server` to close a connection ({"session_id", "code", "reason"}) on its next tick."""
+        key = self._prefix + "close:" + server
+        pipe = self._client.pipeline()
+        pipe.rpush(key, json.dumps(request))
+        pipe.expire(key, 60)
+        pipe.execute()
+
+    def take_closes(self, server: str) -> list[dict[str, Any]]:
+        """The close requests for `server`, removed from the store."""
+        key = self._prefix + "close:" + server
+        pipe = self._client.pipeline()
+        pipe.lrange(key, 0, -1)
+        pipe.delete(key)
+        values, _ = pipe.execute()
+        return [json.loads(v) for v in values]
 
     def push_history(self, point: dict[str, Any]) -> None:
         pipe = self._client.pipeline()

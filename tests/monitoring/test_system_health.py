@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import pytest
 from flask import abort
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from chessweb.models import Role
 from chessweb.monitoring import health
 from chessweb.realtime import realtime
 
-from ..conftest import make_user
+from ..conftest import csrf_token, make_user
 from ..realtime.conftest import WAIT, recv_until, wait_for
 
-ADMIN_URLS = ["/admin/system"]
+ADMIN_URLS = ["/admin/system", "/admin/connections", "/admin/connections?format=json"]
 
 
 @pytest.fixture
@@ -41,6 +42,9 @@ def test_only_admins_see_the_admin_pages_and_channel(app, client, live_server):
     user_client, cookie = _cookie(app, participant)
     for url in ADMIN_URLS:
         assert user_client.get(url).status_code == 403
+    token = csrf_token(user_client, "/dashboard")
+    assert user_client.post("/admin/connections/x/close", data={"csrf_token": token}).status_code == 403
+    assert client.post("/admin/connections/x/close").status_code in (302, 303, 400)
     for who in (None, cookie):
         with _ws(live_server, "channel=admin", who) as ws:
             _, before = recv_until(ws, lambda m: m["type"] == "subscribed")
@@ -99,4 +103,42 @@ def test_thresholds_raise_a_visible_alert_a_log_line_and_the_hook(app, caplog):
         assert 'data-alert="memory"' not in fragment.html and ("memory", "", False) in calls
     finally:
         health.alert_hooks.clear()
+    realtime.stop(app)
+
+
+def test_an_admin_lists_a_socket_and_closes_it_as_banned(app, live_server):
+    admin = make_user(Role.ADMIN)
+    admin_client, _ = _cookie(app, admin)
+    with _ws(live_server, "channel=tournaments:all") as visitor:
+        recv_until(visitor, lambda m: m["type"] == "subscribed")
+
+        def listed():
+            body = admin_client.get("/admin/connections?format=json&channel=tournaments:all").get_json()
+            return body["connections"] if body["total"] == 1 else None
+        (row,) = wait_for(listed, what="the socket's row")
+        assert row["user"] is None and row["subscriptions"] == ["tournaments:all"] and row["ip"] == "127.0.0.1"
+        page = admin_client.get("/admin/connections?user=anonymous").get_data(as_text=True)
+        assert f'data-session="{row["session_id"]}"' in page
+        assert admin_client.get("/admin/connections?format=json&user=nobody-like-this").get_json()["total"] == 0
+        token = csrf_token(admin_client, "/admin/connections")
+        response = admin_client.post(f"/admin/connections/{row['session_id']}/close",
+                                     data={"csrf_token": token, "reason": "spamming the board", "ban": "y"})
+        assert response.status_code == 303
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                visitor.recv(timeout=WAIT)
+        assert closed.value.rcvd.code == 4403 and closed.value.rcvd.reason == "spamming the board"
+    realtime.stop(app)
+
+
+def test_closing_refuses_a_long_reason_and_an_unknown_connection(app):
+    admin = make_user(Role.ADMIN)
+    admin_client, _ = _cookie(app, admin)
+    token = csrf_token(admin_client, "/admin/connections")
+    page = admin_client.post("/admin/connections/nope/close", data={"csrf_token": token, "reason": "x" * 101},
+                             follow_redirects=True).get_data(as_text=True)
+    assert "too long" in page
+    page = admin_client.post("/admin/connections/nope/close", data={"csrf_token": token, "reason": "bye"},
+                             follow_redirects=True).get_data(as_text=True)
+    assert "not open any more" in page
     realtime.stop(app)
