@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Flask
 
 from ..realtime import realtime
-from . import health, samples, store
+from . import activity, health, samples, store
 from .blueprint import bp
 from . import views  # noqa: F401  (registers the routes on bp)
 
@@ -19,6 +19,7 @@ __all__ = ["bp", "init_app", "monitor_of"]
 def init_app(app: Flask) -> health.Monitor:
     """Count requests and 5xx, and run the health tick on the live core's worker every HEALTH_INTERVAL s."""
     samples.install_error_log(app)
+    activity.install(app)
     url = app.config.get("BROKER_URL") or "memory://"
     prefix = app.config.get("BROKER_PREFIX") or "chessweb"
     sample_store = store.RedisSampleStore(url, prefix) if url.startswith("redis") else store.MemorySampleStore()

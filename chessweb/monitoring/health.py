@@ -46,15 +46,19 @@ def aggregate(process_samples: list[dict[str, Any]]) -> dict[str, Any]:
                                             "slow_closes", "job_failures", "resyncs", "rss", "cpu", "requests",
                                             "errors5xx")}
     channel_counts: dict[str, int] = {}
+    roles: dict[str, int] = {}  # users online by role (a user with sockets in two processes counts twice)
     errors: list[dict[str, Any]] = []
     for sample in process_samples:
         for key in total:
             total[key] += sample.get(key, 0)
+        for role, count in sample.get("roles", {}).items():
+            roles[role] = roles.get(role, 0) + count
         for name, count in sample.get("channels", {}).items():
             channel_counts[name] = channel_counts.get(name, 0) + count
         errors += sample.get("recent_errors", [])
     total["at"] = time.time()
     total["channels"] = len(channel_counts)
+    total["roles"] = dict(sorted(roles.items()))
     top = sorted(channel_counts.items(), key=lambda item: (-item[1], item[0]))[:TOP_CHANNELS]
     processes = [{"server": s["server"], "pid": s["pid"], "sockets": s["sockets"], "rss_mb": s["rss"] / 2**20,
                   "uptime": total["at"] - s["started"]} for s in sorted(process_samples, key=lambda s: s["server"])]

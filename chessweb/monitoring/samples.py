@@ -29,18 +29,23 @@ def _value(counter: Any) -> float:
 
 
 def process_sample(app: Flask) -> dict[str, Any]:
-    """{"server", "pid", "sockets", "anonymous", "channels": {name: count}, "connects", "delivered", "dropped",
+    """{"server", "pid", "sockets", "anonymous", "roles": {role: users online}, "channels": {name: count}, "connects", "delivered", "dropped",
     "slow_closes", "job_failures", "resyncs", "rss" (bytes), "cpu" (seconds of CPU used), "started" (epoch s),
     "requests", "errors5xx", "recent_errors": [...]} for this process, now."""
     core = app.extensions["realtime"]
     connections = core.connections()
     anonymous = sum(1 for c in connections if getattr(c.user, "id", None) is None)
+    users: dict[str, set[int]] = {}
+    for c in connections:
+        if c.user.id is not None:
+            users.setdefault(str(c.user.role), set()).add(c.user.id)
     cpu = _process.cpu_times()
     with _errors_lock:
         recent = list(_errors)
         requests, errors = _requests
     return {"server": core.server_id, "pid": os.getpid(), "at": time.time(), "sockets": len(connections),
-            "anonymous": anonymous, "channels": core.hub.local_counts(),
+            "anonymous": anonymous,
+            "roles": {role: len(ids) for role, ids in users.items()}, "channels": core.hub.local_counts(),
             "connects": _value(metrics.CONNECTIONS_TOTAL), "delivered": _value(metrics.MESSAGES_DELIVERED),
             "dropped": sum(_value(c) for c in metrics.DROPPED.values()),
             "slow_closes": sum(_value(c) for c in metrics.SLOW_CLOSES.values()),

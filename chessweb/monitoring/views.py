@@ -7,7 +7,7 @@ from ..live import channels
 from ..models import Role
 from ..permissions import role_required
 from ..tournaments.web import live_url
-from . import connections
+from . import activity, connections
 from .blueprint import bp
 from .forms import CloseConnectionForm
 
@@ -56,3 +56,17 @@ def close(session_id: str):
         flash("That connection is not open any more.", "error")
     return redirect(url_for("monitoring.connections_page", **{k: v for k, v in request.args.items()
                                                               if k in ("user", "channel", "tournament", "page")}), 303)
+
+
+@bp.get("/online")
+@role_required(Role.ADMIN)
+def online():
+    """Who is online: signed-in users with an open socket, by role and by name, 50 a page."""
+    page = max(1, min(request.args.get("page", 1, type=int) or 1, 10**6))
+    users, total, by_role = activity.online_users(page)
+    if request.args.get("format") == "json":
+        return jsonify(users=[{"id": u.id, "name": u.name, "role": u.role.value, "sockets": u.sockets,
+                               "last_seen_at": u.last_seen_at.isoformat() + "Z" if u.last_seen_at else None}
+                              for u in users], total=total, by_role=by_role, page=page)
+    return render_template("monitoring/online.html", users=users, total=total, by_role=by_role, page=page,
+                           pages=max(1, -(-total // 50)))

@@ -14,7 +14,8 @@ from chessweb.realtime import realtime
 from ..conftest import csrf_token, make_user
 from ..realtime.conftest import WAIT, recv_until, wait_for
 
-ADMIN_URLS = ["/admin/system", "/admin/connections", "/admin/connections?format=json"]
+ADMIN_URLS = ["/admin/system", "/admin/connections", "/admin/connections?format=json", "/admin/online",
+              "/admin/online?format=json"]
 
 
 @pytest.fixture
@@ -141,4 +142,41 @@ def test_closing_refuses_a_long_reason_and_an_unknown_connection(app):
     page = admin_client.post("/admin/connections/nope/close", data={"csrf_token": token, "reason": "bye"},
                              follow_redirects=True).get_data(as_text=True)
     assert "not open any more" in page
+    realtime.stop(app)
+
+
+def test_last_seen_is_kept_current_but_written_at_most_once_per_interval(app):
+    from datetime import timedelta
+
+    from chessweb.extensions import db
+    from chessweb.models import User, utcnow
+    from chessweb.monitoring import activity
+    player = make_user(Role.PARTICIPANT)
+    client, _ = _cookie(app, player)
+    activity._written.clear()
+    db.session.get(User, player.id).last_seen_at = utcnow() - timedelta(days=2)
+    db.session.commit()
+    client.get("/dashboard")
+    db.session.expire_all()
+    first = db.session.get(User, player.id).last_seen_at
+    assert utcnow() - first < timedelta(minutes=1)
+    assert activity.touch(player.id) is False  # within the interval: not even a query
+    client.get("/dashboard")
+    db.session.expire_all()
+    assert db.session.get(User, player.id).last_seen_at == first
+    realtime.stop(app)
+
+
+def test_who_is_online_counts_signed_in_sockets_by_role(app, live_server):
+    admin = make_user(Role.ADMIN)
+    player = make_user(Role.PARTICIPANT, name="Online Olga")
+    admin_client, _ = _cookie(app, admin)
+    _, cookie = _cookie(app, player)
+    with _ws(live_server, f"channel=user:{player.id}", cookie) as ws, _ws(live_server, "channel=tournaments:all") as anon:
+        recv_until(ws, lambda m: m["type"] == "subscribed")
+        recv_until(anon, lambda m: m["type"] == "subscribed")
+        body = wait_for(lambda: (b := admin_client.get("/admin/online?format=json").get_json())["total"] == 1 and b,
+                        what="the player's row")
+        assert body["by_role"]["PARTICIPANT"] == 1 and [u["name"] for u in body["users"]] == ["Online Olga"]
+        assert "Online Olga" in admin_client.get("/admin/online").get_data(as_text=True)
     realtime.stop(app)
