@@ -34,18 +34,21 @@ def process_sample(app: Flask) -> dict[str, Any]:
     "requests", "errors5xx", "recent_errors": [...]} for this process, now."""
     core = app.extensions["realtime"]
     connections = core.connections()
-    anonymous = sum(1 for c in connections if getattr(c.user, "id", None) is None)
-    users: dict[str, set[int]] = {}
-    for c in connections:
-        if c.user.id is not None:
-            users.setdefault(str(c.user.role), set()).add(c.user.id)
+    anonymous = 0
+    users: dict[str | None, set[int]] = {}
+    for connection in connections:  # one pass: this loop is most of a tick's cost at 10,000 sockets
+        user = connection.user
+        if user.id is None:
+            anonymous += 1
+        else:
+            users.setdefault(user.role, set()).add(user.id)
     cpu = _process.cpu_times()
     with _errors_lock:
         recent = list(_errors)
         requests, errors = _requests
     return {"server": core.server_id, "pid": os.getpid(), "at": time.time(), "sockets": len(connections),
             "anonymous": anonymous,
-            "roles": {role: len(ids) for role, ids in users.items()}, "channels": core.hub.local_counts(),
+            "roles": {str(role): len(ids) for role, ids in users.items()}, "channels": core.hub.local_counts(),
             "connects": _value(metrics.CONNECTIONS_TOTAL), "delivered": _value(metrics.MESSAGES_DELIVERED),
             "dropped": sum(_value(c) for c in metrics.DROPPED.values()),
             "slow_closes": sum(_value(c) for c in metrics.SLOW_CLOSES.values()),
