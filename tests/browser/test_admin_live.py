@@ -89,3 +89,19 @@ def test_the_dashboard_overview_changes_when_the_organizer_starts_a_tournament(a
     start_round(tid, organizer)
     expect(active).to_have_text("1")
     expect(page.locator(f'#dash-overview tr[data-tournament="{tid}"]')).to_contain_text("Starting Open")
+
+
+def test_the_new_pages_fit_a_phone_without_sideways_scrolling(app, live_server, new_page):
+    admin = make_user(Role.ADMIN, name="Ada Admin")
+    organizer = make_user(Role.ORGANIZER, name="Arbiter Anna")
+    tid = setup_tournament(organizer, 4, name="A Tournament With Quite A Long Name For A Phone Screen")
+    start_round(tid, organizer)
+    page = new_page(viewport={"width": 360, "height": 740})
+    log_in(page, live_server.url, admin.email)
+    for path in ("/dashboard", "/admin/system", "/admin/connections", "/admin/online"):
+        page.goto(live_server.url + path)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        wide = page.evaluate("""[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 361)
+            .slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id + ' ' + Math.round(e.getBoundingClientRect().right))""")
+        assert width <= 360, f"{path} is {width} px wide on a 360 px screen: {wide}"
