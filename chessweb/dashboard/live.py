@@ -41,6 +41,12 @@ WATCHING_INTERVAL = 2.0  # seconds between two reads of the spectator counts
 _CHANGES_OVERVIEW = {EventType.TOURNAMENT_STARTED, EventType.TOURNAMENT_COMPLETED, EventType.TOURNAMENT_UPDATED,
                      EventType.ROUND_STARTED, EventType.ROUND_COMPLETED, EventType.GAME_COMPLETED,
                      EventType.PARTICIPANT_REGISTERED, EventType.PARTICIPANT_WITHDREW, EventType.PAIRING_GENERATED}
+# What can change a player's or an organizer's section: everything but relayed moves (GAME_UPDATED), which
+# come often and change neither pairings, reports, disputes nor ranks.
+_CHANGES_PERSONAL = {EventType.GAME_RESULT_SUBMITTED, EventType.GAME_COMPLETED, EventType.ROUND_STARTED,
+                     EventType.ROUND_COMPLETED, EventType.TOURNAMENT_STARTED, EventType.TOURNAMENT_COMPLETED,
+                     EventType.TOURNAMENT_UPDATED, EventType.PARTICIPANT_REGISTERED, EventType.PARTICIPANT_WITHDREW,
+                     EventType.STANDINGS_UPDATED, EventType.PAIRING_GENERATED}
 _CHANGES_RESULTS = {EventType.GAME_COMPLETED, EventType.TOURNAMENT_UPDATED, EventType.ROUND_STARTED}
 
 
@@ -155,7 +161,7 @@ class DashboardUserArea(CommonArea):
 
     def messages(self, events: Sequence[CommittedEvent]) -> list[Message]:
         out = list(super().messages(events))
-        players, organizers = queries.people_of(_tournament_ids(events))
+        players, organizers = queries.people_of(_tournament_ids([e for e in events if e.type in _CHANGES_PERSONAL]))
         # Every affected user, online or not: presence is reported a second late, and skipping a user who
         # connected within that second would leave their page older than the database. Standings are read once.
         ranks = Ranks()

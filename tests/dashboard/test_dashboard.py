@@ -134,3 +134,18 @@ def test_nobody_else_receives_a_players_section(app, live_server, players):
         assert [m["code"] for m in before if m["type"] == "error"] == ["forbidden"]
         assert not any(m.get("type") == "fragment" for m in before)
     realtime.stop(app)
+
+
+def test_a_report_reaches_the_organizers_section_live(app, client, auth, live_server, organizer, players):
+    tid = setup_tournament(organizer, 4, accounts=players, name="Report Open")
+    start_round(tid, organizer)
+    game = games_of(tid, 1)[0]
+    assert auth.login(organizer).status_code in (302, 303)
+    cookie = f"session={client.get_cookie('session').value}"
+    with _ws(live_server, f"channel=user:{organizer.id}", cookie) as ws:
+        first = _fragment(ws, "dash-organizer")
+        assert [(t["id"], t["missing"], t["reports"]) for t in first["tournaments"]] == [(tid, 2, 0)]
+        results.report_result(tid, game.id, "1-0", game.white.user_id)
+        pushed = _fragment(ws, "dash-organizer", lambda d: d["tournaments"][0]["reports"] == 1)
+        assert pushed["tournaments"][0]["missing"] == 2 and pushed["tournaments"][0]["disputes"] == 0
+    realtime.stop(app)
