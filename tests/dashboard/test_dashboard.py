@@ -7,7 +7,7 @@ import json
 from websockets.sync.client import connect
 
 from chessweb.extensions import db
-from chessweb.models import Game, Role
+from chessweb.models import Role, Tournament
 from chessweb.realtime import realtime
 from chessweb.tournaments import results
 
@@ -65,7 +65,6 @@ def test_overview_counts_public_tournaments_only(login, organizer, players):
     start_round(running, organizer)
     setup_tournament(organizer, 2, name="Later")
     hidden = setup_tournament(organizer, 2, name="Hidden")
-    from chessweb.models import Tournament
     db.session.get(Tournament, hidden).is_public = False
     db.session.commit()
 
