@@ -120,6 +120,8 @@ class Monitor:
         self.raised: set[str] = set()
         self.last: Fragment | None = None
         self.last_charts: Fragment | None = None
+        self._resyncs: float | None = None  # the summed resync count at the last tick
+        self.last_resync_at: float | None = None  # epoch seconds at which the count was last seen rising
         self._charts_due = 0.0
 
     def tick(self) -> list[Message]:
@@ -180,6 +182,11 @@ class Monitor:
         version = time.time_ns() // 1000
         figures = aggregate(process_samples)
         figures["rates"] = rates(figures["total"], history)
+        if self._resyncs is not None and figures["total"]["resyncs"] > self._resyncs:
+            self.last_resync_at = figures["total"]["at"]
+        self._resyncs = figures["total"]["resyncs"]
+        figures["last_resync"] = (time.strftime("%H:%M:%S", time.gmtime(self.last_resync_at))
+                                  if self.last_resync_at is not None else None)
         database_ok, query_ms = _database()
         point = {k: figures["total"][k] for k in ("at", "sockets", "anonymous", "connects", "delivered",
                                                   "requests", "errors5xx", "cpu", "rss")}
