@@ -43,12 +43,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.register(app)
     cli.register(app)
     templating.register(app)
-    from . import live, notifications
-    from .notifications.live import NotificationsArea
+    from . import dashboard, live, monitoring, notifications
+    from .dashboard import live as dashboard_live
+    from .site import SiteArea
     from .tournaments.live import TournamentArea
-    from .tournaments.overview import OverviewArea
-    live.init_app(app, areas=[NotificationsArea(), TournamentArea(), OverviewArea()])
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(monitoring.bp)
+    overview = dashboard_live.DashboardOverviewArea()  # tournaments:all, with the dashboard's overview
+    live.init_app(app, areas=[SiteArea(), TournamentArea(), overview])
     notifications.init_app(app)
+    dashboard_live.init_app(app, overview)
+    monitoring.init_app(app)
     return app
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, flash, jsonify, redirect, render_template, request
+from flask import Flask, abort, current_app, flash, g, jsonify, redirect, render_template, request
 from flask_login import login_url
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -99,5 +99,7 @@ def _to_login() -> Any:
 def _unexpected_error(error: Exception) -> Any:
     # Roll back so a half-done change is never committed by a later request on this session.
     db.session.rollback()
-    current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    g.error_summary = type(error).__name__  # the admin's list of recent errors shows this, never the trace
+    current_app.logger.exception("Unhandled error on %s %s (request %s)", request.method, request.path,
+                                 g.get("request_id", "-"))
     return _page(500)

@@ -37,10 +37,11 @@ class NotificationsArea(CommonArea):
         return super().authorize(user, channel)
 
     def snapshot(self, channel: Channel) -> list[Fragment]:
-        """The badge on `user:<id>`, the banner on `alerts`; nothing elsewhere."""
+        """The badge on `user:<id>`, the banner on `alerts`; then whatever the areas below add (super())."""
         if channel.kind == KIND_ALERTS:
             return [render.alerts_fragment()]
+        out = list(super().snapshot(channel))
         if channel.kind == KIND_USER:
             user = db.session.get(User, channel.id)
-            return [render.badge_fragment(user)] if user is not None else []
-        return []
+            out += [render.badge_fragment(user)] if user is not None else []
+        return out

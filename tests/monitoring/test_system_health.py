@@ -1,0 +1,182 @@
+"""/admin/system and the `admin` channel: only administrators, the figures count real sockets, 5xx show a
+request id and never a stack trace, and the health fragment is pushed on the tick."""
+from __future__ import annotations
+
+import pytest
+from flask import abort
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from chessweb.models import Role
+from chessweb.monitoring import health
+from chessweb.realtime import realtime
+
+from ..conftest import csrf_token, make_user
+from ..realtime.conftest import WAIT, recv_until, wait_for
+
+ADMIN_URLS = ["/admin/system", "/admin/connections", "/admin/connections?format=json", "/admin/online",
+              "/admin/online?format=json"]
+
+
+@pytest.fixture
+def app_config(app_config):
+    return {**app_config, "MONITOR_INTERVAL_SECONDS": 0.3}
+
+
+def _cookie(app, user):
+    from ..conftest import AuthActions
+    client = app.test_client()
+    assert AuthActions(client).login(user).status_code in (302, 303)
+    return client, f"session={client.get_cookie('session').value}"
+
+
+def _ws(server, query, cookie=None):
+    return connect(f"{server.ws_url}/ws?{query}&format=json", additional_headers={"Cookie": cookie} if cookie else {},
+                   open_timeout=WAIT, compression=None, legacy=True)
+
+
+def test_only_admins_see_the_admin_pages_and_channel(app, client, live_server):
+    participant = make_user(Role.PARTICIPANT)
+    for url in ADMIN_URLS:
+        response = client.get(url)
+        assert response.status_code in (302, 303) and "/auth/login" in response.headers["Location"]
+    user_client, cookie = _cookie(app, participant)
+    for url in ADMIN_URLS:
+        assert user_client.get(url).status_code == 403
+    token = csrf_token(user_client, "/dashboard")
+    assert user_client.post("/admin/connections/x/close", data={"csrf_token": token}).status_code == 403
+    assert client.post("/admin/connections/x/close").status_code in (302, 303, 400)
+    for who in (None, cookie):
+        with _ws(live_server, "channel=admin", who) as ws:
+            _, before = recv_until(ws, lambda m: m["type"] == "subscribed")
+            assert [m.get("code") for m in before if m["type"] == "error"] == ["forbidden"]
+            assert not any(m.get("key") == health.HEALTH_KEY for m in before)
+    realtime.stop(app)
+
+
+def test_the_socket_count_rises_and_falls_with_real_sockets(app, live_server):
+    admin = make_user(Role.ADMIN)
+    admin_client, cookie = _cookie(app, admin)
+    assert admin_client.get("/admin/system").status_code == 200
+    with _ws(live_server, "channel=admin", cookie) as ws:
+        def sockets(predicate):
+            message, _ = recv_until(ws, lambda m: m.get("key") == health.HEALTH_KEY
+                                    and predicate(m["data"]["total"]["sockets"]))
+            return message["data"]
+        sockets(lambda n: n == 1)  # the admin's own socket
+        with _ws(live_server, "channel=tournaments:all") as visitor:
+            recv_until(visitor, lambda m: m["type"] == "subscribed")
+            data = sockets(lambda n: n == 2)
+            assert data["total"]["anonymous"] == 1
+            assert ["tournaments:all", 1] in data["top_channels"]
+        sockets(lambda n: n == 1)
+    realtime.stop(app)
+
+
+def test_a_server_error_is_listed_with_its_request_id_and_no_trace(app, client):
+    admin = make_user(Role.ADMIN)
+
+    @app.get("/test/boom")
+    def boom():
+        raise ZeroDivisionError("secret detail")
+
+    response = client.get("/test/boom")
+    assert response.status_code == 500
+    request_id = response.headers["X-Request-Id"]
+    admin_client, _ = _cookie(app, admin)
+    page = admin_client.get("/admin/system").get_data(as_text=True)
+    assert request_id in page and "ZeroDivisionError" in page
+    assert "secret detail" not in page and "Traceback" not in page
+    realtime.stop(app)
+
+
+def test_thresholds_raise_a_visible_alert_a_log_line_and_the_hook(app, caplog):
+    calls = []
+    health.alert_hooks.append(lambda *args: calls.append(args))
+    try:
+        app.config["MONITOR_RSS_MB"] = 1  # any process uses more than 1 MB
+        monitor = app.extensions["monitoring"]
+        fragment = wait_for(lambda: [m for m in monitor.tick() if m.key == health.HEALTH_KEY], what="a tick")[0]
+        assert 'data-alert="memory"' in fragment.html
+        assert ("memory" in [c[0] for c in calls]) and any("ALERT raised: memory" in r.message for r in caplog.records)
+        app.config["MONITOR_RSS_MB"] = 10**6
+        fragment = [m for m in monitor.tick() if m.key == health.HEALTH_KEY][0]
+        assert 'data-alert="memory"' not in fragment.html and ("memory", "", False) in calls
+    finally:
+        health.alert_hooks.clear()
+    realtime.stop(app)
+
+
+def test_an_admin_lists_a_socket_and_closes_it_as_banned(app, live_server):
+    admin = make_user(Role.ADMIN)
+    admin_client, _ = _cookie(app, admin)
+    with _ws(live_server, "channel=tournaments:all") as visitor:
+        recv_until(visitor, lambda m: m["type"] == "subscribed")
+
+        def listed():
+            body = admin_client.get("/admin/connections?format=json&channel=tournaments:all").get_json()
+            return body["connections"] if body["total"] == 1 else None
+        (row,) = wait_for(listed, what="the socket's row")
+        assert row["user"] is None and row["subscriptions"] == ["tournaments:all"] and row["ip"] == "127.0.0.1"
+        page = admin_client.get("/admin/connections?user=anonymous").get_data(as_text=True)
+        assert f'data-session="{row["session_id"]}"' in page
+        assert admin_client.get("/admin/connections?format=json&user=nobody-like-this").get_json()["total"] == 0
+        token = csrf_token(admin_client, "/admin/connections")
+        response = admin_client.post(f"/admin/connections/{row['session_id']}/close",
+                                     data={"csrf_token": token, "reason": "spamming the board", "ban": "y"})
+        assert response.status_code == 303
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                visitor.recv(timeout=WAIT)
+        assert closed.value.rcvd.code == 4403 and closed.value.rcvd.reason == "spamming the board"
+    realtime.stop(app)
+
+
+def test_closing_refuses_a_long_reason_and_an_unknown_connection(app):
+    admin = make_user(Role.ADMIN)
+    admin_client, _ = _cookie(app, admin)
+    token = csrf_token(admin_client, "/admin/connections")
+    page = admin_client.post("/admin/connections/nope/close", data={"csrf_token": token, "reason": "x" * 101},
+                             follow_redirects=True).get_data(as_text=True)
+    assert "too long" in page
+    page = admin_client.post("/admin/connections/nope/close", data={"csrf_token": token, "reason": "bye"},
+                             follow_redirects=True).get_data(as_text=True)
+    assert "not open any more" in page
+    realtime.stop(app)
+
+
+def test_last_seen_is_kept_current_but_written_at_most_once_per_interval(app):
+    from datetime import timedelta
+
+    from chessweb.extensions import db
+    from chessweb.models import User, utcnow
+    from chessweb.monitoring import activity
+    player = make_user(Role.PARTICIPANT)
+    client, _ = _cookie(app, player)
+    activity._written.clear()
+    db.session.get(User, player.id).last_seen_at = utcnow() - timedelta(days=2)
+    db.session.commit()
+    client.get("/dashboard")
+    db.session.expire_all()
+    first = db.session.get(User, player.id).last_seen_at
+    assert utcnow() - first < timedelta(minutes=1)
+    assert activity.touch(player.id) is False  # within the interval: not even a query
+    client.get("/dashboard")
+    db.session.expire_all()
+    assert db.session.get(User, player.id).last_seen_at == first
+    realtime.stop(app)
+
+
+def test_who_is_online_counts_signed_in_sockets_by_role(app, live_server):
+    admin = make_user(Role.ADMIN)
+    player = make_user(Role.PARTICIPANT, name="Online Olga")
+    admin_client, _ = _cookie(app, admin)
+    _, cookie = _cookie(app, player)
+    with _ws(live_server, f"channel=user:{player.id}", cookie) as ws, _ws(live_server, "channel=tournaments:all") as anon:
+        recv_until(ws, lambda m: m["type"] == "subscribed")
+        recv_until(anon, lambda m: m["type"] == "subscribed")
+        body = wait_for(lambda: (b := admin_client.get("/admin/online?format=json").get_json())["total"] == 1 and b,
+                        what="the player's row")
+        assert body["by_role"]["PARTICIPANT"] == 1 and [u["name"] for u in body["users"]] == ["Online Olga"]
+        assert "Online Olga" in admin_client.get("/admin/online").get_data(as_text=True)
+    realtime.stop(app)
