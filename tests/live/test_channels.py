@@ -197,3 +197,14 @@ def test_going_private_closes_the_sockets_of_those_no_longer_allowed(app, runnin
         # The registered player keeps watching and gets the new name.
         header, _ = read_until(member, lambda m: m.get("key") == f"tournament-header-{tid}")
         assert header["data"]["name"] == "Closed Club Cup"
+
+
+def test_a_player_page_has_its_own_channel_with_one_spelling():
+    from chessweb.live import channels as names
+    assert names.player(3, 12) == "tournament:3:player:12"
+    parsed = names.parse("tournament:3:player:12")
+    assert parsed is not None
+    assert (parsed.kind, parsed.id, parsed.part, parsed.number) == ("tournament", 3, "player", 12)
+    for bad in ("tournament:3:player:0", "tournament:3:player:012", "tournament:3:player:", "tournament:3:players"):
+        assert names.parse(bad) is None, bad
+    assert "tournament:3:player:12" in names.tournament_channels(3, [], [12])
