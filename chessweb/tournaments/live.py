@@ -15,7 +15,7 @@ from fractions import Fraction
 from typing import Any, Callable
 
 from markupsafe import escape
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..live import channels
@@ -164,6 +164,11 @@ def publish_events(tournament_id: int, events: Sequence[CommittedEvent]) -> list
         select(Game.id, Round.number).join(Round, Game.round_id == Round.id)
         .where(Game.id.in_(game_ids), Round.status != RoundStatus.DRAFT)).all()) if game_ids else {}
     affected = affected_by(events, game_rounds)
+    if affected.rounds and not affected.scoreboard:
+        # A result changes the points shown beside the names in every later round's pairings.
+        last = db.session.scalar(select(func.max(Round.number)).where(Round.tournament_id == tournament_id,
+                                                                      Round.status != RoundStatus.DRAFT)) or 0
+        affected.rounds |= set(range(min(affected.rounds) + 1, last + 1))
     last_event = events[-1].id
     messages: list[Message] = []
     if any(e.type in _ACCESS for e in events) and (private := _private_channels(tournament_id)):
@@ -358,7 +363,11 @@ def _round(r: Any) -> dict[str, Any]:
     return {"number": r.number, "status": r.status.value,
             "games": [{"id": g.id, "board": g.board, "white": _player(g.white),
                        "black": _player(g.black) if g.black else None, "result": g.result.value,
-                       "reported": g.reported.value if g.reported else None} for g in r.games]}
+                       "reported": g.reported.value if g.reported else None,
+                       # points before the round, as shown beside the names
+                       "white_points": _number(r.scores.get(g.white.number, 0)),
+                       "black_points": _number(r.scores.get(g.black.number, 0)) if g.black else None}
+                      for g in r.games]}
 
 
 def _number(value: Fraction | int) -> float:
