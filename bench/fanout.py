@@ -88,7 +88,7 @@ def points_of(state: tuple[int, ...], pairings: list[tuple[int, int]]) -> tuple[
     return tuple(sorted(points.items()))
 
 
-ROW = re.compile(r'<span class="pno">(\d+)</span>[^<]*</td>\s*<td class="rtg">[^<]*</td>\s*'
+ROW = re.compile(r'<span class="pno">(\d+)</span>[^<]*(?:</a>)?</td>\s*<td class="rtg">[^<]*</td>\s*'
                  r'<td><strong>([^<]*)</strong></td>\s*<td>([^<]*)</td>')
 
 

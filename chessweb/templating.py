@@ -7,6 +7,7 @@ from fractions import Fraction
 from flask import Flask
 
 from . import __version__
+from .fide.standings import format_value
 from .models import Role
 
 
@@ -35,4 +36,5 @@ def register(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     app.add_template_filter(points)
     app.add_template_filter(when)
+    app.add_template_filter(format_value, "tiebreak")  # 3.5, 9.75, 12: the standings' spelling
     app.jinja_env.globals.update(Role=Role, app_version=__version__)

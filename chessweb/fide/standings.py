@@ -24,14 +24,17 @@ class StandingRow:
 def standings(crosstable: Crosstable, tiebreaks: Sequence[TieBreak | str] | None = None, *,
               through_round: int | None = None,
               previous: Sequence[StandingRow] | Mapping[int, int] | None = None,
-              unrated_rating: int | None = None) -> list[StandingRow]:
+              unrated_rating: int | None = None, provisional: bool = False) -> list[StandingRow]:
     """The standings after `through_round` (default: the last completed round), best first.
 
     `tiebreaks` defaults to `default_tiebreaks(crosstable.kind)`. `previous` (earlier rows, or number -> rank)
-    fills each row's `movement`. Direct Encounter is only shown for players it was applied to (a tie).
+    fills each row's `movement`. `provisional`: games without a result yet are left out (see
+    TieBreakCalculator), for the standings during a round. Direct Encounter is only shown for players it was
+    applied to (a tie).
     """
     order = default_tiebreaks(crosstable.kind) if tiebreaks is None else parse_tiebreaks(tiebreaks)
-    calculator = TieBreakCalculator(crosstable, through_round, unrated_rating=unrated_rating)
+    calculator = TieBreakCalculator(crosstable, through_round, unrated_rating=unrated_rating,
+                                    provisional=provisional)
     numbers = crosstable.numbers
     values: dict[TieBreak, dict[int, TieBreakValue]] = {
         tb: ({n: None for n in numbers} if tb is TieBreak.DE else calculator.values(tb)) for tb in order}

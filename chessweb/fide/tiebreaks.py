@@ -105,7 +105,9 @@ class TieBreakCalculator:
     """Scores and tie-breaks of every player after `through_round` (default: the last completed round)."""
 
     def __init__(self, crosstable: Crosstable, through_round: int | None = None, *,
-                 unrated_rating: int | None = None) -> None:
+                 unrated_rating: int | None = None, provisional: bool = False) -> None:
+        """`provisional`: games without a result yet are left out, as if not paired (the standings "if the
+        games ended now" during a round); by default such a game raises TieBreakError."""
         rounds = crosstable.completed_rounds if through_round is None else through_round
         if not isinstance(rounds, int) or not 0 <= rounds <= crosstable.planned_rounds:
             raise TieBreakError(f"round {rounds!r} is not a round of this tournament "
@@ -116,7 +118,8 @@ class TieBreakCalculator:
         self._round_robin = crosstable.kind.is_round_robin
         self._capped = crosstable.effective_edition is TieBreakEdition.C07_2026
         self._rows: dict[int, list[RoundEntry]] = {
-            n: [crosstable.entry(n, r) for r in range(1, rounds + 1)] for n in crosstable.numbers}
+            n: [e for e in (crosstable.entry(n, r) for r in range(1, rounds + 1))
+                if not (provisional and e.is_pending)] for n in crosstable.numbers}
         pending = sorted(n for n, row in self._rows.items() if any(e.is_pending for e in row))
         if pending:
             raise TieBreakError(f"round {rounds} is not finished: players {', '.join(map(str, pending))} "
@@ -170,8 +173,20 @@ class TieBreakCalculator:
     def values(self, tiebreak: TieBreak) -> dict[int, TieBreakValue]:
         return {n: self.value(tiebreak, n) for n in self._rows}
 
+    def rows(self, number: int) -> list[RoundEntry]:
+        """The player's entries counted here, round by round (provisional: without the unfinished games)."""
+        return list(self._rows[number])
+
+    def counted_rounds(self, number: int) -> list[RoundEntry]:
+        """The entries `_opposition` counts, in the same order (round robins leave the free round out)."""
+        return [entry for entry in self._rows[number]
+                if not (self._round_robin and entry.opponent is None)]
+
     def _opposition(self, number: int) -> list[tuple[int, int, bool]]:
-        """Per counted round: (opponent's score in half points, SB contribution in quarter points, is VUR)."""
+        """Per counted round: (opponent's score in half points, SB contribution in quarter points, is VUR).
+
+        A round without a real opponent (Art. 16.4) counts against a virtual opponent; `counted_rounds` gives
+        the entries in the same order, for the breakdown a player can check (chessweb/fide/breakdown.py)."""
         cached = self._contributions.get(number)
         if cached is not None:
             return cached

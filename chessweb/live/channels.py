@@ -9,6 +9,7 @@
     tournament:<id>               a tournament's header, players, watcher count
     tournament:<id>:<part>        its parts: `games` (scoreboard), `standings` (standings, crosstable),
                                   `notices` (the organizer's announcements; kind KIND_NOTICES)
+    tournament:<id>:player:<n>    the page of the player with pairing number n
     game:<id>                     one game's live board
 
 A name is at most protocol.MAX_CHANNEL_LENGTH characters; ids are 1 to 9 digits, without leading zeros, so
@@ -48,7 +49,7 @@ _PATTERN = re.compile(
     rf"^(?:(?P<fixed>tournaments:all|system|admin|alerts)"
     rf"|system:role:(?P<role>[A-Z]{{1,16}})"
     rf"|(?P<kind>user|game):(?P<id>{_ID})"
-    rf"|tournament:(?P<tournament>{_ID})(?::(?P<part>{'|'.join(TOURNAMENT_PARTS)}))?)$")
+    rf"|tournament:(?P<tournament>{_ID})(?::(?P<part>{'|'.join(TOURNAMENT_PARTS)})|:player:(?P<player>{_ID}))?)$")
 _FIXED_KINDS = {TOURNAMENTS_ALL: KIND_OVERVIEW, SYSTEM: KIND_SYSTEM, ADMIN: KIND_ADMIN, ALERTS: KIND_ALERTS}
 
 
@@ -59,7 +60,8 @@ class Channel:
     name: str
     kind: str
     id: int | None = None
-    part: str | None = None
+    part: str | None = None  # "player" for tournament:<id>:player:<n>
+    number: int | None = None  # that player's pairing number
 
 
 def parse(name: str) -> Channel | None:
@@ -73,6 +75,8 @@ def parse(name: str) -> Channel | None:
         return Channel(name, KIND_ROLE, None, match["role"])
     if match["kind"]:
         return Channel(name, match["kind"], int(match["id"]))
+    if match["player"]:
+        return Channel(name, KIND_TOURNAMENT, int(match["tournament"]), "player", int(match["player"]))
     part = match["part"]
     return Channel(name, _PART_KINDS.get(part, KIND_TOURNAMENT), int(match["tournament"]), part)
 
@@ -104,12 +108,19 @@ def tournament(tournament_id: int, part: str | None = None) -> str:
     return f"tournament:{_id(tournament_id)}:{part}"
 
 
-def tournament_channels(tournament_id: int, game_ids: list[int] | tuple[int, ...] = ()) -> list[str]:
-    """Every channel that shows something of one tournament: the tournament, each part, each game.
+def player(tournament_id: int, number: int) -> str:
+    """`tournament:<id>:player:<n>`: the page of one player (pairing number n) of a tournament."""
+    return f"tournament:{_id(tournament_id)}:player:{_id(number)}"
+
+
+def tournament_channels(tournament_id: int, game_ids: list[int] | tuple[int, ...] = (),
+                        player_numbers: list[int] | tuple[int, ...] = ()) -> list[str]:
+    """Every channel that shows something of one tournament: the tournament, each part, each game, each
+    player's page.
 
     This is the list re-checked when access may have been withdrawn (a tournament turned private)."""
     return [tournament(tournament_id), *(tournament(tournament_id, part) for part in TOURNAMENT_PARTS),
-            *(game(g) for g in game_ids)]
+            *(game(g) for g in game_ids), *(player(tournament_id, n) for n in player_numbers)]
 
 
 def _id(value: int) -> int:

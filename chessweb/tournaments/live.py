@@ -3,8 +3,8 @@ what they show right now, and which fragments a batch of committed tournament ev
 for every viewer and every process).
 
 Channels (names in chessweb/live/channels.py): `tournament:<id>` (header, players, watching),
-`tournament:<id>:games` (scoreboard), `tournament:<id>:standings` (standings, crosstable), `game:<id>`
-(live board). The tournament list's channel, `tournaments:all`, is the overview area's (overview.py).
+`tournament:<id>:games` (scoreboard), `tournament:<id>:standings` (standings, provisional standings,
+crosstable), `tournament:<id>:player:<n>` (a player's page), `game:<id>` (live board). The tournament list's channel, `tournaments:all`, is the overview area's (overview.py).
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from fractions import Fraction
 from typing import Any, Callable
 
 from markupsafe import escape
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..live import channels
@@ -23,7 +23,7 @@ from ..live.channels import KIND_GAME, KIND_TOURNAMENT, Channel
 from ..live.consumers import CommittedEvent
 from ..live.fragments import fragment as make_fragment
 from ..live.router import Area
-from ..models import EventType, Game, Round, RoundStatus, Tournament
+from ..models import EventType, Game, Registration, Round, RoundStatus, Tournament
 from ..permissions import can_manage, can_view
 from ..realtime import Event, Fragment, Message, Recheck, UserInfo, realtime
 from . import queries
@@ -93,6 +93,9 @@ def snapshot(channel: Channel) -> list[Fragment]:
             return [scoreboard_fragment(channel.id)]
         if channel.part == "standings":
             return standings_fragments(channel.id)
+        if channel.part == "player":
+            assert channel.number is not None
+            return [player_fragment(channel.id, channel.number)]
         return [header_fragment(channel.id), registrations_fragment(channel.id), watching_fragment(channel.id)]
     except queries.NotFound:
         return []
@@ -161,6 +164,11 @@ def publish_events(tournament_id: int, events: Sequence[CommittedEvent]) -> list
         select(Game.id, Round.number).join(Round, Game.round_id == Round.id)
         .where(Game.id.in_(game_ids), Round.status != RoundStatus.DRAFT)).all()) if game_ids else {}
     affected = affected_by(events, game_rounds)
+    if affected.rounds and not affected.scoreboard:
+        # A result changes the points shown beside the names in every later round's pairings.
+        last = db.session.scalar(select(func.max(Round.number)).where(Round.tournament_id == tournament_id,
+                                                                      Round.status != RoundStatus.DRAFT)) or 0
+        affected.rounds |= set(range(min(affected.rounds) + 1, last + 1))
     last_event = events[-1].id
     messages: list[Message] = []
     if any(e.type in _ACCESS for e in events) and (private := _private_channels(tournament_id)):
@@ -177,7 +185,9 @@ def _private_channels(tournament_id: int) -> list[str]:
         return []
     games = db.session.scalars(select(Game.id).join(Round, Game.round_id == Round.id)
                                .where(Round.tournament_id == tournament_id)).all()
-    return channels.tournament_channels(tournament_id, list(games))
+    numbers = db.session.scalars(select(Registration.pairing_number).where(
+        Registration.tournament_id == tournament_id, Registration.pairing_number.is_not(None))).all()
+    return channels.tournament_channels(tournament_id, list(games), list(numbers))
 
 
 def render_affected(tournament_id: int, affected: Affected, event_id: int | None) -> list[Fragment]:
@@ -203,6 +213,9 @@ def render_affected(tournament_id: int, affected: Affected, event_id: int | None
         add(lambda n=number: scoreboard_round_fragment(tournament_id, n))
     if affected.standings:
         add(lambda: standings_fragments(tournament_id))
+        # Not gated on presence: it is reported up to a second late, and a page that just connected would
+        # keep an old state. One shared computation, one small render per player.
+        add(lambda: player_fragments(tournament_id))
     for game_id in sorted(affected.games):
         add(lambda g=game_id: game_fragment(g))
     return out
@@ -258,7 +271,9 @@ def scoreboard_round_fragment(tournament_id: int, round_number: int) -> Fragment
 
 
 def standings_fragments(tournament_id: int) -> list[Fragment]:
-    ctx = queries.standings_context(tournament_id)
+    """The standings channel: official and provisional standings, and the crosstable (one load for all)."""
+    loaded = queries.load_tournament(tournament_id)
+    ctx = queries.standings_context(tournament_id, loaded=loaded)
     t = ctx["tournament"]
     channel = channels.tournament(t.id, "standings")
     codes = [code for code, _label in ctx["tiebreaks"]]
@@ -268,13 +283,51 @@ def standings_fragments(tournament_id: int) -> list[Fragment]:
     out = [_fragment(channel, f"standings-{t.id}", t.revision, "standings", ctx,
                      {"tournament": t.id, "through_round": ctx["through_round"], "tiebreaks": codes,
                       "rows": rows})]
+    provisional = queries.provisional_standings_context(tournament_id, loaded=loaded)
+    out.append(_fragment(channel, f"provisional-standings-{t.id}", t.revision, "provisional_standings", provisional,
+                         {"tournament": t.id, "round": provisional["round"],
+                          "rows": [{"rank": r.rank, "shared": r.shared, "player": _player(r.player),
+                                    "points": _number(r.points), "tiebreaks": dict(zip(codes, r.tiebreaks)),
+                                    "change": r.change} for r in provisional["rows"]]}))
+    if not t.is_round_robin:
+        swiss = queries.swiss_crosstable_context(tournament_id, loaded=loaded)
+        out.append(_fragment(channel, f"swiss-crosstable-{t.id}", t.revision, "swiss_crosstable", swiss,
+                             {"tournament": t.id, "rounds": swiss["rounds"],
+                              "rows": [{"rank": r.rank, "player": _player(r.player), "points": _number(r.points),
+                                        "cells": [list(c) for c in r.cells]} for r in swiss["rows"]]}))
     if t.is_round_robin:
-        cross = queries.crosstable_context(tournament_id)
+        cross = queries.crosstable_context(tournament_id, loaded=loaded)
         out.append(_fragment(channel, f"crosstable-{t.id}", t.revision, "crosstable", cross,
                              {"tournament": t.id, "columns": cross["columns"],
                               "rows": [{"player": _player(r.player), "cells": list(r.cells),
                                         "points": _number(r.points)} for r in cross["rows"]]}))
     return out
+
+
+def player_fragments(tournament_id: int) -> list[Fragment]:
+    """Every player page's fragment (`player-<id>-<n>`), each on its own `tournament:<id>:player:<n>`: a result
+    moves scores, ranks and opponents' tie-break parts of many players at once, so every page is re-rendered
+    (one shared computation), and each goes only to the sockets showing that page."""
+    loaded = queries.load_tournament(tournament_id)
+    return [_player_fragment(loaded, ctx) for ctx in queries.player_contexts(tournament_id, loaded=loaded)]
+
+
+def player_fragment(tournament_id: int, number: int) -> Fragment:
+    """One player page's fragment (what a socket joining its channel gets)."""
+    loaded = queries.load_tournament(tournament_id)
+    return _player_fragment(loaded, queries.player_context(tournament_id, number, loaded=loaded))
+
+
+def _player_fragment(loaded: Tournament, ctx: dict[str, Any]) -> Fragment:
+    number = ctx["player"].number
+    return _fragment(channels.player(loaded.id, number), f"player-{loaded.id}-{number}", loaded.revision,
+                     "player", ctx, {"tournament": loaded.id, "number": number, "points": _number(ctx["points"]),
+                                     "rank": ctx["rank"], "performance": ctx["performance"],
+                                     "tiebreaks": {b.code: _value(b.value) for b in ctx["breakdowns"]}})
+
+
+def _value(value: Any) -> Any:
+    return float(value) if isinstance(value, Fraction) else value
 
 
 def game_fragment(game_id: int) -> Fragment:
@@ -310,7 +363,11 @@ def _round(r: Any) -> dict[str, Any]:
     return {"number": r.number, "status": r.status.value,
             "games": [{"id": g.id, "board": g.board, "white": _player(g.white),
                        "black": _player(g.black) if g.black else None, "result": g.result.value,
-                       "reported": g.reported.value if g.reported else None} for g in r.games]}
+                       "reported": g.reported.value if g.reported else None,
+                       # points before the round, as shown beside the names
+                       "white_points": _number(r.scores.get(g.white.number, 0)),
+                       "black_points": _number(r.scores.get(g.black.number, 0)) if g.black else None}
+                      for g in r.games]}
 
 
 def _number(value: Fraction | int) -> float:

@@ -164,7 +164,8 @@ def _details(form: PlayerForm) -> registration.PlayerDetails:
                                       federation=form.federation.data or "", fide_id=form.fide_id.data or "")
 
 
-@bp.route("/tournaments/<int:tournament_id>/players/<int:registration_id>", methods=["GET", "POST"])
+# At /edit: /tournaments/<id>/players/<n> is the public player page (by pairing number).
+@bp.route("/tournaments/<int:tournament_id>/players/<int:registration_id>/edit", methods=["GET", "POST"])
 @rerender_on_csrf_error
 def edit_player(tournament_id: int, registration_id: int):
     """Correct a player's details and rating."""

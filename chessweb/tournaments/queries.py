@@ -6,7 +6,8 @@ dataclasses, so a macro cannot lazily load anything, and nothing in them depends
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from fractions import Fraction
 from typing import Any
@@ -93,6 +94,7 @@ class RoundView:
     not_paired: tuple[PlayerView, ...]
     started_at: datetime | None
     completed_at: datetime | None
+    scores: Mapping[int, Fraction] = field(default_factory=dict)  # pairing number → points before the round
 
     @property
     def finished_games(self) -> int:
@@ -151,15 +153,19 @@ def _game_view(game: Game, round_number: int, players: dict[int, PlayerView]) ->
                     revision=game.revision, reported_by=game.reported_by_id)
 
 
-def round_view(round_: Round, players: dict[int, PlayerView]) -> RoundView:
+def round_view(round_: Round, players: dict[int, PlayerView], table: Any = None) -> RoundView:
+    """The round's boards; with `table` (crosstable.build of the tournament) also each player's points before
+    it, shown beside the names as chess-results does."""
     games = tuple(_game_view(g, round_.number, players) for g in round_.games)
     in_round = {g.white.id for g in games} | {g.black.id for g in games if g.black is not None}
     not_paired = tuple(sorted(
         (p for p in players.values() if p.number is not None and p.id not in in_round
          and not (p.withdrawn and p.withdrawn_from is not None and p.withdrawn_from <= round_.number)),
         key=player_order))
+    scores = ({n: table.points(n, through_round=round_.number - 1) for n in table.numbers}
+              if table is not None else {})
     return RoundView(number=round_.number, status=round_.status, games=games, not_paired=not_paired,
-                     started_at=round_.started_at, completed_at=round_.completed_at)
+                     started_at=round_.started_at, completed_at=round_.completed_at, scores=scores)
 
 
 def public_rounds(tournament: Tournament) -> list[Round]:
@@ -193,7 +199,8 @@ def scoreboard_context(tournament_id: int, *, loaded: Tournament | None = None) 
     """Arguments of `fragments.scoreboard`: published rounds, the current one first."""
     tournament = loaded or load_tournament(tournament_id)
     players = _players(tournament)
-    rounds = [round_view(r, players) for r in reversed(public_rounds(tournament))]
+    table = tables.build(tournament)
+    rounds = [round_view(r, players, table) for r in reversed(public_rounds(tournament))]
     return {"tournament": tournament_view(tournament), "rounds": rounds}
 
 
@@ -203,7 +210,8 @@ def scoreboard_round_context(tournament_id: int, round_number: int) -> dict[str,
     round_ = next((r for r in public_rounds(tournament) if r.number == round_number), None)
     if round_ is None:
         raise NotFound(f"round {round_number} of tournament {tournament_id}")
-    return {"tournament": tournament_view(tournament), "round": round_view(round_, _players(tournament))}
+    return {"tournament": tournament_view(tournament),
+            "round": round_view(round_, _players(tournament), tables.build(tournament))}
 
 
 def organizer_round_context(tournament_id: int, round_number: int, *,
@@ -253,6 +261,31 @@ def standings_context(tournament_id: int, *, loaded: Tournament | None = None) -
             "tiebreaks": [(code, tiebreak_label(code)) for code in order], "through_round": through,
             "compared_with": (through - 1 if through > 1 else None), "updated_at": tournament.updated_at,
             "live": any(r.live_points is not None for r in rows)}
+
+
+def provisional_standings_context(tournament_id: int, *, loaded: Tournament | None = None) -> dict[str, Any]:
+    """Arguments of `fragments.provisional_standings`: while a round is being played, the standings as they
+    would be if its unfinished games were not there (results so far, tie-breaks included), with arrows that
+    compare with the official standings after the last complete round. `round` is None between rounds."""
+    tournament = loaded or load_tournament(tournament_id)
+    table = tables.build(tournament)
+    through, paired = table.completed_rounds, table.paired_rounds
+    order = tournament.tiebreak_list
+    rows: list[StandingsRowView] = []
+    results = games = 0
+    if paired > through:
+        players = {p.number: p for p in _players(tournament).values() if p.number is not None}
+        official: Any = (standings(table, order, through_round=through) if through
+                         else {n: n for n in table.numbers})
+        for row in standings(table, order, through_round=paired, previous=official, provisional=True):
+            rows.append(_standing_view(row, players[row.number], None))
+        round_ = next(r for r in tournament.rounds if r.number == paired)
+        paired_games = [g for g in round_.games if g.black_id is not None]
+        games, results = len(paired_games), sum(1 for g in paired_games if g.result.is_final)
+    return {"tournament": tournament_view(tournament), "rows": rows,
+            "tiebreaks": [(code, tiebreak_label(code)) for code in order],
+            "round": paired if paired > through else None, "through_round": through,
+            "results": results, "games": games}
 
 
 def _standing_view(row: StandingRow, player: PlayerView, live: Fraction | None) -> StandingsRowView:
@@ -352,3 +385,119 @@ def player_games(tournament_id: int, user_id: int, *, loaded: Tournament | None 
     mine = {p.id for p in players.values() if p.user_id == user_id}
     return [_game_view(g, r.number, players) for r in reversed(public_rounds(tournament)) for g in r.games
             if g.white_id in mine or g.black_id in mine]
+
+
+# --------------------------------------------------------------------------- player page and Swiss crosstable
+
+_ENTRY_LABEL = {"1": "1", "0": "0", "=": "½", "+": "+ (forfeit win)", "-": "− (forfeit loss)", "W": "1", "D": "½",
+                "L": "0", "*": "…", "H": "½ (bye)", "Z": "0 (bye)", "U": "1 (pairing bye)", "F": "1 (bye)"}
+_SHORT = {"1": "1", "0": "0", "=": "½", "+": "+", "-": "−", "W": "1", "D": "½", "L": "0", "*": "*", "H": "½",
+          "Z": "0", "U": "+", "F": "1"}
+
+
+@dataclass(frozen=True)
+class PlayerRoundView:
+    round: int
+    opponent: PlayerView | None
+    colour: str | None  # "w" or "b"
+    result: str  # from the player's side: "1", "½", "0", "+ (forfeit win)", "½ (bye)", "…" while playing
+    points_after: Fraction
+    game_id: int | None
+
+
+def _standings_now(tournament: Tournament) -> tuple[Any, list[StandingRow], int, bool]:
+    """(crosstable, the standings with every result in so far, the round they are after, provisional?)."""
+    table = tables.build(tournament)
+    paired = table.paired_rounds
+    rows = standings(table, tournament.tiebreak_list, through_round=paired, provisional=True) if paired else []
+    return table, rows, paired, paired > table.completed_rounds
+
+
+def player_context(tournament_id: int, number: int, *, loaded: Tournament | None = None) -> dict[str, Any]:
+    """Arguments of `fragments.player`: one player's rounds, score, rank, performance rating and each tie-break
+    with its parts (chessweb/fide/breakdown.py), with the results in so far. NotFound for an unknown number."""
+    tournament = loaded or load_tournament(tournament_id)
+    players = {p.number: p for p in _players(tournament).values() if p.number is not None}
+    if number not in players:
+        raise NotFound(f"player {number} of tournament {tournament_id}")
+    return _PlayerPages(tournament, players).context(number)
+
+
+def player_contexts(tournament_id: int, *, loaded: Tournament | None = None) -> list[dict[str, Any]]:
+    """`player_context` of every numbered player, sharing one standings and tie-break computation."""
+    tournament = loaded or load_tournament(tournament_id)
+    players = {p.number: p for p in _players(tournament).values() if p.number is not None}
+    pages = _PlayerPages(tournament, players)
+    return [pages.context(n) for n in sorted(players)]
+
+
+class _PlayerPages:
+    """What every player page of one tournament shares: crosstable, standings, tie-break calculator."""
+
+    def __init__(self, tournament: Tournament, players: dict[int, PlayerView]) -> None:
+        from ..fide.tiebreaks import TieBreakCalculator
+        self.tournament, self.players = tournament, players
+        self.table, rows, self.paired, self.provisional = _standings_now(tournament)
+        self.rows = {row.number: row for row in rows}
+        self.calculator = TieBreakCalculator(self.table, self.paired, provisional=True) if self.paired else None
+        self.game_ids: dict[tuple[int, int], int] = {}
+        for round_ in public_rounds(tournament):
+            for g in round_.games:
+                self.game_ids[(round_.number, g.white_id)] = g.id
+                if g.black_id is not None:
+                    self.game_ids[(round_.number, g.black_id)] = g.id
+
+    def context(self, number: int) -> dict[str, Any]:
+        from ..fide.breakdown import breakdowns, performance_rating
+        table, players = self.table, self.players
+        rounds = []
+        for r in range(1, self.paired + 1):
+            entry = table.entry(number, r)
+            rounds.append(PlayerRoundView(
+                round=r, opponent=players.get(entry.opponent) if entry.opponent else None,
+                colour=entry.colour.value if entry.colour else None, result=_ENTRY_LABEL[entry.result.value],
+                points_after=table.points(number, through_round=r),
+                game_id=self.game_ids.get((r, players[number].id))))
+        row = self.rows.get(number)
+        parts: list[Any] = []
+        performance = None
+        if self.calculator is not None:
+            parts = breakdowns(self.calculator, number, dict(row.tiebreaks)) if row else []
+            performance = performance_rating(self.calculator.rows(number),
+                                             {n: p.rating for n, p in players.items()})
+        return {"tournament": tournament_view(self.tournament), "player": players[number], "rounds": rounds,
+                "points": row.points if row else Fraction(0), "rank": row.rank if row else None,
+                "shared": row.shared if row else False, "performance": performance, "breakdowns": parts,
+                "players": players, "provisional": self.provisional, "after_round": self.paired}
+
+
+@dataclass(frozen=True)
+class SwissCrosstableRowView:
+    rank: int
+    shared: bool
+    player: PlayerView
+    cells: tuple[tuple[int | None, str | None, str], ...]  # per round: (opponent's rank, colour, result)
+    points: Fraction
+    tiebreaks: tuple[str, ...]
+
+
+def swiss_crosstable_context(tournament_id: int, *, loaded: Tournament | None = None) -> dict[str, Any]:
+    """Arguments of `fragments.swiss_crosstable` (chess-results style): in rank order, per round the opponent's
+    rank, colour and result, then points and tie-breaks, with the results in so far."""
+    tournament = loaded or load_tournament(tournament_id)
+    players = {p.number: p for p in _players(tournament).values() if p.number is not None}
+    table, rows, paired, provisional = _standings_now(tournament)
+    rank_of = {row.number: row.rank for row in rows}
+    out = []
+    for row in rows:
+        cells = []
+        for r in range(1, paired + 1):
+            entry = table.entry(row.number, r)
+            cells.append((rank_of.get(entry.opponent) if entry.opponent else None,
+                          entry.colour.value if entry.colour else None, _SHORT[entry.result.value]))
+        out.append(SwissCrosstableRowView(rank=row.rank, shared=row.shared, player=players[row.number],
+                                          cells=tuple(cells), points=row.points,
+                                          tiebreaks=tuple(format_value(v) for v in row.tiebreaks.values())))
+    return {"tournament": tournament_view(tournament), "rows": out, "rounds": paired,
+            "tiebreaks": [(code, tiebreak_label(code)) for code in tournament.tiebreak_list],
+            "provisional": provisional}

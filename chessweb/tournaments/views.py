@@ -1,7 +1,7 @@
 """Public tournament pages (list, tournament, scoreboard, standings, crosstable) and players' own actions."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -37,7 +37,7 @@ def index():
                            live_url=live_url(channels.TOURNAMENTS_ALL))
 
 
-def _page_context(tournament: Tournament, *live_parts: str) -> dict:
+def _page_context(tournament: Tournament, *live_parts: str, extra_channels: tuple[str, ...] = ()) -> dict:
     """What every tournament page shows around its fragments: header, tabs, the viewer's own entry and games.
 
     `tournament` comes from queries.load_tournament: the page's fragments are built from it too, so one page
@@ -53,7 +53,7 @@ def _page_context(tournament: Tournament, *live_parts: str) -> dict:
             "manage": can_manage(current_user, tournament), "my_registration": mine, "my_games": games,
             "action_form": ActionForm(),
             "live_url": live_url(channels.tournament(t), *(channels.tournament(t, part) for part in live_parts),
-                                 since=tournament.revision)}
+                                 *extra_channels, since=tournament.revision)}
 
 
 @bp.get("/tournaments/<int:tournament_id>")
@@ -76,21 +76,37 @@ def scoreboard(tournament_id: int):
 def standings(tournament_id: int):
     """Rank, player, rating, points and each tie-break, with rank changes since the previous round."""
     tournament = _loaded(visible_tournament(tournament_id))
+    view = "official" if request.args.get("view") == "official" else "provisional"
     return page_or_fragment("tournaments/standings.html", "standings",
                             queries.standings_context(tournament_id, loaded=tournament),
-                            **_page_context(tournament, "standings"))
+                            provisional=queries.provisional_standings_context(tournament_id, loaded=tournament),
+                            view=view, **_page_context(tournament, "standings"))
 
 
 @bp.get("/tournaments/<int:tournament_id>/crosstable")
 def crosstable(tournament_id: int):
-    """The round robin's table of everyone against everyone."""
-    tournament = visible_tournament(tournament_id)
+    """The round robin's table of everyone against everyone; for a Swiss, chess-results style: per round the
+    opponent's rank, colour and result, then points and tie-breaks."""
+    tournament = _loaded(visible_tournament(tournament_id))
     if not tournament.is_round_robin:
-        abort(404)
-    tournament = _loaded(tournament)
+        return page_or_fragment("tournaments/swiss_crosstable.html", "swiss_crosstable",
+                                queries.swiss_crosstable_context(tournament_id, loaded=tournament),
+                                **_page_context(tournament, "standings"))
     return page_or_fragment("tournaments/crosstable.html", "crosstable",
                             queries.crosstable_context(tournament_id, loaded=tournament),
                             **_page_context(tournament, "standings"))
+
+
+@bp.get("/tournaments/<int:tournament_id>/players/<int:number>")
+def player(tournament_id: int, number: int):
+    """One player (by pairing number): every round, score, rank, performance and each tie-break's parts."""
+    tournament = _loaded(visible_tournament(tournament_id))
+    try:
+        context = queries.player_context(tournament_id, number, loaded=tournament)
+    except queries.NotFound:
+        abort(404)
+    return page_or_fragment("tournaments/player.html", "player", context,
+                            **_page_context(tournament, extra_channels=(channels.player(tournament_id, number),)))
 
 
 @bp.post("/tournaments/<int:tournament_id>/register")

@@ -91,6 +91,21 @@
     setLiveState("reconnecting", "Reconnecting…");
   });
 
+  // Standings: provisional or official. Both tables are on the page and both stay live; the switch only
+  // changes which one shows (the link still works without this: ?view=...).
+  document.addEventListener("click", function (evt) {
+    var link = evt.target.closest && evt.target.closest(".standings-switch a[data-view]");
+    if (!link || evt.ctrlKey || evt.metaKey || evt.shiftKey) return;
+    var views = link.closest(".standings-views");
+    if (!views) return;
+    evt.preventDefault();
+    views.dataset.view = link.dataset.view;
+    views.querySelectorAll(".standings-switch a").forEach(function (a) {
+      if (a === link) a.setAttribute("aria-current", "true"); else a.removeAttribute("aria-current");
+    });
+    history.replaceState(history.state, "", link.href);
+  });
+
   // Toasts fade away after a while; critical ones stay until clicked.
   document.addEventListener("htmx:after:swap", function () {
     document.querySelectorAll("#toasts .toast:not([data-timed])").forEach(function (toast) {

@@ -197,3 +197,35 @@ def test_going_private_closes_the_sockets_of_those_no_longer_allowed(app, runnin
         # The registered player keeps watching and gets the new name.
         header, _ = read_until(member, lambda m: m.get("key") == f"tournament-header-{tid}")
         assert header["data"]["name"] == "Closed Club Cup"
+
+
+def test_a_player_page_has_its_own_channel_with_one_spelling():
+    from chessweb.live import channels as names
+    assert names.player(3, 12) == "tournament:3:player:12"
+    parsed = names.parse("tournament:3:player:12")
+    assert parsed is not None
+    assert (parsed.kind, parsed.id, parsed.part, parsed.number) == ("tournament", 3, "player", 12)
+    for bad in ("tournament:3:player:0", "tournament:3:player:012", "tournament:3:player:", "tournament:3:players"):
+        assert names.parse(bad) is None, bad
+    assert "tournament:3:player:12" in names.tournament_channels(3, [], [12])
+
+
+def test_a_corrected_result_pushes_the_points_beside_the_names_of_later_rounds(running, organizer, live_server):
+    tid = running
+    for game in games_of(tid, 1):
+        results.set_result(tid, game.id, "1-0", organizer.id)
+    start_round(tid, organizer)
+    realtime.flush()
+    first = games_of(tid, 1)[0]
+    with open_ws(live_server, f"tournament:{tid}:games") as ws:
+        connect_sequence(ws)
+        results.set_result(tid, first.id, "0-1", organizer.id, "scoresheets show Black won")
+        later, _ = read_until(ws, lambda m: m.get("key") == f"scoreboard-{tid}-round-2")
+    black = first.black.pairing_number
+    # The winner of the corrected game had 0 before round 2; the pairings now say 1 beside their name.
+    points = {}
+    for board in later["data"]["round"]["games"]:
+        points[board["white"]["number"]] = board["white_points"]
+        if board["black"]:
+            points[board["black"]["number"]] = board["black_points"]
+    assert points[black] == 1 and points[first.white.pairing_number] == 0

@@ -128,8 +128,8 @@ def root_id(html: str) -> str:
 
 def live_points(standings_html: str, player: str) -> str:
     """The Live column of a player's row in the round-1 standings."""
-    match = re.search(rf"{re.escape(player)}</td>\s*<td class=\"rtg\">[^<]*</td>\s*<td><strong>[^<]*</strong></td>"
-                      r"\s*<td>([^<]*)</td>", standings_html)
+    match = re.search(rf"{re.escape(player)}(?:</a>)?</td>\s*<td class=\"rtg\">[^<]*</td>"
+                      r"\s*<td><strong>[^<]*</strong></td>\s*<td>([^<]*)</td>", standings_html)
     assert match, f"no row for {player} in {standings_html[:3000]}"
     return match.group(1)
 
@@ -172,7 +172,8 @@ def check_scale_out(a: AppProcess, b: AppProcess, deployment: dict[str, Any], to
 
     # Connect sequence on B: the current state of every subscribed fragment, read from the database.
     snapshot = recv_fragments(html_ws, f"standings-{tid}", f"scoreboard-{tid}")
-    assert set(snapshot) == {f"standings-{tid}", f"scoreboard-{tid}"}
+    assert set(snapshot) == {f"standings-{tid}", f"scoreboard-{tid}", f"provisional-standings-{tid}",
+                             f"swiss-crosstable-{tid}"}
     assert live_points(snapshot[f"standings-{tid}"][0], white) == "0"
     recv_json_until(json_ws, lambda m: m["type"] == "subscribed")
 
@@ -186,7 +187,8 @@ def check_scale_out(a: AppProcess, b: AppProcess, deployment: dict[str, Any], to
     returned = time.monotonic()
     assert status == 303
 
-    pushed = recv_fragments(html_ws, f"scoreboard-{tid}-round-1", f"standings-{tid}")
+    pushed = recv_fragments(html_ws, f"scoreboard-{tid}-round-1", f"standings-{tid}", f"provisional-standings-{tid}",
+                            f"swiss-crosstable-{tid}")
     round_html, round_at = pushed[f"scoreboard-{tid}-round-1"]
     assert "<strong>1–0</strong>" in result_cells(round_html)[first.board - 1]
     standings_html, standings_at = pushed[f"standings-{tid}"]

@@ -264,7 +264,8 @@ def test_withdrawing_a_player_acts_on_the_entry_and_round_shown(login, organizer
     seen = second.get(manage).get_data(as_text=True)
     assert f"Withdraw {player.name} from round 2 on" in seen
 
-    renamed = submit(first, f"/tournaments/{tid}/players/{player.id}", f"/tournaments/{tid}/players/{player.id}",
+    edit = f"/tournaments/{tid}/players/{player.id}/edit"
+    renamed = submit(first, edit, edit,
                      {"name": "Renamed Player", "rating": "2400", "title": "", "federation": "", "fide_id": ""})
     assert renamed.status_code == 303
     before = db_state()
@@ -379,7 +380,7 @@ def test_editing_a_player_does_not_overwrite_a_change_made_meanwhile(login, orga
     tid = setup_tournament(organizer, 4)
     first, second = login(organizer), login(make_user(Role.ADMIN, name="Deputy"))
     player = db.session.scalars(select(Registration).where(Registration.tournament_id == tid)).first()
-    page = f"/tournaments/{tid}/players/{player.id}"
+    page = f"/tournaments/{tid}/players/{player.id}/edit"
     details = {"name": player.name, "rating": "2400", "title": "", "federation": "", "fide_id": ""}
     seen = second.get(page).get_data(as_text=True)
     assert submit(first, page, page, {**details, "federation": "NOR"}).status_code == 303

@@ -143,7 +143,7 @@ def test_pairing_numbers_are_fixed_once_round_1_is_paired(org_client, organizer)
 def test_set_rating_is_audited(org_client, organizer):
     tid = setup_tournament(organizer, 2)
     entry = registrations(tid)[1]
-    url = f"/tournaments/{tid}/players/{entry.id}"
+    url = f"/tournaments/{tid}/players/{entry.id}/edit"
     data = {"name": entry.name, "rating": "2222", "title": "CM", "federation": "ISL", "fide_id": ""}
     assert post_form(org_client, url, data).status_code == 303
     assert registrations(tid)[1].rating == 2222
