@@ -34,6 +34,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(games.bp)
     app.register_blueprint(tournaments.bp)
     app.register_blueprint(health.bp)
+    from . import api
+    app.register_blueprint(api.bp)
     from . import ratelimit
     ratelimit.init_app(app)  # wraps views of the blueprints above
     errors.register(app)

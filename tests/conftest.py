@@ -32,6 +32,8 @@ from chessweb.realtime import realtime
 
 from .servers import require_postgres, require_redis
 
+pytest_plugins = ["tests.frame_schema"]  # every /ws JSON frame a test reads is checked against the schema
+
 PASSWORD = "correct-horse-42"
 # Hashing is deliberately slow; compute it once for every account the tests create.
 PASSWORD_HASH = generate_password_hash(PASSWORD)
