@@ -36,6 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     from . import api
     app.register_blueprint(api.bp)
+    app.register_blueprint(api.settings_bp)
     from . import ratelimit
     ratelimit.init_app(app)  # wraps views of the blueprints above
     errors.register(app)
@@ -45,6 +46,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .tournaments.live import TournamentArea
     from .tournaments.overview import OverviewArea
     live.init_app(app, areas=[live.CommonArea(), TournamentArea(), OverviewArea()])
+    from . import webhooks
+    app.register_blueprint(webhooks.bp)
+    webhooks.install(app)
     return app
 
 

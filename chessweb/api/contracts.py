@@ -231,12 +231,38 @@ class Standings(StandingsData):
 
 
 class GameDetail(GameData):
-    """A game with its PGN (PGN export format, PGN standard section 3.2)."""
+    """A game with its PGN (PGN export format, PGN standard section 3.2); pass `revision` back as
+    `shown_revision` when acting on it."""
     pgn: str
+    revision: int
+
+
+class ActRequest(BaseModel):
+    """Base of the bodies of acting requests: unknown fields are refused, so a typo is not silently ignored."""
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ReportRequest(ActRequest):
+    """POST /api/v1/games/<id>/report (scope `report`): a player reports their own game."""
+    result: Literal["1-0", "0-1", "1/2-1/2"]
+    shown_revision: int | None = Field(default=None, description="the game's `revision` you acted on: "
+                                       "409 when it changed since")
+
+
+class ResultRequest(ActRequest):
+    """POST /api/v1/games/<id>/result (scope `arbiter`): the tournament's organizer enters or corrects a result."""
+    result: ResultCode
+    reason: str = Field(default="", max_length=500, description="required to correct a final result")
+    shown_revision: int | None = None
+
+
+class MovesRequest(ActRequest):
+    """POST /api/v1/games/<id>/moves (scope `relay`): the game's moves so far, as PGN."""
+    pgn: str = Field(max_length=200_000)
 
 
 API_PAYLOADS: list[type[BaseModel]] = [ApiError, TournamentPage, TournamentDetail, PlayerList, Standings,
-                                       GameDetail]
+                                       GameDetail, ReportRequest, ResultRequest, MovesRequest]
 
 
 # --------------------------------------------------------------------------- schema document

@@ -120,7 +120,8 @@ def game_detail(game_id: int) -> c.GameDetail:
     g = queries.game_context(game_id)["game"]
     return c.GameDetail(game=g.id, tournament=g.tournament_id, round=g.round, board=g.board, white=player(g.white),
                         black=player(g.black) if g.black else None, result=g.result.value,
-                        moves=[m for pair in g.moves for m in pair if m], pgn=game_pgn(game_id))
+                        moves=[m for pair in g.moves for m in pair if m], pgn=game_pgn(game_id),
+                        revision=g.revision)
 
 
 def _number(value: Fraction | int) -> float:

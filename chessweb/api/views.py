@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
-from flask import Response, jsonify, request
+from typing import Any
+from flask import Response, g, jsonify, request
 from flask_login import current_user
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -19,7 +20,7 @@ from ..extensions import db
 from ..models import Game, Round, RoundStatus, Tournament
 from ..permissions import can_manage, can_view
 from ..tournaments import queries
-from . import contracts, read
+from . import contracts, read, tokens
 from .blueprint import bp
 
 
@@ -68,9 +69,16 @@ def bad_request(exc: read.BadRequest) -> Response:
 
 # --------------------------------------------------------------------------- caching
 
+def viewer() -> Any:
+    """Who reads: the account of a Bearer token with the `read` scope, else the session's user (or a guest)."""
+    if "api_viewer" not in g:  # once per request: each token check counts against the token's rate
+        g.api_viewer = tokens.authenticate("read") if tokens.has_bearer() else current_user
+    return g.api_viewer
+
+
 def _tournament_row(tournament_id: int) -> Tournament:
     tournament = db.session.get(Tournament, tournament_id)
-    if tournament is None or not can_view(current_user, tournament):
+    if tournament is None or not can_view(viewer(), tournament):
         raise _not_found("tournament")
     return tournament
 
@@ -107,7 +115,7 @@ def _limit() -> int:
 @bp.get("/tournaments")
 def tournaments() -> Response:
     """?status=ACTIVE|UPCOMING|REGISTRATION|COMPLETED, ?limit=1..100 (50), ?cursor=<next_cursor>."""
-    page = read.tournament_page(current_user, status=request.args.get("status") or None,
+    page = read.tournament_page(viewer(), status=request.args.get("status") or None,
                                 cursor=request.args.get("cursor") or None, limit=_limit())
     response = jsonify(page.model_dump(mode="json"))
     response.add_etag(weak=True)
@@ -145,7 +153,7 @@ def game(game_id: int) -> Response:
     if found is None:
         raise _not_found("game")
     row = _tournament_row(found.tournament_id)
-    if found.status == RoundStatus.DRAFT and not can_manage(current_user, row):
+    if found.status == RoundStatus.DRAFT and not can_manage(viewer(), row):
         raise _not_found("game")
     return cached(f"game-{game_id}", row, lambda: read.game_detail(game_id))
 
