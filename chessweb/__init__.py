@@ -37,6 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from . import api
     app.register_blueprint(api.bp)
     app.register_blueprint(api.settings_bp)
+    app.register_blueprint(api.embed_bp)
     from . import ratelimit
     ratelimit.init_app(app)  # wraps views of the blueprints above
     errors.register(app)

@@ -48,7 +48,8 @@ def _refuse_nul() -> None:
 
 def _protective_headers(response: Response) -> Response:
     # No page may be framed by another site (one-click POST buttons could be clickjacked).
-    response.headers.setdefault("X-Frame-Options", "DENY")
+    if "frame-ancestors" not in response.headers.get("Content-Security-Policy", ""):  # unless a view opted in
+        response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
