@@ -137,3 +137,13 @@ def test_round_robin_detail(client, organizer):
     tid = setup_tournament(organizer, 4, TournamentFormat.ROUND_ROBIN)
     start_round(tid, organizer)
     assert check(client.get(f"/api/v1/tournaments/{tid}").get_json(), "TournamentDetail")["format"] == "ROUND_ROBIN"
+
+
+def test_the_heavy_answers_share_the_heavy_pages_limit_and_answer_json(app, client, running):
+    app.config["RATELIMIT_HEAVY_PAGES"] = "2 per minute"
+    visitor = {"REMOTE_ADDR": "198.51.100.9"}
+    assert client.get(f"/api/v1/tournaments/{running}/standings", environ_base=visitor).status_code == 200
+    assert client.get(f"/tournaments/{running}/standings", environ_base=visitor).status_code == 200
+    refused = client.get(f"/api/v1/tournaments/{running}", environ_base=visitor)
+    assert refused.status_code == 429 and refused.headers["Retry-After"]
+    assert check(refused.get_json(), "ApiError")["error"]["code"] == "rate_limited"
