@@ -38,6 +38,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(games.bp)
     app.register_blueprint(tournaments.bp)
     app.register_blueprint(health.bp)
+    from . import api
+    app.register_blueprint(api.bp)
+    app.register_blueprint(api.settings_bp)
+    app.register_blueprint(api.embed_bp)
     from . import ratelimit
     ratelimit.init_app(app)  # wraps views of the blueprints above
     errors.register(app)
@@ -54,6 +58,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     notifications.init_app(app)
     dashboard_live.init_app(app, overview)
     monitoring.init_app(app)
+    from . import webhooks
+    app.register_blueprint(webhooks.bp)
+    webhooks.install(app)
     return app
 
 

@@ -19,7 +19,7 @@ from flask_login import current_user
 
 # Endpoints whose rendering grows with the size of the event.
 HEAVY_ENDPOINTS = ("tournaments.scoreboard", "tournaments.standings", "tournaments.crosstable",
-                   "tournaments.export_trf", "tournaments.export_pgn")
+                   "tournaments.export_trf", "tournaments.export_pgn", "api.tournament", "api.standings")
 SCOPE = "heavy-pages"
 
 

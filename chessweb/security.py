@@ -69,7 +69,8 @@ def _refuse_nul() -> None:
 
 def _protective_headers(response: Response) -> Response:
     # No page may be framed by another site (one-click POST buttons could be clickjacked).
-    response.headers.setdefault("X-Frame-Options", "DENY")
+    if "frame-ancestors" not in response.headers.get("Content-Security-Policy", ""):  # unless a view opted in
+        response.headers.setdefault("X-Frame-Options", "DENY")
     nonce = g.get("csp_nonce")
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY.format(
         style_nonce=f" 'nonce-{nonce}'" if nonce else ""))

@@ -33,6 +33,8 @@ from chessweb.realtime import realtime
 
 from .servers import SessionServers, free_port  # noqa: F401 - free_port: for tests/processes.py
 
+pytest_plugins = ["tests.frame_schema"]  # every /ws JSON frame a test reads is checked against the schema
+
 PASSWORD = "correct-horse-42"
 # Hashing is deliberately slow; compute it once for every account the tests create.
 PASSWORD_HASH = generate_password_hash(PASSWORD)

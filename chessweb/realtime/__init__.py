@@ -18,9 +18,9 @@ Close codes (RFC 6455 §7.4.1) say what happened, and so whether a browser recon
 1001, 1005, 1006, 1011, 1012, 1013, 1014): 1001 no pong in time, 1011 a server fault, 1012 server restart,
 1013 too slow to keep up; 1008 only for "no longer allowed to watch" and 4429 for a client that floods us.
 
-Modules: messages (Fragment, Event), frames, protocol (client frames, limits), outbox, connection (one
-writer per socket), hub (fan-out, versions, snapshot cache), broker, presence, storage (the interface for
-what is stored, given by the app), records (connection rows, delivery counts), publisher (after commit),
+Modules: messages (Fragment, Event), frames, wire (the protocol as pydantic models), protocol (client frames,
+limits), outbox, connection (one writer per socket), hub (fan-out, versions, snapshot cache), broker,
+presence, storage (the interface for what is stored, given by the app), records (connection rows, delivery counts), publisher (after commit),
 session and endpoint (/ws), core (one app's threads), metrics. Nothing here imports the app: see
 docs/ARCHITECTURE.md for the data flow.
 """

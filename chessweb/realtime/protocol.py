@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from pydantic import ValidationError
+
+from . import wire
 from .messages import Event, Fragment
 
 # "tournament:7:standings", "user:12", "system": a lowercase name, then up to four ":"-separated parts.
@@ -67,23 +70,32 @@ def parse_client_message(frame: str | bytes) -> ClientMessage:
         raise ProtocolError("bad_json", "frame is nested too deeply") from None
     if not isinstance(body, dict):
         raise ProtocolError("bad_json", "frame must be a JSON object")
-    kind = body.get("type")
-    if kind is None:
-        raise ProtocolError("missing_field", "missing field 'type'")
-    if kind == "ping":
-        ping_id = body.get("id")
-        if ping_id is not None and (not isinstance(ping_id, (str, int)) or isinstance(ping_id, bool)
-                                    or len(str(ping_id)) > 64):
-            raise ProtocolError("invalid_field", "field 'id' must be a short string or integer")
-        return Ping(ping_id)
-    if kind in ("subscribe", "unsubscribe"):
-        if "channel" not in body:
-            raise ProtocolError("missing_field", "missing field 'channel'")
-        channel = body["channel"]
-        if not is_valid_channel(channel):
-            raise ProtocolError("bad_channel", f"invalid channel name {str(channel)[:MAX_CHANNEL_LENGTH]!r}")
-        return Subscribe(channel) if kind == "subscribe" else Unsubscribe(channel)
-    raise ProtocolError("unknown_type", f"unknown message type {str(kind)[:32]!r}")
+    try:
+        message = wire.CLIENT_MESSAGE.validate_python(body)
+    except ValidationError as exc:
+        raise _refusal(body, exc) from None
+    if isinstance(message, wire.PingMessage):
+        return Ping(message.id)
+    if not is_valid_channel(message.channel):  # the one-spelling rule is beyond the schema's pattern
+        raise ProtocolError("bad_channel", f"invalid channel name {message.channel[:MAX_CHANNEL_LENGTH]!r}")
+    return Subscribe(message.channel) if isinstance(message, wire.SubscribeMessage) else Unsubscribe(message.channel)
+
+
+def _refusal(body: dict[str, Any], exc: ValidationError) -> ProtocolError:
+    """The model's first complaint as one of the protocol's error codes (the codes clients already know)."""
+    error = exc.errors()[0]
+    field = str(error["loc"][1]) if len(error["loc"]) > 1 else "type"  # loc: (message type, field, ...)
+    if error["type"] == "union_tag_not_found":
+        return ProtocolError("missing_field", "missing field 'type'")
+    if error["type"] == "union_tag_invalid":
+        return ProtocolError("unknown_type", f"unknown message type {str(body.get('type'))[:32]!r}")
+    if error["type"] == "missing":
+        return ProtocolError("missing_field", f"missing field {field!r}")
+    if field == "channel":
+        return ProtocolError("bad_channel", f"invalid channel name {str(body.get('channel'))[:MAX_CHANNEL_LENGTH]!r}")
+    if field == "id":
+        return ProtocolError("invalid_field", "field 'id' must be a short string or integer")
+    return ProtocolError("invalid_field", f"field {field!r} is invalid")
 
 
 # --------------------------------------------------------------------------- server messages (JSON clients)
@@ -94,26 +106,26 @@ def encode(body: dict[str, Any]) -> bytes:
 
 
 def connected(session_id: str, user_id: int | None) -> dict[str, Any]:
-    return {"type": "connected", "session_id": session_id, "user_id": user_id}
+    """The control replies are built through their models (wire.py), so they cannot drift from the schema."""
+    return wire.ConnectedMessage(type="connected", session_id=session_id, user_id=user_id).model_dump()
 
 
 def subscribed(channels: list[str]) -> dict[str, Any]:
-    return {"type": "subscribed", "channels": channels}
+    return wire.SubscribedMessage(type="subscribed", channels=channels).model_dump()
 
 
 def unsubscribed(channels: list[str]) -> dict[str, Any]:
-    return {"type": "unsubscribed", "channels": channels}
+    return wire.UnsubscribedMessage(type="unsubscribed", channels=channels).model_dump()
 
 
 def pong(ping_id: str | int | None) -> dict[str, Any]:
-    return {"type": "pong", "id": ping_id}
+    return wire.PongMessage(type="pong", id=ping_id).model_dump()
 
 
 def error(code: str, message: str, channel: str | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"type": "error", "code": code, "message": message}
-    if channel is not None:
-        body["channel"] = channel
-    return body
+    """An `error` reply; `code` must be one of wire.ErrorCode (pydantic.ValidationError otherwise)."""
+    body = wire.ErrorMessage(type="error", code=code, message=message, channel=channel)  # type: ignore[arg-type]
+    return body.model_dump(exclude_none=True)
 
 
 def _delivery_type(channel: str) -> str:

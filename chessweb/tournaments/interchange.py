@@ -54,24 +54,37 @@ def export_pgn(tournament_id: int) -> str:
     """Every game of the published rounds that is played or being played (byes and forfeits are no games)."""
     tournament = queries.load_tournament(tournament_id)
     by_id = {r.id: r for r in tournament.registrations}
-    records = []
-    for round_ in queries.public_rounds(tournament):
-        for game in round_.games:
-            if game.black_id is None:
-                continue
-            white_code = tables.GAME_CODES[game.result][0]
-            if game.result.is_final and not white_code.is_played:
-                continue
-            white, black = by_id[game.white_id], by_id[game.black_id]
-            relayed = _relayed(game.pgn)
-            records.append(pgn.GameRecord(
-                event=tournament.name, site=tournament.venue or "?",
-                date=round_.started_at.date() if round_.started_at else tournament.start_date,
-                round=round_.number, board=game.board, white=white.name, black=black.name,
-                result=pgn.pgn_result(white_code), white_elo=white.rating, black_elo=black.rating,
-                moves=" ".join(relayed.san_moves) if relayed else "",
-                fen=relayed.starting_fen if relayed else None, variant=relayed.variant if relayed else None))
+    records = [record for round_ in queries.public_rounds(tournament) for game in round_.games
+               if (record := _game_record(tournament, round_, game, by_id)) is not None]
     return pgn.export_pgn(records)
+
+
+def game_pgn(game_id: int) -> str:
+    """One game's PGN as export_pgn writes it; "" for a bye, a forfeit or a game of a draft round."""
+    game = db.session.get(Game, game_id)
+    if game is None or game.round.status == RoundStatus.DRAFT:
+        return ""
+    tournament = game.round.tournament
+    record = _game_record(tournament, game.round, game, {r.id: r for r in tournament.registrations})
+    return pgn.export_pgn([record]) if record is not None else ""
+
+
+def _game_record(tournament: Tournament, round_: Round, game: Game,
+                 by_id: dict[int, Registration]) -> pgn.GameRecord | None:
+    if game.black_id is None:
+        return None
+    white_code = tables.GAME_CODES[game.result][0]
+    if game.result.is_final and not white_code.is_played:
+        return None
+    white, black = by_id[game.white_id], by_id[game.black_id]
+    relayed = _relayed(game.pgn)
+    return pgn.GameRecord(
+        event=tournament.name, site=tournament.venue or "?",
+        date=round_.started_at.date() if round_.started_at else tournament.start_date,
+        round=round_.number, board=game.board, white=white.name, black=black.name,
+        result=pgn.pgn_result(white_code), white_elo=white.rating, black_elo=black.rating,
+        moves=" ".join(relayed.san_moves) if relayed else "",
+        fen=relayed.starting_fen if relayed else None, variant=relayed.variant if relayed else None)
 
 
 def _relayed(stored: str) -> pgn.RelayedGame | None:

@@ -33,6 +33,12 @@ def wait_for(predicate: Callable[[], Any], timeout: float = WAIT, what: str = "c
 
 
 @pytest.fixture
+def socket_frame_schema() -> str:
+    """The live core's test app publishes chess-free data: its frames follow the generic contract."""
+    return "RealtimeServerMessage"
+
+
+@pytest.fixture
 def live_config(database_url: str) -> dict[str, Any]:
     """Overrides for the live test app; a test may change entries before asking for `live_app`."""
     return {"SQLALCHEMY_DATABASE_URI": database_url, "BROKER_URL": "memory://",
