@@ -46,6 +46,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from . import live
     from .tournaments.live import TournamentArea
     from .tournaments.overview import OverviewArea
+    from .tournaments import render_cache
+    render_cache.init_app(app)  # public pages of big events, per tournament revision
     live.init_app(app, areas=[live.CommonArea(), TournamentArea(), OverviewArea()])
     return app
 
