@@ -3,12 +3,32 @@ and a page at a new revision is never served the old render (anonymous-heavy-pag
 from __future__ import annotations
 
 import re
+import threading
+from contextlib import contextmanager
 
+from sqlalchemy import event
+
+from chessweb.extensions import db
 from chessweb.tournaments import queries, render_cache, results
 
 from .conftest import setup_tournament, start_round
 from .helpers import games_of
-from .test_pages import counting_queries
+
+
+@contextmanager
+def queries_of_this_thread():
+    """SQL the request (run by the test client in this thread) sends; the live layer's thread is left out."""
+    statements: list[str] = []
+    me = threading.get_ident()
+
+    def count(conn, cursor, statement, *args):
+        if threading.get_ident() == me:
+            statements.append(statement)
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def test_a_second_view_of_the_standings_is_a_lookup_and_a_new_revision_renders_afresh(app, organizer, client):
@@ -17,7 +37,7 @@ def test_a_second_view_of_the_standings_is_a_lookup_and_a_new_revision_renders_a
     first = client.get(f"/tournaments/{tid}/standings").get_data(as_text=True)
     store = render_cache.cache()
     hits = store.hits
-    with counting_queries() as statements:
+    with queries_of_this_thread() as statements:
         second = client.get(f"/tournaments/{tid}/standings").get_data(as_text=True)
     assert store.hits == hits + 2  # the standings and the header
     heavy = [s for s in statements if re.search(r"FROM (registration|round|game)\b", s)]
@@ -40,7 +60,7 @@ def test_htmx_requests_and_the_scoreboard_share_the_cache(app, organizer, client
     tid = setup_tournament(organizer, 6)
     start_round(tid, organizer)
     page = client.get(f"/tournaments/{tid}/scoreboard").get_data(as_text=True)
-    with counting_queries() as statements:
+    with queries_of_this_thread() as statements:
         fragment = client.get(f"/tournaments/{tid}/scoreboard", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert [s for s in statements if re.search(r"FROM (registration|round|game)\b", s)] == []
     assert fragment.startswith(f'<section id="scoreboard-{tid}"') and fragment in page
