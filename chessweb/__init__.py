@@ -51,6 +51,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .dashboard import live as dashboard_live
     from .site import SiteArea
     from .tournaments.live import TournamentArea
+    from .tournaments import render_cache
+    render_cache.init_app(app)  # public pages of big events, per tournament revision
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(monitoring.bp)
     overview = dashboard_live.DashboardOverviewArea()  # tournaments:all, with the dashboard's overview

@@ -60,7 +60,8 @@ DEFAULTS: dict[str, Any] = {
     "WS_PING_INTERVAL": 25,
     "WS_OUTBOX_SIZE": 256,
     "WS_SEND_TIMEOUT": 5.0,
-    "WS_PERMESSAGE_DEFLATE": False,
+    "WS_PERMESSAGE_DEFLATE": True,  # big frames compressed once per message, shared by every socket
+    "FRAGMENT_CACHE_BYTES": 32 * 1024 * 1024,  # rendered page fragments per tournament revision, per process
     # Housekeeping: closed connection rows and published events are deleted after this many days (0: never).
     "WS_CONNECTION_RETENTION_DAYS": 7,
     "REALTIME_EVENT_RETENTION_DAYS": 30,

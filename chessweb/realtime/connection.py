@@ -26,6 +26,7 @@ from typing import Any
 from simple_websocket import ConnectionClosed
 
 from . import metrics
+from .frames import DEFLATE_WINDOW_BITS
 from .metrics import DeliveryCounts
 from .outbox import Item, Outbox, Put
 
@@ -140,10 +141,14 @@ class StampedBuffer(list[Any]):
 
 
 def permessage_deflate_negotiated(ws: Any) -> bool:
-    """Whether the handshake enabled compression (wsproto has no public accessor for it)."""
+    """Whether the handshake enabled compression with a window the shared compressed frames fit (wsproto has no
+    public accessor for it). A peer that asked for a smaller server window gets plain frames, which RFC 7692 §6
+    always allows."""
     connection = getattr(ws.ws, "connection", None)
     proto = getattr(connection, "_proto", None)
-    return any(ext.name == "permessage-deflate" for ext in getattr(proto, "extensions", ()))
+    return any(ext.name == "permessage-deflate"
+               and getattr(ext, "server_max_window_bits", DEFLATE_WINDOW_BITS) >= DEFLATE_WINDOW_BITS
+               for ext in getattr(proto, "extensions", ()))
 
 
 class Connection:
@@ -167,11 +172,11 @@ class Connection:
         # simple-websocket's reader closes the socket last thing, after marking the connection closed; its
         # wake-up for a too-big message comes before that mark, so the close must wake the writer again.
         ws.sock = LockedSocket(self._raw, self._write_lock, on_close=self._wake)
-        # With compression each frame must go through wsproto's per-connection compressor.
+        # With compression, big messages go as the frame compressed once for every such socket (frames.py).
         self.deflate = permessage_deflate_negotiated(ws)
         # gevent's socket can try a send without waiting (timeout 0.0), so whoever queues a frame while the
         # writer is idle may write it at once if it fits in the socket's buffer (see _write_now).
-        self._direct = not self.deflate and type(self._raw).__module__.startswith("gevent")
+        self._direct = type(self._raw).__module__.startswith("gevent")
         self._unsent: tuple[bytes | memoryview, list[Item]] | None = None  # the rest of a direct write
         self._close_code: int | None = None
         self._close_reason = ""
@@ -228,7 +233,7 @@ class Connection:
             items = self.outbox.take_all()
             if not items:
                 return True
-            data = items[0].encoded.frame if len(items) == 1 else b"".join(i.encoded.frame for i in items)
+            data = self._frames(items)
             try:
                 sent = self._raw.send(data, 0, 0.0)
             except OSError:  # BlockingIOError included: the writer retries, and handles a real error
@@ -335,15 +340,10 @@ class Connection:
         """Write `items` (or, after a partial direct write, `rest`: what is left of their frames)."""
         self._writing = True
         try:
-            if self.deflate:
-                for item in items:
-                    self.ws.send(item.encoded.text)
-            else:
-                if rest is None:
-                    frames = [item.encoded.frame for item in items]
-                    rest = frames[0] if len(frames) == 1 else b"".join(frames)
-                with self._write_lock:
-                    self._send_whole(rest)
+            if rest is None:
+                rest = self._frames(items)
+            with self._write_lock:
+                self._send_whole(rest)
         except TimeoutError:
             # Part of a frame may be on the wire: no clean close is possible any more.
             if self.close_cause is None:
@@ -360,6 +360,12 @@ class Connection:
             self._writing = False
         self._delivered(items)
         return True
+
+    def _frames(self, items: list[Item]) -> bytes:
+        """The bytes of `items`' frames, in order, as this socket gets them (compressed or not)."""
+        if len(items) == 1:
+            return items[0].encoded.frame_for(self.deflate)
+        return b"".join(item.encoded.frame_for(self.deflate) for item in items)
 
     def _delivered(self, items: list[Item]) -> None:
         metrics.MESSAGES_DELIVERED.inc(len(items))

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Protocol
 
 from . import metrics, protocol
-from .frames import text_frame
 from .messages import Event, Fragment, Message, Recheck
 from .outbox import Encoded, Item
 
@@ -50,7 +49,7 @@ def encode_fragment(fragment: Fragment, fmt: str) -> Item:
     payload = fragment.html if fmt == "html" else protocol.encode(protocol.fragment_body(fragment))
     if isinstance(payload, str):
         payload = payload.encode()
-    return Item(Encoded(text_frame(payload)), fragment.event_id)
+    return Item(Encoded.of(payload), fragment.event_id)
 
 
 def encode_event(event: Event, fmt: str) -> Item | None:
@@ -61,7 +60,7 @@ def encode_event(event: Event, fmt: str) -> Item | None:
         payload = event.html.encode()
     else:
         payload = protocol.encode(protocol.event_body(event))
-    return Item(Encoded(text_frame(payload)), event.event_id)
+    return Item(Encoded.of(payload), event.event_id)
 
 
 _RESYNC = object()

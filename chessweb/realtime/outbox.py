@@ -6,17 +6,28 @@ import time
 from dataclasses import dataclass, field
 from enum import Enum
 
-from .frames import header_length
+from .frames import deflated_text_frame, header_length, text_frame
 
 
 @dataclass(frozen=True, slots=True)
 class Encoded:
-    """One message in one format, encoded once: the whole text frame, shared by every recipient."""
+    """One message in one format, encoded once: the whole text frame, shared by every recipient, and (for a big
+    payload) the same message compressed once for the sockets that negotiated permessage-deflate."""
     frame: bytes
+    deflated: bytes | None = None
+
+    @classmethod
+    def of(cls, payload: bytes) -> "Encoded":
+        """`payload` (UTF-8) as a plain frame and, when it is big enough to gain, a compressed one."""
+        return cls(text_frame(payload), deflated_text_frame(payload))
+
+    def frame_for(self, deflate: bool) -> bytes:
+        """The frame a socket gets: the compressed one when it negotiated compression and there is one."""
+        return self.deflated if deflate and self.deflated is not None else self.frame
 
     @property
     def text(self) -> str:
-        """The payload as text (for the permessage-deflate path, which must frame it per connection)."""
+        """The payload as text."""
         return self.frame[header_length(self.frame):].decode()
 
 

@@ -26,7 +26,7 @@ from ..live.router import Area
 from ..models import EventType, Game, Registration, Round, RoundStatus, Tournament
 from ..permissions import can_manage, can_view
 from ..realtime import Event, Fragment, Message, Recheck, UserInfo, realtime
-from . import queries
+from . import queries, render_cache
 
 FRAGMENTS = "tournaments/_fragments.html"
 
@@ -240,13 +240,19 @@ def _fragment(channel: str, key: str, version: int, macro: str, context: dict[st
     return make_fragment(channel, key, version, FRAGMENTS, macro, context, data)
 
 
+def _shared(fragment: Fragment, tournament_id: int, name: str) -> Fragment:
+    """Keep a whole-page fragment in the render cache, so the page views at its revision reuse this render."""
+    render_cache.cache().put((tournament_id, fragment.version, name), fragment.html)
+    return fragment
+
+
 def header_fragment(tournament_id: int) -> Fragment:
     ctx = queries.header_context(tournament_id)
     t = ctx["tournament"]
-    return _fragment(channels.tournament(t.id), f"tournament-header-{t.id}", t.revision, "header", ctx,
-                     {"tournament": t.id, "name": t.name, "status": t.status.value,
-                      "current_round": ctx["current_round"], "planned_rounds": t.planned_rounds,
-                      "players": ctx["player_count"]})
+    return _shared(_fragment(channels.tournament(t.id), f"tournament-header-{t.id}", t.revision, "header", ctx,
+                             {"tournament": t.id, "name": t.name, "status": t.status.value,
+                              "current_round": ctx["current_round"], "planned_rounds": t.planned_rounds,
+                              "players": ctx["player_count"]}), t.id, "header")
 
 
 def registrations_fragment(tournament_id: int) -> Fragment:
@@ -259,8 +265,9 @@ def registrations_fragment(tournament_id: int) -> Fragment:
 def scoreboard_fragment(tournament_id: int) -> Fragment:
     ctx = queries.scoreboard_context(tournament_id)
     t = ctx["tournament"]
-    return _fragment(channels.tournament(t.id, "games"), f"scoreboard-{t.id}", t.revision, "scoreboard", ctx,
-                     {"tournament": t.id, "rounds": [_round(r) for r in ctx["rounds"]]})
+    return _shared(_fragment(channels.tournament(t.id, "games"), f"scoreboard-{t.id}", t.revision, "scoreboard",
+                             ctx, {"tournament": t.id, "rounds": [_round(r) for r in ctx["rounds"]]}),
+                   t.id, "scoreboard")
 
 
 def scoreboard_round_fragment(tournament_id: int, round_number: int) -> Fragment:
@@ -280,15 +287,16 @@ def standings_fragments(tournament_id: int) -> list[Fragment]:
     rows = [{"rank": r.rank, "shared": r.shared, "player": _player(r.player), "points": _number(r.points),
              "tiebreaks": dict(zip(codes, r.tiebreaks)), "change": r.change,
              "live_points": _number(r.live_points) if r.live_points is not None else None} for r in ctx["rows"]]
-    out = [_fragment(channel, f"standings-{t.id}", t.revision, "standings", ctx,
-                     {"tournament": t.id, "through_round": ctx["through_round"], "tiebreaks": codes,
-                      "rows": rows})]
+    out = [_shared(_fragment(channel, f"standings-{t.id}", t.revision, "standings", ctx,
+                             {"tournament": t.id, "through_round": ctx["through_round"], "tiebreaks": codes,
+                              "rows": rows}), t.id, "standings")]
     provisional = queries.provisional_standings_context(tournament_id, loaded=loaded)
-    out.append(_fragment(channel, f"provisional-standings-{t.id}", t.revision, "provisional_standings", provisional,
-                         {"tournament": t.id, "round": provisional["round"],
-                          "rows": [{"rank": r.rank, "shared": r.shared, "player": _player(r.player),
-                                    "points": _number(r.points), "tiebreaks": dict(zip(codes, r.tiebreaks)),
-                                    "change": r.change} for r in provisional["rows"]]}))
+    out.append(_shared(_fragment(
+        channel, f"provisional-standings-{t.id}", t.revision, "provisional_standings", provisional,
+        {"tournament": t.id, "round": provisional["round"],
+         "rows": [{"rank": r.rank, "shared": r.shared, "player": _player(r.player), "points": _number(r.points),
+                   "tiebreaks": dict(zip(codes, r.tiebreaks)), "change": r.change} for r in provisional["rows"]]}),
+        t.id, "provisional_standings"))
     if not t.is_round_robin:
         swiss = queries.swiss_crosstable_context(tournament_id, loaded=loaded)
         out.append(_fragment(channel, f"swiss-crosstable-{t.id}", t.revision, "swiss_crosstable", swiss,
@@ -297,10 +305,11 @@ def standings_fragments(tournament_id: int) -> list[Fragment]:
                                         "cells": [list(c) for c in r.cells]} for r in swiss["rows"]]}))
     if t.is_round_robin:
         cross = queries.crosstable_context(tournament_id, loaded=loaded)
-        out.append(_fragment(channel, f"crosstable-{t.id}", t.revision, "crosstable", cross,
-                             {"tournament": t.id, "columns": cross["columns"],
-                              "rows": [{"player": _player(r.player), "cells": list(r.cells),
-                                        "points": _number(r.points)} for r in cross["rows"]]}))
+        out.append(_shared(_fragment(channel, f"crosstable-{t.id}", cross["tournament"].revision, "crosstable",
+                                     cross, {"tournament": t.id, "columns": cross["columns"],
+                                             "rows": [{"player": _player(r.player), "cells": list(r.cells),
+                                                       "points": _number(r.points)} for r in cross["rows"]]}),
+                           t.id, "crosstable"))
     return out
 
 

@@ -1,19 +1,23 @@
 """Public tournament pages (list, tournament, scoreboard, standings, crosstable) and players' own actions."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from collections.abc import Callable
+
+from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Registration, RegistrationStatus, Role, Tournament, TournamentStatus
 from ..permissions import can_manage, can_view, role_required
 from ..live import channels
-from . import interchange, overview, queries, registration
+from . import interchange, overview, queries, registration, render_cache
 from .blueprint import bp
 from .forms import ActionForm, WithdrawSelfForm
 from .service import ServiceError
-from .web import form_problems, live_url, page_or_fragment, report_error, visible_tournament
+from .web import (form_problems, is_htmx, live_url, page_or_fragment, render_fragment, report_error,
+                  visible_tournament)
 
 
 @bp.get("/")
@@ -37,23 +41,65 @@ def index():
                            live_url=live_url(channels.TOURNAMENTS_ALL))
 
 
-def _page_context(tournament: Tournament, *live_parts: str, extra_channels: tuple[str, ...] = ()) -> dict:
+def _page_context(tournament: Tournament, *live_parts: str, extra_channels: tuple[str, ...] = (),
+                  header_html: str | None = None, since: int | None = None) -> dict:
     """What every tournament page shows around its fragments: header, tabs, the viewer's own entry and games.
 
     `tournament` comes from queries.load_tournament: the page's fragments are built from it too, so one page
     loads the tournament once. The page goes live on the tournament's channel (header, players, watching) and
-    on the channels of the `live_parts` it shows ("games", "standings"), and on nothing it does not show."""
+    on the channels of the `live_parts` it shows ("games", "standings"), and on nothing it does not show.
+    `header_html`: the header fragment already rendered (from the render cache; then `tournament` may be the bare
+    row); `since`: the revision the page's fragments were read at (default: the tournament's)."""
     mine = None
     games = []
     if current_user.is_authenticated:
         mine = next((r for r in tournament.registrations if r.user_id == current_user.id), None)
         games = queries.player_games(tournament.id, current_user.id, loaded=tournament) if mine else []
     t = tournament.id
-    return {"header": queries.header_context(t, loaded=tournament),
+    header = ({"tournament": queries.tournament_view(tournament)} if header_html is not None
+              else queries.header_context(t, loaded=tournament))
+    return {"header": header, "header_html": Markup(header_html) if header_html is not None else None,
             "manage": can_manage(current_user, tournament), "my_registration": mine, "my_games": games,
             "action_form": ActionForm(),
             "live_url": live_url(channels.tournament(t), *(channels.tournament(t, part) for part in live_parts),
-                                 *extra_channels, since=tournament.revision)}
+                                 *extra_channels, since=tournament.revision if since is None else since)}
+
+
+def _cached_page(tournament: Tournament, template: str, parts: dict[str, Callable[[Tournament], dict]],
+                 live_part: str, **extra: object) -> Response:
+    """A public page made of big fragments (`parts`: macro name -> its context), served from the render cache at
+    the tournament's revision: a second view costs lookups, not the computation and rendering (render_cache.py).
+    An htmx request gets the first part alone. The header is cached the same way; only a logged-in viewer's own
+    entry and games are read each time. The template gets `fragment_html` (the first part) and `parts_html`."""
+    revision = tournament.revision  # read before any content: what follows is at least this new
+    store = render_cache.cache()
+    names = list(parts)
+    htmls = {name: store.get((tournament.id, revision, name)) for name in names}
+    if is_htmx():
+        html = htmls[names[0]]
+        if html is None:
+            html = render_fragment(names[0], parts[names[0]](_loaded(tournament)))
+            store.put((tournament.id, revision, names[0]), html)
+        response = make_response(html)
+        response.vary.add("HX-Request")
+        return response
+    header_key = (tournament.id, revision, "header")
+    header_html = store.get(header_key)
+    if None in htmls.values() or header_html is None or current_user.is_authenticated:
+        tournament = _loaded(tournament)
+    for name in names:
+        if htmls[name] is None:
+            htmls[name] = render_fragment(name, parts[name](tournament))
+            store.put((tournament.id, revision, name), htmls[name])
+    if header_html is None:
+        header_html = render_fragment("header", queries.header_context(tournament.id, loaded=tournament))
+        store.put(header_key, header_html)
+    response = make_response(render_template(
+        template, tournament=queries.tournament_view(tournament), fragment_html=Markup(htmls[names[0]]),
+        parts_html={name: Markup(html) for name, html in htmls.items()}, **extra,
+        **_page_context(tournament, live_part, header_html=header_html, since=revision)))
+    response.vary.add("HX-Request")
+    return response
 
 
 @bp.get("/tournaments/<int:tournament_id>")
@@ -66,35 +112,32 @@ def detail(tournament_id: int):
 @bp.get("/tournaments/<int:tournament_id>/scoreboard")
 def scoreboard(tournament_id: int):
     """Every published round with boards, players, colours and results; the current round first."""
-    tournament = _loaded(visible_tournament(tournament_id))
-    return page_or_fragment("tournaments/scoreboard.html", "scoreboard",
-                            queries.scoreboard_context(tournament_id, loaded=tournament),
-                            **_page_context(tournament, "games"))
+    return _cached_page(visible_tournament(tournament_id), "tournaments/scoreboard.html",
+                        {"scoreboard": lambda t: queries.scoreboard_context(t.id, loaded=t)}, "games")
 
 
 @bp.get("/tournaments/<int:tournament_id>/standings")
 def standings(tournament_id: int):
     """Rank, player, rating, points and each tie-break, with rank changes since the previous round."""
-    tournament = _loaded(visible_tournament(tournament_id))
     view = "official" if request.args.get("view") == "official" else "provisional"
-    return page_or_fragment("tournaments/standings.html", "standings",
-                            queries.standings_context(tournament_id, loaded=tournament),
-                            provisional=queries.provisional_standings_context(tournament_id, loaded=tournament),
-                            view=view, **_page_context(tournament, "standings"))
+    return _cached_page(visible_tournament(tournament_id), "tournaments/standings.html",
+                        {"standings": lambda t: queries.standings_context(t.id, loaded=t),
+                         "provisional_standings": lambda t: queries.provisional_standings_context(t.id, loaded=t)},
+                        "standings", view=view)
 
 
 @bp.get("/tournaments/<int:tournament_id>/crosstable")
 def crosstable(tournament_id: int):
     """The round robin's table of everyone against everyone; for a Swiss, chess-results style: per round the
     opponent's rank, colour and result, then points and tie-breaks."""
-    tournament = _loaded(visible_tournament(tournament_id))
+    tournament = visible_tournament(tournament_id)
     if not tournament.is_round_robin:
+        tournament = _loaded(tournament)
         return page_or_fragment("tournaments/swiss_crosstable.html", "swiss_crosstable",
                                 queries.swiss_crosstable_context(tournament_id, loaded=tournament),
                                 **_page_context(tournament, "standings"))
-    return page_or_fragment("tournaments/crosstable.html", "crosstable",
-                            queries.crosstable_context(tournament_id, loaded=tournament),
-                            **_page_context(tournament, "standings"))
+    return _cached_page(tournament, "tournaments/crosstable.html",
+                        {"crosstable": lambda t: queries.crosstable_context(t.id, loaded=t)}, "standings")
 
 
 @bp.get("/tournaments/<int:tournament_id>/players/<int:number>")

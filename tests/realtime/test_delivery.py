@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import time
+import zlib
 
 import pytest
 from wsproto.events import CloseConnection, Ping, TextMessage
@@ -125,7 +126,10 @@ def test_every_connect_serves_the_cached_state_after_live_updates(clients):
     assert [m.get("version") for m in sequence if m["type"] == "broadcast"] == [2]
 
 
-def test_permessage_deflate_is_off_by_default(clients):
+def test_permessage_deflate_can_be_turned_off(live_config, request):
+    live_config["WS_PERMESSAGE_DEFLATE"] = False
+    request.getfixturevalue("live_app")
+    clients = request.getfixturevalue("clients")
     ws = clients.open("game:1", compression="deflate")
     assert ws.response.headers.get("Sec-WebSocket-Extensions") is None
     recv_until(ws, lambda m: m["type"] == "subscribed")  # attached: what is published now reaches it
@@ -133,17 +137,83 @@ def test_permessage_deflate_is_off_by_default(clients):
     assert recv_until(ws, lambda m: m.get("key") == "board-1")[0]["data"] == {"n": 1}
 
 
-def test_permessage_deflate_when_enabled_still_delivers(live_config, request):
-    live_config["WS_PERMESSAGE_DEFLATE"] = True
+def test_permessage_deflate_is_on_by_default_and_every_message_arrives_whole(request):
     request.getfixturevalue("live_app")
     clients = request.getfixturevalue("clients")
     liveapp.STATE["game:1"] = [big_fragment(0, size=20000)]
-    ws = clients.open("game:1", fmt="html", compression="deflate")
-    assert "permessage-deflate" in ws.response.headers.get("Sec-WebSocket-Extensions", "")
-    assert ws.recv(timeout=WAIT) == big_fragment(0, size=20000).html  # the snapshot: attached now
-    for n in range(1, 4):
+    compressed = clients.open("game:1", fmt="html", compression="deflate")
+    plain = clients.open("game:1", fmt="html", compression=None)
+    assert "permessage-deflate" in compressed.response.headers.get("Sec-WebSocket-Extensions", "")
+    for ws in (compressed, plain):
+        assert ws.recv(timeout=WAIT) == big_fragment(0, size=20000).html  # the snapshot: attached now
+    small = Fragment(channel="game:1", key="small", version=1, html='<p id="small">tiny</p>')
+    for n in range(1, 4):  # big and small interleaved: compressed and plain messages on one socket
         realtime.publish(big_fragment(n, size=20000))
-    assert [ws.recv(timeout=WAIT) for _ in range(3)] == [big_fragment(n, size=20000).html for n in range(1, 4)]
+        realtime.publish(small if n == 2 else big_fragment(n + 10, size=3000))
+    expected = []
+    for n in range(1, 4):
+        expected += [big_fragment(n, size=20000).html, small.html if n == 2 else big_fragment(n + 10, size=3000).html]
+    for ws in (compressed, plain):
+        assert [ws.recv(timeout=WAIT) for _ in range(6)] == expected
+
+
+def test_a_big_fragment_is_compressed_once_and_the_same_bytes_go_to_every_socket(request):
+    """RFC 7692: RSV1 set, a deflate stream per message (no context takeover), far fewer bytes on the wire."""
+    request.getfixturevalue("live_app")
+    clients = request.getfixturevalue("clients")
+    offer = "permessage-deflate; client_max_window_bits"
+    socks = [_open_raw_with_extensions(clients.server.port, "/ws?channel=game:1", offer) for _ in range(2)]
+    plain = _open_raw_with_extensions(clients.server.port, "/ws?channel=game:1", None)
+    app = request.getfixturevalue("live_app")
+    wait_for(lambda: core_of(app).hub.local_count("game:1") == 3, what="three attached connections")
+    fragment = big_fragment(7, size=60000)
+    realtime.publish(fragment)
+    wires = [_read_one_frame(sock) for sock in socks]
+    assert wires[0] == wires[1]  # one encoding, shared
+    first, payload = wires[0]
+    assert first == 0xC1  # FIN + RSV1 + text
+    assert len(payload) < len(fragment.html) // 20
+    inflater = zlib.decompressobj(-15)
+    assert inflater.decompress(payload + b"\x00\x00\xff\xff").decode() == fragment.html
+    first, payload = _read_one_frame(plain)
+    assert first == 0x81 and payload.decode() == fragment.html  # not negotiated: the plain frame
+    for sock in (*socks, plain):
+        sock.close()
+
+
+def _open_raw_with_extensions(port: int, path: str, extensions: str | None):
+    import base64
+    import os
+    import socket
+
+    sock = socket.create_connection(("127.0.0.1", port), timeout=WAIT)
+    key = base64.b64encode(os.urandom(16)).decode()
+    extra = f"Sec-WebSocket-Extensions: {extensions}\r\n" if extensions else ""
+    sock.sendall((f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+                  f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{extra}\r\n")
+                 .encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = sock.recv(1)
+        assert chunk, "server closed during the handshake"
+        head += chunk
+    assert head.startswith(b"HTTP/1.1 101"), head
+    assert (b"permessage-deflate" in head) == bool(extensions)
+    return sock
+
+
+def _read_one_frame(sock) -> tuple[int, bytes]:
+    """The first byte and payload of the next unmasked server frame (RFC 6455 §5.2)."""
+    def exactly(n: int) -> bytes:
+        data = b""
+        while len(data) < n:
+            chunk = sock.recv(n - len(data))
+            assert chunk, "connection closed"
+            data += chunk
+        return data
+    first, marker = exactly(2)
+    length = marker if marker < 126 else int.from_bytes(exactly(2 if marker == 126 else 8), "big")
+    return first, exactly(length)
 
 
 @pytest.fixture
