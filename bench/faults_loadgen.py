@@ -221,6 +221,7 @@ class Generator:
         self.epoll.register(stdin, select.EPOLLIN)
         started = now()
         next_churn = started + 1.0
+        pending = ""
         for i, client in enumerate(self.clients):  # spread the first connects out: no thundering herd
             client.reconnect_at = started + i / self.args.connect_rate
         while True:
@@ -237,8 +238,16 @@ class Generator:
                     client.state, client.reconnect_at = WAITING, t
             for fd, _ in self.epoll.poll(0.05):
                 if fd == stdin:
-                    if not self.command(sys.stdin.readline()):
-                        return
+                    # Raw reads: commands sent together ("churn 0", "stop") must not wait in a buffer epoll
+                    # cannot see.
+                    chunk = os.read(stdin, 65536)
+                    pending += chunk.decode()
+                    while "\n" in pending or not chunk:
+                        line, _, pending = pending.partition("\n")
+                        if not self.command(line):
+                            return
+                        if not chunk and not pending:
+                            return
                     continue
                 client = self.by_fd.get(fd)
                 if client is not None and client.sock is not None:

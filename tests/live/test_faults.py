@@ -24,10 +24,12 @@ def test_every_client_ends_at_the_committed_state_after_each_fault():
     finally:
         sys.path.remove(str(BENCH))
     bench = faults.main(["--clients", "50", "--baseline", "3", "--fault-seconds", "4", "--ping-interval", "3",
-                         "--pair-players", "120", "--trf-bytes", "150000"])
+                         "--pair-players", "120", "--trf-bytes", "90000"])
     print(bench.table())
     assert [p.name for p in bench.phases] == list(faults.FAULTS)
     for phase in bench.phases:
         assert phase.share == 1.0, f"{phase.name}: {100 * phase.share:.0f}% at the committed state ({phase.notes})"
         assert phase.stopped == 0, f"{phase.name}: {phase.stopped} clients were told never to reconnect"
+    imported = next(p for p in bench.phases if p.name == "import")
+    assert "TRF: 303" in imported.notes, imported.notes  # a real import ran, not a refused file
     assert bench.publisher.committed > 6 * 4  # results went on being entered around every fault
