@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from fanout import (HOST, ChessWeb, _csrf, child_pids, free_port, gray_state, http_request,  # noqa: E402
+from fanout import (HOST, RESULTS, ChessWeb, _csrf, child_pids, free_port, gray_state, http_request,  # noqa: E402
                     points_of, proc_rss, seed, standings_points)
 from pairing_vs_sockets import Session  # noqa: E402
 
@@ -307,9 +307,26 @@ class Bench:
     def expected(self, step: int) -> tuple:
         return points_of(gray_state(step), self.pairings)
 
+    def committed_points(self) -> tuple:
+        """The standings points of the results the database holds (the truth: a POST that answered 500 may
+        still have committed)."""
+        from sqlalchemy import create_engine, select
+
+        from chessweb.config import normalize_database_url
+        from chessweb.models import Game
+        if getattr(self, "_engine", None) is None:
+            self._engine = create_engine(normalize_database_url(self.database_url), pool_pre_ping=True)
+        table = Game.__table__
+        with self._engine.connect() as conn:
+            results = dict(conn.execute(select(table.c.id, table.c.result)
+                                        .where(table.c.id.in_(self.tournament.games))).all())
+        state = tuple(RESULTS.index(str(getattr(results[g], "value", results[g]))) for g in self.tournament.games)
+        return points_of(state, self.pairings)
+
     def share_at_committed(self) -> tuple[float, int]:
         last, opened, stopped = self.clients.states()
-        want = self.expected(self.publisher.committed)
+        want = self.committed_points()
+        self.answered_but_differs = want != self.expected(self.publisher.committed)
         good = [payload is not None and standings_points(payload) == want for payload in last]
         self.behind_open = sum(1 for g, o in zip(good, opened) if o and not g)  # connected, yet older state
         self.not_open = sum(1 for o in opened if not o)
@@ -339,6 +356,8 @@ class Bench:
         committed = self.publisher.committed
         time.sleep(max(0.0, ended + CHECK_AFTER - now()))
         share, stopped = self.share_at_committed()
+        if self.answered_but_differs:
+            notes += "; the database holds a result whose POST did not answer 303"
         if share < 1.0:
             notes += f"; at +5 s: {self.not_open} not connected, {self.behind_open} connected but behind"
         converged: float | None = CHECK_AFTER if share == 1.0 else None
@@ -470,6 +489,8 @@ class Bench:
         return series
 
     def teardown(self) -> None:
+        if getattr(self, "_engine", None) is not None:
+            self._engine.dispose()
         for name, method in (("clients", "kill"), ("server", "stop"), ("servers", "stop")):
             try:
                 if hasattr(self, name):
