@@ -5,7 +5,8 @@
     admin                         administrators only
     user:<id>                     that user only
     tournament:<id>               a tournament's header, players, watcher count
-    tournament:<id>:<part>        its parts: `games` (scoreboard), `standings` (standings, crosstable)
+    tournament:<id>:<part>        its parts: `games` (scoreboard), `standings` (standings, crosstable),
+                                  `arbiter` (the organizers' rounds and result entry; organizers only)
     game:<id>                     one game's live board
 
 A name is at most protocol.MAX_CHANNEL_LENGTH characters; ids are 1 to 9 digits, without leading zeros, so
@@ -23,7 +24,7 @@ ADMIN = "admin"
 
 # The sub-channels of a tournament. Add one here and `tournament_channels` (the privacy re-check list)
 # includes it: a viewer who loses access to a private tournament is re-checked on every one of them.
-TOURNAMENT_PARTS = ("games", "standings")
+TOURNAMENT_PARTS = ("games", "standings", "arbiter")
 
 # Channel kinds: what an area registers to own.
 KIND_OVERVIEW = "tournaments"

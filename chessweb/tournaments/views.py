@@ -9,7 +9,7 @@ from ..extensions import db
 from ..models import Registration, RegistrationStatus, Role, Tournament, TournamentStatus
 from ..permissions import can_manage, can_view, role_required
 from ..live import channels
-from . import interchange, overview, queries, registration
+from . import arbiter, interchange, overview, queries, registration
 from .blueprint import bp
 from .forms import ActionForm, WithdrawSelfForm
 from .service import ServiceError
@@ -44,16 +44,18 @@ def _page_context(tournament: Tournament, *live_parts: str) -> dict:
     loads the tournament once. The page goes live on the tournament's channel (header, players, watching) and
     on the channels of the `live_parts` it shows ("games", "standings"), and on nothing it does not show."""
     mine = None
-    games = []
+    my_game = None
     if current_user.is_authenticated:
         mine = next((r for r in tournament.registrations if r.user_id == current_user.id), None)
-        games = queries.player_games(tournament.id, current_user.id, loaded=tournament) if mine else []
+        my_game = arbiter.my_game_context(tournament.id, current_user.id, loaded=tournament) if mine else None
     t = tournament.id
+    # A player's own game box is live on their own channel (per-user content, rendered per user).
+    own = [channels.user(current_user.id)] if my_game else []
     return {"header": queries.header_context(t, loaded=tournament),
-            "manage": can_manage(current_user, tournament), "my_registration": mine, "my_games": games,
+            "manage": can_manage(current_user, tournament), "my_registration": mine, "my_game": my_game,
             "action_form": ActionForm(),
             "live_url": live_url(channels.tournament(t), *(channels.tournament(t, part) for part in live_parts),
-                                 since=tournament.revision)}
+                                 *own, since=tournament.revision)}
 
 
 @bp.get("/tournaments/<int:tournament_id>")

@@ -66,8 +66,51 @@
       var task = tasks[i];
       if (task.type === "oob" && task.fragment && isBehind(task.fragment.firstElementChild, task.target)) {
         tasks.splice(i, 1);
+      } else if (task.type === "oob" && task.target) {
+        keepTyping(task.target);
       }
     }
+  });
+
+  // A live fragment with forms (the arbiter's result entry) is replaced whenever anything in it changes. What
+  // the user chose or typed in a form, and its "Saved" note, survive the swap when the form acts on the same
+  // version as before: a board someone else changed meanwhile is shown as it is now, to be decided again.
+  var kept = [];
+  function formKey(form) {
+    var version = form.querySelector("input[name=version]");
+    return (form.getAttribute("action") || "") + "@" + (version ? version.value : "");
+  }
+  function keepTyping(target) {
+    if (!target.id || !target.querySelectorAll) return;
+    target.querySelectorAll("form").forEach(function (form) {
+      var fields = [];
+      form.querySelectorAll("select, input[type=text], textarea").forEach(function (field) {
+        var changed = field.tagName === "SELECT"
+          ? Array.prototype.some.call(field.options, function (o) { return o.selected !== o.defaultSelected; })
+          : field.value !== field.defaultValue;
+        if (changed) fields.push({ name: field.name, value: field.value, focused: field === document.activeElement });
+      });
+      var notes = Array.prototype.map.call(form.querySelectorAll(".saved"), function (n) { return n.outerHTML; });
+      if (fields.length || notes.length) kept.push({ root: target.id, key: formKey(form), fields: fields, notes: notes });
+    });
+  }
+  document.addEventListener("htmx:after:swap", function () {
+    var pending = kept;
+    kept = [];
+    pending.forEach(function (entry) {
+      var root = document.getElementById(entry.root);
+      if (!root) return;
+      root.querySelectorAll("form").forEach(function (form) {
+        if (formKey(form) !== entry.key) return;
+        entry.fields.forEach(function (saved) {
+          var field = form.querySelector("[name='" + saved.name + "']");
+          if (!field) return;
+          field.value = saved.value;
+          if (saved.focused) field.focus();
+        });
+        if (entry.notes.length && !form.querySelector(".saved")) form.insertAdjacentHTML("beforeend", entry.notes.join(""));
+      });
+    });
   });
 
   // When the device says it is offline, close the live connection instead of letting it linger, and
@@ -90,6 +133,30 @@
     });
     setLiveState("reconnecting", "Reconnecting…");
   });
+
+  // A pushed fragment is rendered once for every viewer, so its forms carry no CSRF token: give such a form the
+  // page's own token (the one htmx sends as X-CSRFToken) when it is submitted, and the page the user is on as
+  // the place to come back to. Capture phase: before htmx serializes an hx-post form.
+  function pageToken() {
+    try {
+      return JSON.parse(document.body.getAttribute("hx-headers:inherited") || "{}")["X-CSRFToken"] || "";
+    } catch (e) {
+      return "";
+    }
+  }
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    if (!form || form.tagName !== "FORM" || (form.method || "").toLowerCase() !== "post") return;
+    if (!form.querySelector("input[name=csrf_token]")) {
+      var token = document.createElement("input");
+      token.type = "hidden";
+      token.name = "csrf_token";
+      token.value = pageToken();
+      form.appendChild(token);
+    }
+    var next = form.querySelector("input[name=next]");
+    if (next && !next.value) next.value = window.location.pathname;
+  }, true);
 
   // Toasts fade away after a while; critical ones stay until clicked.
   document.addEventListener("htmx:after:swap", function () {
