@@ -1,6 +1,7 @@
 """Jinja filters and globals shared by every template."""
 from __future__ import annotations
 
+import time
 from datetime import date, datetime
 from fractions import Fraction
 
@@ -29,10 +30,15 @@ def when(value: datetime | date | None) -> str:
     return value.isoformat()
 
 
+def server_time_ms() -> int:
+    """The server's clock in milliseconds since the epoch, for countdowns that must not trust the device's."""
+    return time.time_ns() // 1_000_000
+
+
 def register(app: Flask) -> None:
     # Fragments go to every socket: drop the indentation and blank lines that block tags leave behind.
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.add_template_filter(points)
     app.add_template_filter(when)
-    app.jinja_env.globals.update(Role=Role, app_version=__version__)
+    app.jinja_env.globals.update(Role=Role, app_version=__version__, server_time_ms=server_time_ms)

@@ -36,7 +36,8 @@ def _settings_from(form: TournamentForm) -> settings.TournamentSettings:
         planned_rounds=form.planned_rounds.data, time_control=form.time_control.data or "",
         venue=form.venue.data or "", is_public=bool(form.is_public.data),
         tiebreaks=tiebreaks.parse(form.tiebreaks.data or ""), tiebreak_edition=form.tiebreak_edition.data or None,
-        top_seed_colour=form.top_seed_colour.data)
+        top_seed_colour=form.top_seed_colour.data, time_zone=form.time_zone.data or "UTC",
+        round_schedule=form.round_schedule.data or "")
 
 
 def _tournament_form_page(form: TournamentForm, tournament: Tournament | None, status: int):
@@ -90,6 +91,7 @@ def _form_data(tournament: Tournament) -> dict[str, Any]:
             "time_control": tournament.time_control, "venue": tournament.venue, "start_date": tournament.start_date,
             "is_public": tournament.is_public, "tiebreaks": ", ".join(tournament.tiebreak_list),
             "tiebreak_edition": tournament.tiebreak_edition or "", "top_seed_colour": tournament.top_seed_colour,
+            "time_zone": tournament.time_zone, "round_schedule": tournament.round_schedule,
             "version": tournament.settings_revision}
 
 

@@ -158,6 +158,44 @@
     if (next && !next.value) next.value = window.location.pathname;
   }, true);
 
+  // Countdowns and relative times run on the server's clock: the page says what time it was made at
+  // (<meta name="server-time">), and the difference to the device's clock is applied to every reading.
+  var serverMeta = document.querySelector("meta[name=server-time]");
+  var clockOffset = serverMeta ? Number(serverMeta.content) - Date.now() : 0;
+  function serverNow() { return Date.now() + clockOffset; }
+  function spell(ms) {
+    var s = Math.floor(Math.abs(ms) / 1000);
+    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+    if (h) return h + " h " + m + " min";
+    if (m >= 10) return m + " min";
+    return m + " min " + (sec < 10 ? "0" : "") + sec + " s";
+  }
+  function relative(ms) {
+    var minutes = Math.round(Math.abs(ms) / 60000);
+    var text = minutes < 1 ? "less than a minute" : minutes < 60 ? minutes + " min"
+      : minutes < 2880 ? Math.round(minutes / 60) + " h" : Math.round(minutes / 1440) + " days";
+    return ms < 0 ? text + " ago" : "in " + text;
+  }
+  function tick() {
+    var now = serverNow();
+    document.querySelectorAll("time[data-countdown]").forEach(function (el) {
+      var left = Date.parse(el.getAttribute("datetime")) - now;
+      var out = el.parentNode && el.parentNode.querySelector(".countdown");
+      if (!out || isNaN(left)) return;
+      out.textContent = left > 0 ? "· in " + spell(left) : "· started " + spell(left) + " ago";
+      out.dataset.state = left > 0 ? "upcoming" : "started";
+    });
+    document.querySelectorAll("time[data-relative]").forEach(function (el) {
+      var at = Date.parse(el.getAttribute("datetime"));
+      if (isNaN(at)) return;
+      if (!el.title) el.title = el.textContent;
+      el.textContent = el.title + " (" + relative(at - now) + ")";
+    });
+  }
+  tick();
+  setInterval(tick, 1000);
+  document.addEventListener("htmx:after:swap", tick);
+
   // Toasts fade away after a while; critical ones stay until clicked.
   document.addEventListener("htmx:after:swap", function () {
     document.querySelectorAll("#toasts .toast:not([data-timed])").forEach(function (toast) {
