@@ -8,6 +8,8 @@
       el.textContent = label;
     });
   }
+  // The indicator starts hidden: without JavaScript the page shows its <noscript> note instead of "Connecting…".
+  document.querySelectorAll(".live-indicator[hidden]").forEach(function (el) { el.hidden = false; });
   document.addEventListener("htmx:ws:after:connection", function () { setLiveState("live", "Live"); });
   document.addEventListener("htmx:ws:error", function () { setLiveState("reconnecting", "Reconnecting…"); });
 
