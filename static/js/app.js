@@ -8,7 +8,9 @@
       el.textContent = label;
     });
   }
-  // The indicator starts hidden: without JavaScript the page shows its <noscript> note instead of "Connecting…".
+  // Without JavaScript (or when this file never arrives) the page says it is not live; with it, the live
+  // indicator takes that note's place. Not a <noscript>: that also covers a script blocked or failed to load.
+  document.querySelectorAll(".live-off").forEach(function (el) { el.remove(); });
   document.querySelectorAll(".live-indicator[hidden]").forEach(function (el) { el.hidden = false; });
   document.addEventListener("htmx:ws:after:connection", function () { setLiveState("live", "Live"); });
   document.addEventListener("htmx:ws:error", function () { setLiveState("reconnecting", "Reconnecting…"); });
