@@ -71,7 +71,12 @@
       if (task.type === "oob" && task.fragment && isBehind(task.fragment.firstElementChild, task.target)) {
         tasks.splice(i, 1);
       } else if (task.type === "oob" && task.target) {
-        keepTyping(task.target);
+        keepTyping(task.target, task.fragment);
+      } else if (task.target && !task.target.isConnected && task.target.id) {
+        // The answer to a form whose row a push replaced while the request was on its way: it goes to the
+        // row now on the page (same id), not into the detached old one where nobody would see it.
+        var current = document.getElementById(task.target.id);
+        if (current) task.target = current;
       }
     }
   });
@@ -79,43 +84,59 @@
   // A live fragment with forms (the arbiter's result entry) is replaced whenever anything in it changes. What
   // the user chose or typed in a form, and its "Saved" note, survive the swap when the form acts on the same
   // version as before: a board someone else changed meanwhile is shown as it is now, to be decided again.
-  var kept = [];
   function formKey(form) {
     var version = form.querySelector("input[name=version]");
     return (form.getAttribute("action") || "") + "@" + (version ? version.value : "");
   }
-  function keepTyping(target) {
-    if (!target.id || !target.querySelectorAll) return;
-    target.querySelectorAll("form").forEach(function (form) {
-      var fields = [];
-      form.querySelectorAll("select, input[type=text], textarea").forEach(function (field) {
-        var changed = field.tagName === "SELECT"
-          ? Array.prototype.some.call(field.options, function (o) { return o.selected !== o.defaultSelected; })
-          : field.value !== field.defaultValue;
-        if (changed) fields.push({ name: field.name, value: field.value, focused: field === document.activeElement });
-      });
-      var notes = Array.prototype.map.call(form.querySelectorAll(".saved"), function (n) { return n.outerHTML; });
-      if (fields.length || notes.length) kept.push({ root: target.id, key: formKey(form), fields: fields, notes: notes });
+  function changedFields(form) {
+    var fields = [];
+    form.querySelectorAll("select, input[type=text], textarea").forEach(function (field) {
+      var changed = field.hasAttribute("data-kept") || (field.tagName === "SELECT"
+        ? Array.prototype.some.call(field.options, function (o) { return o.selected !== o.defaultSelected; })
+        : field.value !== field.defaultValue);
+      if (changed) fields.push({ name: field.name, value: field.value, focused: field === document.activeElement });
     });
+    return fields;
   }
-  document.addEventListener("htmx:after:swap", function () {
-    var pending = kept;
-    kept = [];
-    pending.forEach(function (entry) {
-      var root = document.getElementById(entry.root);
-      if (!root) return;
-      root.querySelectorAll("form").forEach(function (form) {
-        if (formKey(form) !== entry.key) return;
-        entry.fields.forEach(function (saved) {
-          var field = form.querySelector("[name='" + saved.name + "']");
+  // Written into the incoming fragment before it is swapped in (as attributes, so they hold wherever htmx
+  // moves or clones its nodes), marked data-kept so that the next push keeps them too.
+  function keepTyping(target, incoming) {
+    if (!target.querySelectorAll || !incoming || !incoming.querySelectorAll) return;
+    var refocus = null;
+    target.querySelectorAll("form").forEach(function (form) {
+      var fields = changedFields(form);
+      var notes = form.querySelectorAll(".saved");
+      if (!fields.length && !notes.length) return;
+      var key = formKey(form);
+      incoming.querySelectorAll("form").forEach(function (next) {
+        if (formKey(next) !== key) return;
+        fields.forEach(function (saved) {
+          var field = next.querySelector("[name='" + saved.name + "']");
           if (!field) return;
-          field.value = saved.value;
-          if (saved.focused) field.focus();
+          field.setAttribute("data-kept", "");
+          if (field.tagName === "SELECT") {
+            Array.prototype.forEach.call(field.options, function (o) {
+              if (o.value === saved.value) o.setAttribute("selected", ""); else o.removeAttribute("selected");
+            });
+          } else {
+            field.setAttribute("value", saved.value);
+          }
+          if (saved.focused) refocus = { key: key, name: saved.name };
         });
-        if (entry.notes.length && !form.querySelector(".saved")) form.insertAdjacentHTML("beforeend", entry.notes.join(""));
+        if (notes.length && !next.querySelector(".saved")) {
+          Array.prototype.forEach.call(notes, function (n) { next.appendChild(n.cloneNode(true)); });
+        }
       });
     });
-  });
+    if (refocus) {
+      setTimeout(function () {
+        document.querySelectorAll("form").forEach(function (form) {
+          var field = formKey(form) === refocus.key && form.querySelector("[name='" + refocus.name + "']");
+          if (field) field.focus();
+        });
+      }, 0);
+    }
+  }
 
   // When the device says it is offline, close the live connection instead of letting it linger, and
   // reconnect at once when it is back (not after the backoff has grown): the server then sends the
