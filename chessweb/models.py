@@ -114,6 +114,10 @@ class Tournament(db.Model):
     revision: Mapped[int] = mapped_column(default=0)
     # The revision of the last change to the settings: the settings form carries it (no lost updates).
     settings_revision: Mapped[int] = mapped_column(default=0, server_default="0")
+    # IANA time zone every time of the tournament is shown in; the round starts are local times of it,
+    # "YYYY-MM-DD HH:MM" one per line, round 1 first (tournaments/schedule.py reads them).
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    round_schedule: Mapped[str] = mapped_column(String(800), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

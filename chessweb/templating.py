@@ -1,6 +1,7 @@
 """Jinja filters and globals shared by every template."""
 from __future__ import annotations
 
+import time
 from datetime import date, datetime
 from fractions import Fraction
 
@@ -30,6 +31,11 @@ def when(value: datetime | date | None) -> str:
     return value.isoformat()
 
 
+def server_time_ms() -> int:
+    """The server's clock in milliseconds since the epoch, for countdowns that must not trust the device's."""
+    return time.time_ns() // 1_000_000
+
+
 def register(app: Flask) -> None:
     # Fragments go to every socket: drop the indentation and blank lines that block tags leave behind.
     app.jinja_env.trim_blocks = True
@@ -37,4 +43,4 @@ def register(app: Flask) -> None:
     app.add_template_filter(points)
     app.add_template_filter(when)
     app.add_template_filter(format_value, "tiebreak")  # 3.5, 9.75, 12: the standings' spelling
-    app.jinja_env.globals.update(Role=Role, app_version=__version__)
+    app.jinja_env.globals.update(Role=Role, app_version=__version__, server_time_ms=server_time_ms)

@@ -8,7 +8,8 @@
     system:role:<ROLE>            broadcasts to one role (a models.Role name)
     tournament:<id>               a tournament's header, players, watcher count
     tournament:<id>:<part>        its parts: `games` (scoreboard), `standings` (standings, crosstable),
-                                  `notices` (the organizer's announcements; kind KIND_NOTICES)
+                                  `notices` (the organizer's announcements; kind KIND_NOTICES),
+                                  `arbiter` (the organizers' rounds and result entry; organizers only)
     tournament:<id>:player:<n>    the page of the player with pairing number n
     game:<id>                     one game's live board
 
@@ -28,7 +29,7 @@ ALERTS = "alerts"
 
 # The sub-channels of a tournament. Add one here and `tournament_channels` (the privacy re-check list)
 # includes it: a viewer who loses access to a private tournament is re-checked on every one of them.
-TOURNAMENT_PARTS = ("games", "standings", "notices")
+TOURNAMENT_PARTS = ("games", "standings", "notices", "arbiter")
 
 # Channel kinds: what an area registers to own.
 KIND_OVERVIEW = "tournaments"

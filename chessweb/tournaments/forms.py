@@ -72,6 +72,10 @@ class TournamentForm(FlaskForm):
     tiebreak_edition = SelectField("Tie-break rules (FIDE C.07 edition)", choices={
         "": "In force on the start date", "2024": "2024 edition", "2026": "2026 edition (capped dummy)"})
     top_seed_colour = SelectField("Top seed's colour in round 1", choices={"w": "White", "b": "Black"})
+    time_zone = StringField("Time zone (IANA, e.g. Europe/Oslo)", default="UTC",
+                            validators=[Optional(), Length(max=64)])
+    round_schedule = TextAreaField("Round start times, local, one per line (2026-05-01 14:00)",
+                                   validators=[Optional(), Length(max=800)])
 
 
 class TournamentEditForm(TournamentForm):

@@ -26,7 +26,7 @@ from ..live.router import Area
 from ..models import EventType, Game, Registration, Round, RoundStatus, Tournament
 from ..permissions import can_manage, can_view
 from ..realtime import Event, Fragment, Message, Recheck, UserInfo, realtime
-from . import queries, render_cache
+from . import arbiter, queries, render_cache
 
 FRAGMENTS = "tournaments/_fragments.html"
 
@@ -71,6 +71,8 @@ def authorize(user: UserInfo, channel: Channel) -> bool:
     """May this user receive this tournament or game channel? Refused channels get an error, never data."""
     if channel.kind == KIND_TOURNAMENT:
         tournament = db.session.get(Tournament, channel.id)
+        if channel.part == "arbiter":
+            return tournament is not None and can_manage(user, tournament)
         return tournament is not None and can_view(user, tournament)
     game = db.session.get(Game, channel.id)
     if game is None:
@@ -96,6 +98,8 @@ def snapshot(channel: Channel) -> list[Fragment]:
         if channel.part == "player":
             assert channel.number is not None
             return [player_fragment(channel.id, channel.number)]
+        if channel.part == "arbiter":
+            return arbiter.arbiter_fragments(channel.id)
         return [header_fragment(channel.id), registrations_fragment(channel.id), watching_fragment(channel.id)]
     except queries.NotFound:
         return []
@@ -176,7 +180,31 @@ def publish_events(tournament_id: int, events: Sequence[CommittedEvent]) -> list
         messages.append(Recheck(channels=tuple(private)))
     messages += [_event_message(tournament_id, e) for e in events]
     messages += render_affected(tournament_id, affected, last_event)
+    messages += [_with_event(f, last_event) for f in _arbiter_and_players(tournament_id, events, game_ids)]
     return messages
+
+
+# Events after which every player's "Your game" box may change (a new round, renumbered or withdrawn players).
+_EVERY_PLAYER = {EventType.ROUND_STARTED, EventType.TOURNAMENT_STARTED, EventType.PARTICIPANT_WITHDREW,
+                 EventType.TOURNAMENT_UPDATED, EventType.PAIRING_GENERATED}
+
+
+def _arbiter_and_players(tournament_id: int, events: Sequence[CommittedEvent], game_ids: set[int]) -> list[Fragment]:
+    """The organizers' fragments (rounds panel, result entry of the rounds touched and of the last round) and
+    the "Your game" box of each player the events concern, each rendered once."""
+    try:
+        round_ids = {e.entity_id for e in events if e.entity_type == "round" and e.entity_id is not None}
+        touched = set(db.session.scalars(select(Round.number).where(
+            Round.tournament_id == tournament_id,
+            Round.id.in_(round_ids) | Round.id.in_(select(Game.round_id).where(Game.id.in_(game_ids)))
+            | (Round.number == select(func.max(Round.number)).where(Round.tournament_id == tournament_id)
+               .scalar_subquery()))).all())
+        out = arbiter.arbiter_fragments(tournament_id, touched)
+        users = (arbiter.player_user_ids(tournament_id) if any(e.type in _EVERY_PLAYER for e in events)
+                 else arbiter.player_user_ids(tournament_id, game_ids))
+        return out + arbiter.my_game_fragments(tournament_id, users)
+    except queries.NotFound:
+        return []
 
 
 def _private_channels(tournament_id: int) -> list[str]:

@@ -5,20 +5,22 @@ from typing import Any
 
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..errors import rerender_on_csrf_error
 from ..extensions import db
+from ..live import channels
 from ..models import AuditEntry, Game, Role, Tournament, TournamentFormat
 from ..permissions import role_required
-from . import interchange, queries, registration, results, rounds, settings, tiebreaks
+from . import arbiter, interchange, queries, registration, results, rounds, settings, tiebreaks
 from .blueprint import bp
 from .forms import (ActionForm, AddPlayerForm, ByeForm, PlayerEditForm, PlayerForm, ResultForm, SwapForm,
                     TournamentEditForm, TournamentForm, TrfImportForm, VersionedActionForm, VersionedReasonForm,
                     WithdrawPlayerForm)
 from .service import Conflict, ServiceError
-from .web import form_problems, is_htmx, managed_tournament, report_error
+from .web import form_problems, is_htmx, live_url, managed_tournament, report_error
 
 
 def _done(message: str, endpoint: str = "tournaments.manage", **values: Any):
@@ -34,7 +36,8 @@ def _settings_from(form: TournamentForm) -> settings.TournamentSettings:
         planned_rounds=form.planned_rounds.data, time_control=form.time_control.data or "",
         venue=form.venue.data or "", is_public=bool(form.is_public.data),
         tiebreaks=tiebreaks.parse(form.tiebreaks.data or ""), tiebreak_edition=form.tiebreak_edition.data or None,
-        top_seed_colour=form.top_seed_colour.data)
+        top_seed_colour=form.top_seed_colour.data, time_zone=form.time_zone.data or "UTC",
+        round_schedule=form.round_schedule.data or "")
 
 
 def _tournament_form_page(form: TournamentForm, tournament: Tournament | None, status: int):
@@ -88,6 +91,7 @@ def _form_data(tournament: Tournament) -> dict[str, Any]:
             "time_control": tournament.time_control, "venue": tournament.venue, "start_date": tournament.start_date,
             "is_public": tournament.is_public, "tiebreaks": ", ".join(tournament.tiebreak_list),
             "tiebreak_edition": tournament.tiebreak_edition or "", "top_seed_colour": tournament.top_seed_colour,
+            "time_zone": tournament.time_zone, "round_schedule": tournament.round_schedule,
             "version": tournament.settings_revision}
 
 
@@ -100,7 +104,6 @@ def _manage_page(tournament: Tournament, status: int = 200, *, add_form: AddPlay
     context = queries.registrations_context(tournament.id, loaded=loaded)
     header = queries.header_context(tournament.id, loaded=loaded)
     rounds_ = loaded.rounds
-    pair_blocker = rounds.pairing_blocker(loaded)
     withdraw_from = registration.withdrawal_round(loaded)
     bye_form = bye_form or ByeForm(formdata=None)
     bye_form.registration_id.choices = [(p.id, f"{p.number or '–'} {p.name}") for p in context["players"]
@@ -108,8 +111,14 @@ def _manage_page(tournament: Tournament, status: int = 200, *, add_form: AddPlay
     return render_template(
         "tournaments/manage.html", header=header, players=context["players"], rounds=rounds_,
         add_form=add_form or AddPlayerForm(formdata=None), bye_form=bye_form, action_form=ActionForm(),
-        manage=True, live_url=None, my_games=[], next_round=len(rounds_) + 1, pair_blocker=pair_blocker,
-        withdraw_from=withdraw_from), status
+        manage=True, live_url=_arbiter_live_url(loaded), next_round=len(rounds_) + 1,
+        rounds_panel=arbiter.rounds_panel_context(tournament.id, loaded=loaded), withdraw_from=withdraw_from), status
+
+
+def _arbiter_live_url(tournament: Tournament) -> str | None:
+    """The organizer's pages go live on the tournament (header) and its arbiter channel (rounds, results)."""
+    return live_url(channels.tournament(tournament.id), channels.tournament(tournament.id, "arbiter"),
+                    since=tournament.revision)
 
 
 @bp.get("/tournaments/<int:tournament_id>/manage")
@@ -271,8 +280,8 @@ def _round_page(tournament: Tournament, round_number: int, status: int = 200, *,
         (g.black.id, g.black.name) for g in round_.games if g.black is not None]
     swap_form.first.choices = swap_form.second.choices = sorted(choices, key=lambda c: c[1])
     return render_template("tournaments/round.html", header=queries.header_context(tournament.id, loaded=loaded),
-                           swap_form=swap_form, action_form=ActionForm(), result_form=ResultForm(formdata=None),
-                           manage=True, live_url=None, my_games=[], **context), status
+                           swap_form=swap_form, action_form=ActionForm(), manage=True,
+                           live_url=_arbiter_live_url(loaded), choices=arbiter.result_choices(), **context), status
 
 
 @bp.get("/tournaments/<int:tournament_id>/rounds/<int:round_number>")
@@ -364,7 +373,7 @@ def enter_result(tournament_id: int, game_id: int):
         context = queries.organizer_round_context(tournament_id, number)
         row = next(g for g in context["round"].games if g.id == game_id)
         html = render_template("tournaments/_result_row.html", g=row, tournament=context["tournament"],
-                               round=context["round"], action_form=ActionForm(), result_form=ResultForm(formdata=None),
+                               round=context["round"], csrf=generate_csrf(), choices=arbiter.result_choices(),
                                error=error_message, saved=error_message is None)
         response = make_response(html, status)
         response.vary.add("HX-Request")
@@ -387,7 +396,7 @@ def audit_trail(tournament_id: int):
                                  .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())).all()
     games = {g.id: (r.number, g.board) for r in tournament.rounds for g in r.games}
     return render_template("tournaments/audit.html", header=queries.header_context(tournament_id), entries=entries,
-                           games=games, manage=True, live_url=None, my_games=[])
+                           games=games, manage=True, live_url=None)
 
 
 MAX_IMPORT_WARNINGS = 20  # shown after an import; the rest are counted

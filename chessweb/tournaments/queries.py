@@ -22,6 +22,7 @@ from ..fide.standings import StandingRow, format_value, standings
 from ..models import (Game, GameResult, Registration, RegistrationStatus, Round, RoundStatus, Tournament,
                       TournamentFormat, TournamentStatus)
 from . import crosstable as tables
+from . import schedule
 from .tiebreaks import label as tiebreak_label
 
 
@@ -46,6 +47,7 @@ class TournamentView:
     organizer_id: int
     revision: int
     updated_at: datetime
+    time_zone: str = "UTC"  # IANA name; every time of the tournament is shown in it
 
     @property
     def is_round_robin(self) -> bool:
@@ -110,7 +112,7 @@ def tournament_view(t: Tournament) -> TournamentView:
     return TournamentView(id=t.id, name=t.name, format=t.format, status=t.status, planned_rounds=t.planned_rounds,
                           time_control=t.time_control, venue=t.venue, start_date=t.start_date, is_public=t.is_public,
                           tiebreaks=tuple(t.tiebreak_list), organizer_id=t.organizer_id, revision=t.revision,
-                          updated_at=t.updated_at)
+                          updated_at=t.updated_at, time_zone=t.time_zone or "UTC")
 
 
 def player_view(r: Registration) -> PlayerView:
@@ -185,7 +187,18 @@ def header_context(tournament_id: int, *, loaded: Tournament | None = None) -> d
     tournament = loaded or load_tournament(tournament_id)
     active = sum(1 for r in tournament.registrations if r.status == RegistrationStatus.ACTIVE)
     return {"tournament": tournament_view(tournament), "current_round": current_round_number(tournament),
-            "player_count": active}
+            "player_count": active, "next_start": scheduled_start(tournament)}
+
+
+def scheduled_start(tournament: Tournament) -> schedule.RoundStart | None:
+    """The planned start of the round being played or next to play (the last published round until it is
+    complete, then the one after), or None when the schedule has no time for it. Independent of the clock, so
+    the header fragment is the same for every viewer; the page counts down to it."""
+    rounds = public_rounds(tournament)
+    number = 1 if not rounds else rounds[-1].number + (rounds[-1].status == RoundStatus.COMPLETED)
+    if number > tournament.planned_rounds:
+        return None
+    return schedule.round_start(tournament.round_schedule or "", tournament.time_zone or "UTC", number)
 
 
 def registrations_context(tournament_id: int, *, loaded: Tournament | None = None) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from .. import events
 from ..extensions import db
 from ..fide.berger import round_robin_rounds
 from ..models import EventType, RegistrationStatus, Tournament, TournamentFormat, TournamentStatus
-from . import tiebreaks
+from . import schedule, tiebreaks
 from .results import complete_if_last_round
 from .service import ServiceError, audit, changing, check_shown, plain_text, require_text
 
@@ -29,6 +29,8 @@ class TournamentSettings:
     tiebreaks: tuple[str, ...] = ()  # empty: FIDE's recommended list for the format
     tiebreak_edition: str | None = None  # None: by start date
     top_seed_colour: str = "w"
+    time_zone: str = "UTC"  # IANA name; every time of the tournament is shown in it
+    round_schedule: str = ""  # local round start times, "YYYY-MM-DD HH:MM" one per line (schedule.py)
 
 
 def round_robin_round_count(players: int, fmt: TournamentFormat) -> int:
@@ -52,7 +54,16 @@ def _validated(settings: TournamentSettings) -> dict:
     codes = tiebreaks.validated(settings.tiebreaks, settings.format)
     time_control = plain_text(settings.time_control, "The time control", "time_control", 40)
     venue = plain_text(settings.venue, "The venue", "venue", 120)
-    return {"name": name, "format": settings.format, "start_date": settings.start_date,
+    try:
+        time_zone = schedule.zone(settings.time_zone).key
+    except schedule.ScheduleError as error:
+        raise ServiceError(str(error), "time_zone") from None
+    rounds = settings.planned_rounds if settings.format == TournamentFormat.SWISS else MAX_SWISS_ROUNDS * 4
+    try:
+        round_schedule = schedule.format_schedule(schedule.parse_schedule(settings.round_schedule, rounds or 0))
+    except schedule.ScheduleError as error:
+        raise ServiceError(str(error), "round_schedule") from None
+    return {"time_zone": time_zone, "round_schedule": round_schedule, "name": name, "format": settings.format, "start_date": settings.start_date,
             "time_control": time_control, "venue": venue,
             "is_public": settings.is_public, "tiebreaks": ",".join(codes),
             "tiebreak_edition": settings.tiebreak_edition, "top_seed_colour": settings.top_seed_colour}
@@ -85,7 +96,8 @@ _FIXED_BY_PAIRING = {"format": "The format", "top_seed_colour": "The top seed's 
 
 _LABELS = {"name": "name", "format": "format", "start_date": "start date", "time_control": "time control",
            "venue": "venue", "is_public": "public", "tiebreaks": "tie-breaks", "tiebreak_edition": "tie-break rules",
-           "top_seed_colour": "top seed's colour", "planned_rounds": "rounds"}
+           "top_seed_colour": "top seed's colour", "planned_rounds": "rounds", "time_zone": "time zone",
+           "round_schedule": "round start times"}
 
 
 def _check_settings_shown(tournament: Tournament, values: dict, settings: TournamentSettings,

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models import Registration, RegistrationStatus, Role, Tournament, TournamentStatus
 from ..permissions import can_manage, can_view, role_required
 from ..live import channels
-from . import interchange, overview, queries, registration, render_cache
+from . import arbiter, interchange, overview, queries, registration, render_cache
 from .blueprint import bp
 from .forms import ActionForm, WithdrawSelfForm
 from .service import ServiceError
@@ -51,18 +51,20 @@ def _page_context(tournament: Tournament, *live_parts: str, extra_channels: tupl
     `header_html`: the header fragment already rendered (from the render cache; then `tournament` may be the bare
     row); `since`: the revision the page's fragments were read at (default: the tournament's)."""
     mine = None
-    games = []
+    my_game = None
     if current_user.is_authenticated:
         mine = next((r for r in tournament.registrations if r.user_id == current_user.id), None)
-        games = queries.player_games(tournament.id, current_user.id, loaded=tournament) if mine else []
+        my_game = arbiter.my_game_context(tournament.id, current_user.id, loaded=tournament) if mine else None
     t = tournament.id
+    # A player's own game box is live on their own channel (per-user content, rendered per user).
+    own = [channels.user(current_user.id)] if my_game else []
     header = ({"tournament": queries.tournament_view(tournament)} if header_html is not None
               else queries.header_context(t, loaded=tournament))
     return {"header": header, "header_html": Markup(header_html) if header_html is not None else None,
-            "manage": can_manage(current_user, tournament), "my_registration": mine, "my_games": games,
+            "manage": can_manage(current_user, tournament), "my_registration": mine, "my_game": my_game,
             "action_form": ActionForm(),
             "live_url": live_url(channels.tournament(t), *(channels.tournament(t, part) for part in live_parts),
-                                 *extra_channels, since=tournament.revision if since is None else since)}
+                                 *extra_channels, *own, since=tournament.revision if since is None else since)}
 
 
 def _cached_page(tournament: Tournament, template: str, parts: dict[str, Callable[[Tournament], dict]],

@@ -8,6 +8,10 @@
       el.textContent = label;
     });
   }
+  // Without JavaScript (or when this file never arrives) the page says it is not live; with it, the live
+  // indicator takes that note's place. Not a <noscript>: that also covers a script blocked or failed to load.
+  document.querySelectorAll(".live-off").forEach(function (el) { el.remove(); });
+  document.querySelectorAll(".live-indicator[hidden]").forEach(function (el) { el.hidden = false; });
   document.addEventListener("htmx:ws:after:connection", function () { setLiveState("live", "Live"); });
   document.addEventListener("htmx:ws:error", function () { setLiveState("reconnecting", "Reconnecting…"); });
 
@@ -66,9 +70,73 @@
       var task = tasks[i];
       if (task.type === "oob" && task.fragment && isBehind(task.fragment.firstElementChild, task.target)) {
         tasks.splice(i, 1);
+      } else if (task.type === "oob" && task.target) {
+        keepTyping(task.target, task.fragment);
+      } else if (task.target && !task.target.isConnected && task.target.id) {
+        // The answer to a form whose row a push replaced while the request was on its way: it goes to the
+        // row now on the page (same id), not into the detached old one where nobody would see it.
+        var current = document.getElementById(task.target.id);
+        if (current) task.target = current;
       }
     }
   });
+
+  // A live fragment with forms (the arbiter's result entry) is replaced whenever anything in it changes. What
+  // the user chose or typed in a form, and its "Saved" note, survive the swap when the form acts on the same
+  // version as before: a board someone else changed meanwhile is shown as it is now, to be decided again.
+  function formKey(form) {
+    var version = form.querySelector("input[name=version]");
+    return (form.getAttribute("action") || "") + "@" + (version ? version.value : "");
+  }
+  function changedFields(form) {
+    var fields = [];
+    form.querySelectorAll("select, input[type=text], textarea").forEach(function (field) {
+      var changed = field.hasAttribute("data-kept") || (field.tagName === "SELECT"
+        ? Array.prototype.some.call(field.options, function (o) { return o.selected !== o.defaultSelected; })
+        : field.value !== field.defaultValue);
+      if (changed) fields.push({ name: field.name, value: field.value, focused: field === document.activeElement });
+    });
+    return fields;
+  }
+  // Written into the incoming fragment before it is swapped in (as attributes, so they hold wherever htmx
+  // moves or clones its nodes), marked data-kept so that the next push keeps them too.
+  function keepTyping(target, incoming) {
+    if (!target.querySelectorAll || !incoming || !incoming.querySelectorAll) return;
+    var refocus = null;
+    target.querySelectorAll("form").forEach(function (form) {
+      var fields = changedFields(form);
+      var notes = form.querySelectorAll(".saved");
+      if (!fields.length && !notes.length) return;
+      var key = formKey(form);
+      incoming.querySelectorAll("form").forEach(function (next) {
+        if (formKey(next) !== key) return;
+        fields.forEach(function (saved) {
+          var field = next.querySelector("[name='" + saved.name + "']");
+          if (!field) return;
+          field.setAttribute("data-kept", "");
+          if (field.tagName === "SELECT") {
+            Array.prototype.forEach.call(field.options, function (o) {
+              if (o.value === saved.value) o.setAttribute("selected", ""); else o.removeAttribute("selected");
+            });
+          } else {
+            field.setAttribute("value", saved.value);
+          }
+          if (saved.focused) refocus = { key: key, name: saved.name };
+        });
+        if (notes.length && !next.querySelector(".saved")) {
+          Array.prototype.forEach.call(notes, function (n) { next.appendChild(n.cloneNode(true)); });
+        }
+      });
+    });
+    if (refocus) {
+      setTimeout(function () {
+        document.querySelectorAll("form").forEach(function (form) {
+          var field = formKey(form) === refocus.key && form.querySelector("[name='" + refocus.name + "']");
+          if (field) field.focus();
+        });
+      }, 0);
+    }
+  }
 
   // When the device says it is offline, close the live connection instead of letting it linger, and
   // reconnect at once when it is back (not after the backoff has grown): the server then sends the
@@ -105,6 +173,68 @@
     });
     history.replaceState(history.state, "", link.href);
   });
+
+  // A pushed fragment is rendered once for every viewer, so its forms carry no CSRF token: give such a form the
+  // page's own token (the one htmx sends as X-CSRFToken) when it is submitted, and the page the user is on as
+  // the place to come back to. Capture phase: before htmx serializes an hx-post form.
+  function pageToken() {
+    try {
+      return JSON.parse(document.body.getAttribute("hx-headers:inherited") || "{}")["X-CSRFToken"] || "";
+    } catch (e) {
+      return "";
+    }
+  }
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    if (!form || form.tagName !== "FORM" || (form.method || "").toLowerCase() !== "post") return;
+    if (!form.querySelector("input[name=csrf_token]")) {
+      var token = document.createElement("input");
+      token.type = "hidden";
+      token.name = "csrf_token";
+      token.value = pageToken();
+      form.appendChild(token);
+    }
+    var next = form.querySelector("input[name=next]");
+    if (next && !next.value) next.value = window.location.pathname;
+  }, true);
+
+  // Countdowns and relative times run on the server's clock: the page says what time it was made at
+  // (<meta name="server-time">), and the difference to the device's clock is applied to every reading.
+  var serverMeta = document.querySelector("meta[name=server-time]");
+  var clockOffset = serverMeta ? Number(serverMeta.content) - Date.now() : 0;
+  function serverNow() { return Date.now() + clockOffset; }
+  function spell(ms) {
+    var s = Math.floor(Math.abs(ms) / 1000);
+    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+    if (h) return h + " h " + m + " min";
+    if (m >= 10) return m + " min";
+    return m + " min " + (sec < 10 ? "0" : "") + sec + " s";
+  }
+  function relative(ms) {
+    var minutes = Math.round(Math.abs(ms) / 60000);
+    var text = minutes < 1 ? "less than a minute" : minutes < 60 ? minutes + " min"
+      : minutes < 2880 ? Math.round(minutes / 60) + " h" : Math.round(minutes / 1440) + " days";
+    return ms < 0 ? text + " ago" : "in " + text;
+  }
+  function tick() {
+    var now = serverNow();
+    document.querySelectorAll("time[data-countdown]").forEach(function (el) {
+      var left = Date.parse(el.getAttribute("datetime")) - now;
+      var out = el.parentNode && el.parentNode.querySelector(".countdown");
+      if (!out || isNaN(left)) return;
+      out.textContent = left > 0 ? "· in " + spell(left) : "· started " + spell(left) + " ago";
+      out.dataset.state = left > 0 ? "upcoming" : "started";
+    });
+    document.querySelectorAll("time[data-relative]").forEach(function (el) {
+      var at = Date.parse(el.getAttribute("datetime"));
+      if (isNaN(at)) return;
+      if (!el.title) el.title = el.textContent;
+      el.textContent = el.title + " (" + relative(at - now) + ")";
+    });
+  }
+  tick();
+  setInterval(tick, 1000);
+  document.addEventListener("htmx:after:swap", tick);
 
   // Toasts fade away after a while; critical ones stay until clicked.
   document.addEventListener("htmx:after:swap", function () {

@@ -30,6 +30,10 @@ def test_a_second_arbiter_cannot_overwrite_a_result_they_did_not_see(app, live_s
     for page in (anna, dora):
         page.goto(f"{base}/tournaments/{tid}/rounds/1")
         expect(page.get_by_label("Result of board 1")).to_have_value("")  # no preset result
+    # The round page is live: Anna's entry would reach Dora's row at once. Her socket lags (closed as on going
+    # offline), so her page still shows the state before Anna's entry, as a slow link would.
+    expect(dora.locator(".live-indicator")).to_have_attribute("data-state", "live", timeout=10_000)
+    dora.evaluate("window.dispatchEvent(new Event('offline'))")
 
     anna_row = anna.locator("#board-1")
     anna_row.get_by_label("Result of board 1").select_option("1-0")

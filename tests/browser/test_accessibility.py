@@ -1,0 +1,67 @@
+"""Accessibility and phones (issue 10, B.4): axe-core (vendored here, never served to users) finds no violation
+on any page in light, dark and phone layouts, and no page scrolls sideways at 360 px."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chessweb.models import Role
+
+from ..conftest import make_user
+from ..tournaments.conftest import setup_tournament, start_round
+from ..tournaments.helpers import games_of
+from .test_live_pages import log_in
+
+pytestmark = pytest.mark.slow
+
+AXE = Path(__file__).parent / "vendor" / "axe-4.14.1.min.js"
+LAYOUTS = {"light": ({"width": 1280, "height": 900}, "light"), "dark": ({"width": 1280, "height": 900}, "dark"),
+           "phone": ({"width": 390, "height": 844}, "light"), "narrow": ({"width": 360, "height": 740}, "dark")}
+
+
+def violations(page) -> list[str]:
+    """axe-core's WCAG 2.x A/AA violations of the page as it is now, one line per rule and element."""
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    found = page.evaluate("""async () => {
+        const result = await axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}});
+        return result.violations.flatMap(v => v.nodes.map(n => v.id + ": " + n.target.join(" ")));
+    }""")
+    return list(found)
+
+
+@pytest.fixture
+def site(app, live_server):
+    organizer = make_user(Role.ORGANIZER, name="Arbiter Anna")
+    tid = setup_tournament(organizer, 6, rounds_planned=3, name="Axe Open")
+    start_round(tid, organizer)
+    game = games_of(tid, 1)[0].id
+    pages = ["/", f"/tournaments/{tid}", f"/tournaments/{tid}/scoreboard", f"/tournaments/{tid}/standings",
+             f"/games/{game}", f"/tournaments/{tid}/screen", "/auth/login", "/auth/register"]
+    organizer_pages = [f"/tournaments/{tid}/manage", f"/tournaments/{tid}/rounds/1", f"/tournaments/{tid}/audit",
+                       f"/tournaments/{tid}/edit", "/tournaments/new"]
+    return {"organizer": organizer, "pages": pages, "organizer_pages": organizer_pages}
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_no_axe_violations_and_no_sideways_scroll(site, live_server, browser, page_problems, layout):
+    viewport, scheme = LAYOUTS[layout]
+    context = browser.new_context(viewport=viewport, color_scheme=scheme)
+    try:
+        page = context.new_page()
+        page_problems.watch(page)
+        found: dict[str, list[str]] = {}
+        for logged_in in (False, True):
+            if logged_in:
+                log_in(page, live_server.url, site["organizer"].email)
+            for path in site["pages"] + (site["organizer_pages"] if logged_in else []):
+                page.goto(live_server.url + path)
+                page.wait_for_load_state("networkidle")
+                problems = violations(page)
+                if page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"):
+                    problems.append(f"scrolls sideways: {page.evaluate('document.documentElement.scrollWidth')} px")
+                if problems:
+                    found[f"{path} ({'organizer' if logged_in else 'guest'})"] = problems
+        assert not found, "\n".join(f"{path}: {p}" for path, problems in found.items() for p in problems)
+    finally:
+        context.close()
