@@ -43,7 +43,7 @@ def test_scoreboard_lists_the_current_round_first(organizer, client):
     html = client.get(f"/tournaments/{tid}/scoreboard").get_data(as_text=True)
     assert html.index(f'id="scoreboard-{tid}-round-2"') < html.index(f'id="scoreboard-{tid}-round-1"')
     assert "0 of 3 results" in html and "complete" in html
-    assert '<div class="overflow-auto">' in html
+    assert '<div class="overflow-auto" tabindex="0" role="region"' in html  # scrolls, and the keyboard reaches it
 
 
 def test_standings_show_points_tiebreaks_and_rank_changes(organizer, client):
