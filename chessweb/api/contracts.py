@@ -80,16 +80,29 @@ class WatchingData(Strict):
     watching: int = Field(ge=0)
 
 
+class ScoreboardPairing(Pairing):
+    """A board on the scoreboard, with each player's points before the round as printed beside the names
+    (`black_points` null for a bye)."""
+    white_points: float
+    black_points: float | None
+
+
+class ScoreboardRound(Strict):
+    number: int
+    status: RoundStatusCode
+    games: list[ScoreboardPairing]
+
+
 class ScoreboardData(Strict):
     """Fragment `scoreboard-<id>` on `tournament:<id>:games`: every published round."""
     tournament: int
-    rounds: list[RoundState]
+    rounds: list[ScoreboardRound]
 
 
 class ScoreboardRoundData(Strict):
     """Fragment `scoreboard-<id>-round-<n>` on `tournament:<id>:games`."""
     tournament: int
-    round: RoundState
+    round: ScoreboardRound
 
 
 class StandingsRow(Strict):
@@ -126,6 +139,54 @@ class CrosstableData(Strict):
     rows: list[CrosstableRow]
 
 
+class ProvisionalStandingsRow(Strict):
+    """As StandingsRow, counting the games in play as they stand (no separate `live_points`)."""
+    rank: int
+    shared: bool
+    player: Player
+    points: float
+    tiebreaks: dict[str, str]
+    change: int | None
+
+
+class ProvisionalStandingsData(Strict):
+    """Fragment `provisional-standings-<id>` on `tournament:<id>:standings`: the standings if the games of
+    `round` (null before the first round) ended as they stand now."""
+    tournament: int
+    round: int | None
+    rows: list[ProvisionalStandingsRow]
+
+
+SwissCell = tuple[int | None, Literal["w", "b"] | None, str]
+
+
+class SwissCrosstableRow(Strict):
+    """`cells`, one per paired round: [opponent's rank or null (bye, absence), colour or null, result as
+    printed ("1", "½", "0", "+", "-", ...)]."""
+    rank: int
+    player: Player
+    points: float
+    cells: list[SwissCell]
+
+
+class SwissCrosstableData(Strict):
+    """Fragment `swiss-crosstable-<id>` on `tournament:<id>:standings` (Swiss tournaments only)."""
+    tournament: int
+    rounds: int = Field(ge=0, description="rounds paired so far: the number of cells per row")
+    rows: list[SwissCrosstableRow]
+
+
+class PlayerPageData(Strict):
+    """Fragment `player-<id>-<n>` on `tournament:<id>:player:<n>`: one player's page. `performance`: FIDE
+    B.02 Art. 8.1 performance rating (null without rated opponents); `tiebreaks`: code -> value (FIDE C.07)."""
+    tournament: int
+    number: int
+    points: float
+    rank: int | None
+    performance: int | None
+    tiebreaks: dict[str, float | int | None]
+
+
 class GameData(Strict):
     """Fragment `game-<id>` on `game:<id>`; `moves` in SAN, white's and black's alternately."""
     game: int
@@ -153,8 +214,267 @@ class TournamentEventData(Strict):
     at: str = Field(description="ISO 8601, UTC")
 
 
+# --------------------------------------------------------------------------- dashboard (chessweb/dashboard/)
+
+class OverviewTotals(Strict):
+    """Public tournaments counted by status."""
+    total: int = Field(ge=0)
+    active: int = Field(ge=0)
+    upcoming: int = Field(ge=0)
+    completed: int = Field(ge=0)
+
+
+class LiveTournament(Strict):
+    """A tournament in play: `in_progress` games undecided, `watching` connections on its channel."""
+    id: int
+    name: str
+    players: int = Field(ge=0)
+    current_round: int | None
+    planned_rounds: int
+    in_progress: int = Field(ge=0)
+    watching: int = Field(ge=0)
+
+
+class DashboardOverviewData(Strict):
+    """Fragment `dash-overview` on `tournaments:all`."""
+    totals: OverviewTotals
+    live: list[LiveTournament]
+
+
+class RecentResult(Strict):
+    """A decided game (byes excluded) of a public tournament; `white`/`black` are names."""
+    game_id: int
+    tournament_id: int
+    tournament: str
+    round: int
+    board: int
+    white: str
+    black: str
+    result: ResultCode
+
+
+class DashboardResultsData(Strict):
+    """Fragment `dash-results` on `tournaments:all`: the newest results first."""
+    results: list[RecentResult]
+
+
+class DashboardPairing(Strict):
+    """A game of the player's in a published round, not yet decided."""
+    game_id: int
+    tournament_id: int
+    tournament: str
+    round: int
+    board: int
+    colour: Literal["White", "Black"]
+    opponent: str
+
+
+class DashboardToConfirm(Strict):
+    """A result the opponent reported that waits for this player's confirmation."""
+    game_id: int
+    tournament_id: int
+    tournament: str
+    round: int
+    board: int
+    reported: ResultCode
+    opponent: str
+
+
+class DashboardTournament(Strict):
+    """A tournament of the player's; `rank`/`points` (as printed, e.g. "2½") null before a complete round."""
+    id: int
+    name: str
+    status: TournamentStatusCode
+    rank: int | None
+    points: str | None
+
+
+class DashboardPlayerData(Strict):
+    """Fragment `dash-player` on `user:<id>` (user_message): that player's own section."""
+    pairings: list[DashboardPairing]
+    to_confirm: list[DashboardToConfirm]
+    tournaments: list[DashboardTournament]
+
+
+class OrganizerTournament(Strict):
+    """A tournament the user runs and the work waiting in it: `missing` games of the current published round
+    without a result, `disputes`, `reports` awaiting confirmation, `draft`: a paired round waits to be
+    published."""
+    id: int
+    name: str
+    status: TournamentStatusCode
+    current_round: int | None
+    missing: int = Field(ge=0)
+    disputes: int = Field(ge=0)
+    reports: int = Field(ge=0)
+    players: int = Field(ge=0)
+    draft: bool
+
+
+class DashboardOrganizerData(Strict):
+    """Fragment `dash-organizer` on `user:<id>` (user_message)."""
+    tournaments: list[OrganizerTournament]
+
+
+# --------------------------------------------------------------------------- monitoring (chessweb/monitoring/)
+
+class HealthTotals(Strict):
+    """Sums over every process: counters since each process started, gauges now. `rss` in bytes, `cpu` in
+    CPU seconds, `at` in epoch seconds; `roles`: users online by role."""
+    sockets: int = Field(ge=0)
+    anonymous: int = Field(ge=0)
+    connects: float
+    delivered: float
+    dropped: float
+    slow_closes: float
+    job_failures: float
+    resyncs: float
+    rss: int
+    cpu: float
+    requests: int
+    errors5xx: int
+    at: float
+    channels: int = Field(ge=0)
+    roles: dict[str, int]
+
+
+class HealthRates(Strict):
+    """Over about the last minute; `error_rate` is 5xx responses / responses (0..1)."""
+    connects_per_min: float
+    disconnects_per_min: float
+    messages_per_s: float
+    error_rate: float
+    cpu_percent: float | None = None
+
+
+class HealthProcess(Strict):
+    """One serving process: `rss_mb` in MiB, `uptime` in seconds."""
+    server: str
+    pid: int
+    sockets: int = Field(ge=0)
+    rss_mb: float
+    uptime: float
+
+
+class HealthAlert(Strict):
+    """A raised alert: `name` is one of broker, database, memory, errors, cpu."""
+    name: str
+    message: str
+
+
+class RecentError(Strict):
+    """A 5xx response; `at` in epoch seconds."""
+    at: float
+    request_id: str
+    method: str
+    path: str
+    status: int
+    summary: str
+
+
+class SystemHealthData(Strict):
+    """Fragment `system-health` on `admin`; `top_channels`: [channel, connections], most first;
+    `query_ms`: a trivial query's time (null when the database does not answer)."""
+    total: HealthTotals
+    rates: HealthRates
+    processes: list[HealthProcess]
+    top_channels: list[tuple[str, int]]
+    alerts: list[HealthAlert]
+    broker_ok: bool
+    database_ok: bool
+    query_ms: float | None
+    recent_errors: list[RecentError]
+
+
+class SystemChartsData(Strict):
+    """Fragment `system-charts` on `admin`: how many history points the charts draw."""
+    points: int = Field(ge=0)
+
+
+# --------------------------------------------------------------------------- notifications
+
+class NotificationOpponent(Strict):
+    name: str
+    rating: int | None
+
+
+class NotificationDetails(Strict):
+    """A notification's details; which fields are present depends on its `kind` (a pairing: game, round, board,
+    colour, opponent; a bye: game, round, bye; a reported result: game, result, confirm, version (the game's
+    revision the report belongs to); a standings change: rank). Empty for notices an admin wrote."""
+    game: int | None = None
+    round: int | None = None
+    board: int | None = None
+    colour: Literal["white", "black"] | None = None
+    opponent: NotificationOpponent | None = None
+    bye: ResultCode | None = None
+    result: ResultCode | None = None
+    confirm: bool | None = None
+    version: int | None = None
+    rank: int | None = None
+
+
+class NotificationPreferences(Strict):
+    """Five groups (what to hear about) and three delivery channels (how)."""
+    game_results: bool
+    tournament_updates: bool
+    standings_changes: bool
+    pairing_updates: bool
+    system_alerts: bool
+    realtime: bool
+    email: bool
+    push: bool
+
+
+class NotificationData(Strict):
+    """A notification (event `notification`, and the items of `emergency-alerts`): the same fields as
+    /notifications/api/notifications. `message` is plain text (escape it); `group` the preference category;
+    `data`: the kind's details (e.g. game, round, board); times ISO 8601 UTC."""
+    id: int
+    kind: str
+    title: str
+    message: str
+    type: Literal["INFO", "SUCCESS", "WARNING", "ERROR", "ANNOUNCEMENT"]
+    priority: Literal["LOW", "NORMAL", "HIGH", "CRITICAL"]
+    group: str | None = Field(description="the preference group; null for an admin's broadcast outside any")
+    link: str
+    tournament: int | None
+    data: NotificationDetails
+    created_at: str = Field(description="ISO 8601, UTC")
+    expires_at: str | None = Field(description="ISO 8601, UTC")
+    withdrawn: bool
+
+
+class BadgeData(Strict):
+    """Fragment `notice-badge-state` on `user:<id>` (user_message): unread notifications."""
+    unread: int = Field(ge=0)
+
+
+class AlertsData(Strict):
+    """Fragment `emergency-alerts` on `alerts`: every CRITICAL alert in force."""
+    alerts: list[NotificationData]
+
+
+class NoticeRowData(Strict):
+    """Fragment `notice-row-<id>` on the admins' channel: a broadcast's delivery counts."""
+    notification: int
+    targeted: int = Field(ge=0)
+    delivered: int = Field(ge=0)
+    read: int = Field(ge=0)
+    email_sent: int = Field(ge=0)
+    email_failed: int = Field(ge=0)
+
+
+class PreferencesEventData(Strict):
+    """Event `preferences` on `user:<id>`: the user's notification preferences changed; reconnect."""
+    preferences: NotificationPreferences
+
+
 FragmentData = Union[HeaderData, RegistrationsData, WatchingData, ScoreboardData, ScoreboardRoundData,
-                     StandingsData, CrosstableData, GameData, GamesInProgressData]
+                     StandingsData, ProvisionalStandingsData, CrosstableData, SwissCrosstableData, PlayerPageData,
+                     GameData, GamesInProgressData, DashboardOverviewData, DashboardResultsData,
+                     DashboardPlayerData, DashboardOrganizerData, SystemHealthData, SystemChartsData, BadgeData,
+                     AlertsData, NoticeRowData]
 
 
 class ChessFragmentMessage(wire.FragmentMessage):
@@ -163,7 +483,21 @@ class ChessFragmentMessage(wire.FragmentMessage):
 
 
 class ChessEventMessage(wire.EventMessage):
+    """A tournament event (`event` is its type, e.g. GAME_COMPLETED)."""
+    event: str = Field(pattern=r"^[A-Z][A-Z_]*$")
     data: TournamentEventData  # type: ignore[assignment]
+
+
+class NotificationEventMessage(wire.EventMessage):
+    """Event `notification` on `user:<id>`, a role's or a tournament's channel: a toast for a new notice."""
+    event: Literal["notification"]
+    data: NotificationData  # type: ignore[assignment]
+
+
+class PreferencesEventMessage(wire.EventMessage):
+    """Event `preferences` on `user:<id>`."""
+    event: Literal["preferences"]
+    data: PreferencesEventData  # type: ignore[assignment]
 
 
 class ClientMessage(RootModel[wire.ClientMessage]):
@@ -175,7 +509,8 @@ class RealtimeServerMessage(RootModel[wire.RealtimeServerMessage]):
 
 
 class ServerMessage(RootModel[Union[wire.ConnectedMessage, wire.SubscribedMessage, wire.UnsubscribedMessage,
-                                    wire.PongMessage, wire.ErrorMessage, ChessFragmentMessage, ChessEventMessage]]):
+                                    wire.PongMessage, wire.ErrorMessage, ChessFragmentMessage, ChessEventMessage,
+                                    NotificationEventMessage, PreferencesEventMessage]]):
     """Any frame ChessWeb sends a JSON client on /ws?format=json."""
 
 

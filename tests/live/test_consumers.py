@@ -195,12 +195,13 @@ def test_publish_after_commit_reaches_user_and_system_channels_and_not_on_rollba
         db.session.execute(select(1))
         live.publish_after_commit(Fragment(channel=channels.user(pia.id), key="unread", version=2, html="<b>2</b>",
                                            data={"unread": 2}),
-                                  Fragment(channel=channels.SYSTEM, key="banner", version=1, html="<p>hi</p>",
-                                           data={"banner": "hi"}))
+                                  # a shape of the contract (the frame plugin checks every frame read)
+                                  Fragment(channel=channels.SYSTEM, key="emergency-alerts", version=1,
+                                           html="<p>hi</p>", data={"alerts": []}))
         realtime.flush()
         ws.send(json.dumps({"type": "ping", "id": "before-commit"}))
         assert read_json(ws) == {"type": "pong", "id": "before-commit"}  # nothing before the commit
         db.session.commit()
         first, second = read_json(ws), read_json(ws)
     assert (first["key"], first["data"]) == ("unread", {"unread": 2})
-    assert (second["key"], second["data"]) == ("banner", {"banner": "hi"})
+    assert (second["key"], second["data"]) == ("emergency-alerts", {"alerts": []})
