@@ -470,11 +470,37 @@ class PreferencesEventData(Strict):
     preferences: NotificationPreferences
 
 
+class ArbiterRoundsData(Strict):
+    """Fragment `arbiter-rounds-<id>` on `tournament:<id>:arbiter` (organizers only): the rounds panel.
+    `pair_blocker` says why round `next_round` cannot be paired yet (null: it can)."""
+    tournament: int
+    next_round: int = Field(ge=1)
+    pair_blocker: str | None
+
+
+class RoundEntryData(Strict):
+    """Fragment `round-entry-<id>-<round>` on `tournament:<id>:arbiter`: one round's result entry; `final` of
+    `boards` results are final."""
+    tournament: int
+    round: int = Field(ge=1)
+    final: int = Field(ge=0)
+    boards: int = Field(ge=0)
+
+
+class MyGameData(Strict):
+    """Fragment `my-game-<tournament id>` on `user:<id>` (user_message): the player's latest published game
+    there (null before the first pairing), its result and a pending report."""
+    tournament: int
+    game: int | None
+    result: ResultCode | None
+    reported: ResultCode | None
+
+
 FragmentData = Union[HeaderData, RegistrationsData, WatchingData, ScoreboardData, ScoreboardRoundData,
                      StandingsData, ProvisionalStandingsData, CrosstableData, SwissCrosstableData, PlayerPageData,
                      GameData, GamesInProgressData, DashboardOverviewData, DashboardResultsData,
                      DashboardPlayerData, DashboardOrganizerData, SystemHealthData, SystemChartsData, BadgeData,
-                     AlertsData, NoticeRowData]
+                     AlertsData, NoticeRowData, ArbiterRoundsData, RoundEntryData, MyGameData]
 
 
 class ChessFragmentMessage(wire.FragmentMessage):
