@@ -54,6 +54,7 @@ def test_the_socket_count_follows_a_second_browser_and_a_ban_closes_it(app, live
     expect(indicator).to_have_attribute("data-state", "closed")  # 4403: htmx does not reconnect
     spectator.wait_for_timeout(1500)
     expect(indicator).to_have_attribute("data-state", "closed")
+    connections.close()  # every signed-in page is live (notifications), this one too
     expect(sockets).to_have_text("1")
 
 
