@@ -35,7 +35,7 @@
       if (!label) { label = document.createElement("span"); label.className = "count"; badge.append(" ", label); }
       label.textContent = String(count);
     }
-    badge.setAttribute("aria-label", "Notifications: " + count + " unread");
+    badge.setAttribute("aria-label", "Inbox " + count + " unread");  // the name starts with the visible text (WCAG 2.5.3)
   }
 
   // The pushed unread count wins unless the badge already shows a newer one (see _fragments.html).

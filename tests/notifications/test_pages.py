@@ -35,13 +35,13 @@ def test_every_page_shows_the_badge_and_the_inbox_lists_newest_first(app, login,
     start_round(tid, organizer)
     client = login(players[0])
     page = client.get("/").get_data(as_text=True)
-    assert 'id="notice-badge"' in page and 'Notifications: 3 unread' in page
+    assert 'id="notice-badge"' in page and 'Inbox 3 unread' in page
     inbox_page = client.get("/notifications").get_data(as_text=True)
     assert inbox_page.index("round 1: board") < inbox_page.index("Registered for")
     assert "View game" in inbox_page
     response = post_form(client, "/notifications/read-all", {}, form_url="/notifications")
     assert response.status_code == 303
-    assert "Notifications: 0 unread" in client.get("/").get_data(as_text=True)
+    assert "Inbox 0 unread" in client.get("/").get_data(as_text=True)
     assert client.get("/notifications?page=x").status_code == 400
 
 
