@@ -29,6 +29,8 @@ import time
 
 from fanout_loadgen import OP_CLOSE, OP_PING, OP_PONG, OP_TEXT, client_frame, raise_open_files_limit
 
+OFFICIAL = b'<section id="standings-'  # the official standings fragment's root
+
 CONNECT, HANDSHAKE, OPEN, WAITING, STOPPED = range(5)
 NO_RECONNECT = {1008} | set(range(4000, 5000))
 
@@ -156,7 +158,9 @@ class Generator:
                 break
             payload = buf[start:start + length]
             pos = start + length
-            if opcode == OP_TEXT:
+            # The standings channel also carries the provisional standings and the crosstable: only the
+            # official table's frame is the state the bench compares with the database.
+            if opcode == OP_TEXT and OFFICIAL in payload:
                 number = self.payloads.setdefault(payload, len(self.payloads))
                 client.received.append((at, number))
                 client.last = number
