@@ -119,6 +119,7 @@ class Monitor:
         self.deliver_locally = deliver_locally
         self.raised: set[str] = set()
         self.last: Fragment | None = None
+        self._last_at = 0.0  # time.monotonic() of the render of `last`
         self.last_charts: Fragment | None = None
         self._resyncs: float | None = None  # the summed resync count at the last tick
         self.last_resync_at: float | None = None  # epoch seconds at which the count was last seen rising
@@ -167,8 +168,10 @@ class Monitor:
                                 str(request.get("reason", ""))[:connections.MAX_REASON])
 
     def current(self) -> Fragment:
-        """The last rendered health fragment, or one rendered now (a page or a socket before the first tick)."""
-        if self.last is not None:
+        """The health fragment for a page or a new socket: the one this process rendered less than a tick ago,
+        else one rendered now from the store. Only the leading process renders on a tick, so another
+        process's own last fragment may be minutes old."""
+        if self.last is not None and time.monotonic() - self._last_at < HEALTH_INTERVAL:
             return self.last
         sample = samples.process_sample(self.app)
         try:
@@ -196,7 +199,8 @@ class Monitor:
             except Exception:
                 broker_ok = False
         alerts = check(self.app, figures, broker_ok, database_ok)
-        self._transitions(alerts)
+        if record:  # only the ticks raise and clear alerts; a page view must not call the hooks
+            self._transitions(alerts)
         context = {"figures": figures, "alerts": alerts, "broker": {"kind": _broker_kind(self.app), "ok": broker_ok},
                    "database": {"ok": database_ok, "query_ms": query_ms}}
         data = {"total": figures["total"], "rates": figures["rates"], "processes": figures["processes"],
@@ -204,6 +208,7 @@ class Monitor:
                 "database_ok": database_ok, "query_ms": query_ms, "recent_errors": figures["recent_errors"]}
         with url_context():
             self.last = fragment(channels.ADMIN, HEALTH_KEY, version, TEMPLATE, "health", context, data)
+        self._last_at = time.monotonic()
         return self.last
 
     def _transitions(self, alerts: list[dict[str, str]]) -> None:

@@ -107,6 +107,30 @@ def test_thresholds_raise_a_visible_alert_a_log_line_and_the_hook(app, caplog):
     realtime.stop(app)
 
 
+def test_a_process_that_does_not_lead_the_tick_still_serves_current_figures(app, monkeypatch):
+    """With several processes only the leader renders on a tick; a page served by another process must still
+    show the figures of now, not the ones from the last tick it happened to lead."""
+    from chessweb.monitoring.store import MemorySampleStore
+
+    class FollowerStore(MemorySampleStore):
+        leads = True
+
+        def lead(self, server, seconds):
+            return self.leads
+
+    monkeypatch.setattr(health, "HEALTH_INTERVAL", 0.2)
+    store = FollowerStore()
+    monitor = health.Monitor(app, store, lambda message: None)
+    first = [m for m in monitor.tick() if m.key == health.HEALTH_KEY][0]
+    assert monitor.current() is first  # rendered less than a tick ago: reused
+    store.leads = False  # from now on the other process leads every tick
+    other = {**store.samples()[0], "server": "other-process", "sockets": 7, "anonymous": 7}
+    store.write(other)
+    assert monitor.tick() == []
+    wait_for(lambda: 'data-figure="sockets">7<' in monitor.current().html, what="the other process's sockets")
+    realtime.stop(app)
+
+
 def test_an_admin_lists_a_socket_and_closes_it_as_banned(app, live_server):
     admin = make_user(Role.ADMIN)
     admin_client, _ = _cookie(app, admin)
