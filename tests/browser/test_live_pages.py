@@ -24,12 +24,16 @@ def log_in(page: Page, base: str, email: str) -> None:
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
+LABELS = {"1-0": "1–0", "0-1": "0–1", "1/2-1/2": "½–½"}
+
+
 def enter(page: Page, board: int, result: str) -> None:
     """The arbiter's result form for one board (htmx posts it and swaps the row)."""
     row = page.locator(f"#board-{board}")
     row.get_by_label(f"Result of board {board}").select_option(result)
     row.get_by_role("button", name="Save").click()
-    expect(row.locator(".saved")).to_be_visible()
+    # The row's "Saved" lasts only until the page's own live update redraws the table; the result stays.
+    expect(row.locator("td.result")).to_contain_text(LABELS[result])
 
 
 def wait_live(page: Page) -> None:
