@@ -48,7 +48,8 @@ def standings(tournament_id: int) -> Response:
     _public(tournament_id)
     ctx = queries.standings_context(tournament_id)
     return _framable(render_template(
-        "api/embed_standings.html", page_endpoint="tournaments.standings", theme=_theme(), tournament=ctx["tournament"], ctx=ctx,
+        "api/embed_standings.html", page_endpoint="tournaments.standings", theme=_theme(),
+        tournament=ctx["tournament"], ctx=ctx,
         live_url=live_url(channels.tournament(tournament_id, "standings"), since=ctx["tournament"].revision)))
 
 
@@ -59,5 +60,6 @@ def pairings(tournament_id: int) -> Response:
     _public(tournament_id)
     ctx = queries.scoreboard_context(tournament_id)
     return _framable(render_template(
-        "api/embed_pairings.html", page_endpoint="tournaments.scoreboard", theme=_theme(), tournament=ctx["tournament"], rounds=ctx["rounds"],
+        "api/embed_pairings.html", page_endpoint="tournaments.scoreboard", theme=_theme(),
+        tournament=ctx["tournament"], rounds=ctx["rounds"],
         live_url=live_url(channels.tournament(tournament_id, "games"), since=ctx["tournament"].revision)))
