@@ -69,6 +69,15 @@ DEFAULTS: dict[str, Any] = {
     # takes it over, so a process killed between claiming and publishing loses no update (chessweb/live).
     "LIVE_CLAIM_SECONDS": 3.0,
     "LIVE_SWEEP_SECONDS": 1.0,
+    # Webhooks (chessweb/webhooks): failed tries are retried after BACKOFF * 2^(n-1) seconds, up to MAX_ATTEMPTS.
+    # URLs whose host is or resolves to a loopback, private, link-local, multicast or reserved address are
+    # refused at registration and again at every delivery; turn this on only where every receiver is on a
+    # closed network you trust (the tests' receivers listen on 127.0.0.1).
+    "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": False,
+    "WEBHOOK_TIMEOUT_SECONDS": 10,
+    "WEBHOOK_MAX_ATTEMPTS": 8,
+    "WEBHOOK_BACKOFF_SECONDS": 30.0,
+    "WEBHOOK_POLL_SECONDS": 5.0,
     # Notification email (Flask-Mailman): off unless MAIL_SERVER is set; links in emails start with SITE_URL.
     "MAIL_SERVER": None,
     "MAIL_DEFAULT_SENDER": "ChessWeb <noreply@localhost>",

@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import urllib.error
-import urllib.request
+import http.client
+import socket
+import ssl
 from collections.abc import Sequence
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 from sqlalchemy import and_, or_, select, update
@@ -22,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..live.consumers import CommittedEvent
 from ..models import EventType, Tournament, utcnow
-from . import signing
+from . import addresses, signing
 from .models import WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger(__name__)
@@ -126,35 +128,96 @@ def send_due(batch: int = 20) -> int:
 
 
 def attempt(delivery: WebhookDelivery) -> None:
-    """POST once; 2xx is delivered, anything else is retried after base * 2^(attempts-1) until the last try."""
+    """POST once; 2xx is delivered, anything else is retried after base * 2^(attempts-1) until the last try.
+
+    The host is resolved and checked now (addresses.py), and the request goes to a checked address; a refused
+    address, a network error and a redirect (3xx: never followed) all count as a failed try."""
     config = current_app.config
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
     endpoint = delivery.endpoint
-    request = urllib.request.Request(endpoint.url, data=body, method="POST",
-                                     headers=signing.headers(endpoint.secret, body, delivery.id, delivery.event_type))
+    headers = signing.headers(endpoint.secret, body, delivery.id, delivery.event_type)
     status: int | None = None
     error: str | None = None
     try:
-        with urllib.request.urlopen(request, timeout=float(config.get("WEBHOOK_TIMEOUT_SECONDS", 10))) as response:
-            status = response.status
-            response.read(MAX_RESPONSE_BYTES)
-    except urllib.error.HTTPError as exc:
-        status, error = exc.code, f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        error = str(getattr(exc, "reason", exc))[:500]
+        status = post(endpoint.url, body, headers, timeout=float(config.get("WEBHOOK_TIMEOUT_SECONDS", 10)),
+                      allow_private=bool(config.get("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)))
+        if 300 <= status < 400:
+            error = f"HTTP {status}: redirects are not followed; register the final URL"
+        elif not 200 <= status < 300:
+            error = f"HTTP {status}"
+    except addresses.RefusedAddress as exc:
+        error = str(exc)
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        error = (str(exc) or type(exc).__name__)[:500]
     delivery.attempts += 1
     delivery.last_status_code = status
     delivery.claimed_until = None
     if status is not None and 200 <= status < 300:
         delivery.status, delivery.delivered_at, delivery.last_error = "delivered", utcnow(), None
     else:
-        delivery.last_error = error or f"HTTP {status}"
+        delivery.last_error = (error or f"HTTP {status}")[:500]
         if delivery.attempts >= int(config.get("WEBHOOK_MAX_ATTEMPTS", 8)):
             delivery.status = "failed"
         else:
             base = float(config.get("WEBHOOK_BACKOFF_SECONDS", 30.0))
             delivery.next_attempt_at = utcnow() + timedelta(seconds=base * 2 ** (delivery.attempts - 1))
     db.session.commit()
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """An HTTP connection to `address` (already checked) that still says Host: <the URL's host>."""
+
+    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self.address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """As above over TLS: the certificate is verified against the URL's host name (SNI too), not the address."""
+
+    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self.address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float, allow_private: bool) -> int:
+    """POST `body` to `url` (http or https) and return the answer's status code; redirects are not followed.
+
+    The host is resolved once and every address checked (addresses.checked_addresses); the connection goes to
+    those addresses in turn until one accepts, so a second DNS answer cannot send it elsewhere. At most
+    MAX_RESPONSE_BYTES of the answer are read. Raises addresses.RefusedAddress, OSError (network, timeout,
+    TLS) or http.client.HTTPException (a malformed answer)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"not an http(s) URL: {url}")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    kind = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
+    last: OSError | None = None
+    for address in addresses.checked_addresses(url, allow_private):
+        connection = kind(parts.hostname, port, str(address), timeout)
+        try:
+            connection.connect()
+        except OSError as exc:
+            last = exc
+            connection.close()
+            continue
+        try:
+            connection.request("POST", target, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read(MAX_RESPONSE_BYTES)
+            return response.status
+        finally:
+            connection.close()
+    raise last or OSError(f"no address to connect to for {parts.hostname}")
 
 
 def redeliver(delivery: WebhookDelivery) -> None:

@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from ..extensions import db
 from ..models import Role, Tournament
 from ..permissions import role_required
-from . import delivery, signing
+from . import addresses, delivery, signing
 from .models import EVENT_TYPES, WebhookDelivery, WebhookEndpoint
 
 bp = Blueprint("webhooks", __name__, url_prefix="/settings/webhooks")
@@ -22,9 +22,19 @@ LOG_LENGTH = 50
 
 
 def _http_url(_form: FlaskForm, field: StringField) -> None:
-    parts = urlsplit(field.data or "")
+    """An http(s) URL with a host and a valid port, whose host is (or resolves only to) public internet
+    addresses unless WEBHOOK_ALLOW_PRIVATE_ADDRESSES is on (addresses.py; checked again on every delivery)."""
+    try:
+        parts = urlsplit(field.data or "")
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError as exc:
+        raise ValidationError("Give an http:// or https:// URL with a valid port.") from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationError("Give an http:// or https:// URL.")
+    try:
+        addresses.checked_addresses(field.data, bool(current_app.config.get("WEBHOOK_ALLOW_PRIVATE_ADDRESSES")))
+    except addresses.RefusedAddress as exc:
+        raise ValidationError(str(exc)) from exc
 
 
 class EndpointForm(FlaskForm):

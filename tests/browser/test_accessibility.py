@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from chessweb.api import tokens
+from chessweb.extensions import db
 from chessweb.models import Role
+from chessweb.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 from ..conftest import make_user
 from ..tournaments.conftest import setup_tournament, start_round
@@ -37,6 +40,25 @@ def violations(page) -> list[str]:
     return list(found)
 
 
+def api_pages_data(organizer, tid: int) -> int:
+    """A token, and a webhook endpoint whose log has one delivered and one failed delivery; returns the
+    endpoint's id. Nothing is ever sent: the endpoint waits for an event this test never causes, on a host name
+    that cannot resolve (.invalid, RFC 6761)."""
+    tokens.create(organizer.id, "Result bot", ["read", "report"])
+    endpoint = WebhookEndpoint(owner_id=organizer.id, tournament_id=tid, secret="whsec_test",
+                               url="https://club.example.invalid/hooks/chess", events="tournament.finished")
+    db.session.add(endpoint)
+    db.session.flush()
+    db.session.add_all([
+        WebhookDelivery(endpoint_id=endpoint.id, event_id=1, event_type="round.published", payload={},
+                        status="delivered", attempts=1, last_status_code=204),
+        WebhookDelivery(endpoint_id=endpoint.id, event_id=2, event_type="result.final", payload={}, status="failed",
+                        attempts=8, last_error="Webhooks are sent only to public internet addresses: "
+                        "club.example.invalid resolves to 10.0.0.5, which is a private-network address.")])
+    db.session.commit()
+    return endpoint.id
+
+
 @pytest.fixture
 def site(app, live_server):
     organizer = make_user(Role.ORGANIZER, name="Arbiter Anna")
@@ -45,8 +67,13 @@ def site(app, live_server):
     game = games_of(tid, 1)[0].id
     pages = ["/", f"/tournaments/{tid}", f"/tournaments/{tid}/scoreboard", f"/tournaments/{tid}/standings",
              f"/games/{game}", f"/tournaments/{tid}/screen", "/auth/login", "/auth/register"]
+    # The open API's pages: the embeddable widget (both views, themed), tokens, webhooks and a delivery log.
+    pages += [f"/embed/tournaments/{tid}/standings", f"/embed/tournaments/{tid}/pairings",
+              f"/embed/tournaments/{tid}/standings?theme=dark", f"/embed/tournaments/{tid}/pairings?theme=light"]
+    endpoint_id = api_pages_data(organizer, tid)
     organizer_pages = [f"/tournaments/{tid}/manage", f"/tournaments/{tid}/rounds/1", f"/tournaments/{tid}/audit",
-                       f"/tournaments/{tid}/edit", "/tournaments/new"]
+                       f"/tournaments/{tid}/edit", "/tournaments/new", "/settings/tokens", "/settings/webhooks",
+                       f"/settings/webhooks/{endpoint_id}"]
     return {"organizer": organizer, "pages": pages, "organizer_pages": organizer_pages}
 
 

@@ -1,6 +1,6 @@
-"""The embeddable standings widget in a real browser: a club's page on another origin (a second local port,
-another host name) frames it; it shows the standings and follows a result live, while the session socket's
-Origin check still refuses that club origin."""
+"""The embeddable widget in a real browser: a club's page on another origin (a second local port, another host
+name) shows a tournament's standings or its pairings, by one <iframe> or by one <script> tag, and each follows
+results live, while the session socket's Origin check still refuses that club origin."""
 from __future__ import annotations
 
 import threading
@@ -24,16 +24,15 @@ pytestmark = pytest.mark.slow
 
 
 class ClubSite:
-    """Another origin: http://localhost:<port>/ serves one page with the widget's <iframe>."""
+    """Another origin: http://localhost:<port>/<name> serves one club page per entry of `bodies` (its <body>)."""
 
-    def __init__(self, widget_url: str) -> None:
-        page = (f'<!doctype html><html lang="en"><head><title>Chess club</title></head><body><h1>Our club</h1>'
-                f'<iframe src="{widget_url}" title="Live standings" width="600" height="500"></iframe>'
-                f'</body></html>').encode()
+    def __init__(self, bodies: dict[str, str]) -> None:
+        pages = {f"/{name}": (f'<!doctype html><html lang="en"><head><title>Chess club</title></head><body>'
+                              f'<h1>Our club</h1>{body}</body></html>').encode() for name, body in bodies.items()}
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-                body = page if self.path == "/" else b""  # /favicon.ico and the like: nothing, no error
+                body = pages.get(self.path, b"")  # /favicon.ico and the like: nothing, no error
                 self.send_response(200 if body else 204)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
@@ -62,21 +61,36 @@ def event(app, live_server):
 
 @pytest.fixture
 def club(live_server, event) -> Iterator[ClubSite]:
-    site = ClubSite(f"{live_server.url}/embed/tournaments/{event['tid']}/standings")
+    """The four ways a club embeds the widget: {iframe, script} x {standings, pairings}, one page each."""
+    tid, base = event["tid"], live_server.url
+    site = ClubSite({
+        "iframe-standings": f'<iframe src="{base}/embed/tournaments/{tid}/standings" title="Live standings" '
+                            f'width="600" height="500"></iframe>',
+        "iframe-pairings": f'<iframe src="{base}/embed/tournaments/{tid}/pairings?theme=dark" '
+                           f'title="Live pairings" width="600" height="500"></iframe>',
+        "script-standings": f'<script src="{base}/static/js/embed.js" data-tournament="{tid}" async></script>',
+        "script-pairings": f'<script src="{base}/static/js/embed.js" data-tournament="{tid}" '
+                           f'data-view="pairings" data-theme="light" async></script>',
+    })
     yield site
     site.stop()
 
 
-def test_a_club_page_on_another_origin_shows_live_standings(event, club, live_server, new_page):
-    tid, organizer = event["tid"], event["organizer"]
+def finish_round(event) -> None:
+    for game in games_of(event["tid"], 1):
+        results.set_result(event["tid"], game.id, "1-0", event["organizer"].id)
+
+
+@pytest.mark.parametrize("form", ["iframe", "script"])
+def test_a_club_page_on_another_origin_shows_live_standings(event, club, live_server, new_page, form):
+    tid = event["tid"]
     page = new_page()
-    page.goto(club.origin + "/")
+    page.goto(f"{club.origin}/{form}-standings")
     widget = page.frame_locator('iframe[title="Live standings"]')
     standings = widget.locator(f"#standings-{tid}")
     expect(standings).to_contain_text("Starting order")
     expect(widget.locator(".live-indicator")).to_have_attribute("data-state", "live", timeout=10_000)
-    for game in games_of(tid, 1):
-        results.set_result(tid, game.id, "1-0", organizer.id)
+    finish_round(event)
     expect(standings).to_contain_text("After round 1", timeout=10_000)
 
     # The session socket still refuses the club's origin: the widget's socket is the frame's own (our origin).
@@ -85,14 +99,36 @@ def test_a_club_page_on_another_origin_shows_live_standings(event, club, live_se
                 open_timeout=10).close()
 
 
-def test_the_widget_is_framable_and_private_tournaments_are_not_embedded(client, event):
+@pytest.mark.parametrize("form", ["iframe", "script"])
+def test_a_club_page_on_another_origin_shows_live_pairings(event, club, live_server, new_page, form):
     tid = event["tid"]
-    response = client.get(f"/embed/tournaments/{tid}/standings")
+    page = new_page()
+    page.goto(f"{club.origin}/{form}-pairings")
+    widget = page.frame_locator('iframe[title="Live pairings"]')
+    round_1 = widget.locator(f"#scoreboard-{tid}-round-1")
+    expect(round_1).to_contain_text("0 of 3 results")
+    expect(round_1.locator("tbody tr")).to_have_count(3)
+    expect(widget.locator(".live-indicator")).to_have_attribute("data-state", "live", timeout=10_000)
+    finish_round(event)
+    expect(round_1).to_contain_text("complete", timeout=10_000)
+    expect(round_1.locator("td.result strong")).to_have_count(3)
+    expect(round_1.locator("td.result").first).to_have_text("1–0")  # an en dash, as printed
+    if form == "script":
+        # The script sized its frame to the content, which is taller than the first guess of 400 px or not.
+        height = page.locator('iframe[title="Live pairings"]').evaluate("f => f.style.height")
+        assert height.endswith("px") and int(height[:-2]) > 100
+
+
+@pytest.mark.parametrize("view", ["standings", "pairings"])
+def test_the_widget_is_framable_and_private_tournaments_are_not_embedded(client, event, view):
+    tid = event["tid"]
+    response = client.get(f"/embed/tournaments/{tid}/{view}")
     assert response.status_code == 200
     assert response.headers["Content-Security-Policy"] == "frame-ancestors *"
     assert "X-Frame-Options" not in response.headers
     assert "<form" not in response.get_data(as_text=True)  # nothing to click through a frame
     assert client.get(f"/tournaments/{tid}/standings").headers["X-Frame-Options"] == "DENY"
+    assert client.get(f"/tournaments/{tid}/scoreboard").headers["X-Frame-Options"] == "DENY"
     db.session.get(Tournament, tid).is_public = False
     db.session.commit()
-    assert client.get(f"/embed/tournaments/{tid}/standings").status_code == 404
+    assert client.get(f"/embed/tournaments/{tid}/{view}").status_code == 404

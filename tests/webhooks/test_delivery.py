@@ -88,7 +88,9 @@ class Receiver:
 
 @pytest.fixture
 def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
-    return {**app_config, "WEBHOOK_BACKOFF_SECONDS": 0.2, "WEBHOOK_POLL_SECONDS": 0.2}
+    # The receivers here listen on 127.0.0.1, which webhooks refuse by default (test_addresses.py).
+    return {**app_config, "WEBHOOK_BACKOFF_SECONDS": 0.2, "WEBHOOK_POLL_SECONDS": 0.2,
+            "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": True}
 
 
 @pytest.fixture
