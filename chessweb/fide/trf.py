@@ -4,6 +4,10 @@ Written records: 012 (name), 042 (start date), 092 (type), XXR (planned rounds),
 the top seed) and one 001 line per player with a 10-character block per round. Pairing engines also get
 `0000 - H/Z/F/-` blocks for the round about to be paired, for players who must not be paired in it.
 A game not finished yet is written with a blank result character.
+
+Every field of the 001 record is written in the columns TRF-16/TRF-2026 give it (`PLAYER_COLUMNS`); a value that
+does not fit (more than 99.5 points in the four columns of "format 11.5", a start number, rank or rating above
+9999) is refused with a TrfError, as bbpPairings refuses it, never written across the next field.
 """
 from __future__ import annotations
 
@@ -59,6 +63,9 @@ def write_trf(crosstable: Crosstable, *, through_round: int | None = None,
     written for it (H, Z, F or -); withdrawn players get `-` there without being named. `ranks` fills the rank
     column; by default players are ranked by points, then pairing number (pass the standings' ranks for a
     rating report, as TRF-2026 requires). `header` adds the 022/032/052/122 records read from an imported file.
+
+    Raises TrfError (no text written) when a value does not fit its field: above all a score over 99.5 points,
+    which only a round robin of more than 100 rounds reaches (TRF-2026 record 001, columns 81-84, "format 11.5").
     """
     paired = crosstable.paired_rounds
     last = crosstable.last_round if through_round is None else through_round
@@ -121,16 +128,45 @@ def _written_entries(crosstable: Crosstable, number: int, last: int, paired: int
     return slots
 
 
+# TRF-16 / TRF-2026 record 001: (first column, last column), 1-based, of each fixed-width field (FIDE handbook,
+# TRF-2026 "Player Section"). A value that does not fit its columns is refused, never written over the next field.
+PLAYER_COLUMNS = {
+    "number": (5, 8), "sex": (10, 10), "title": (11, 13), "name": (15, 47), "rating": (49, 52),
+    "federation": (54, 56), "fide_id": (58, 68), "birth": (70, 79), "points": (81, 84), "rank": (86, 89),
+}
+# Each round block: opponent, colour and result, relative to the block's first column (round 1 starts at 92).
+BLOCK_COLUMNS = {"opponent": (3, 6), "colour": (8, 8), "result": (10, 10)}
+MAX_POINTS = Fraction(199, 2)  # "Format 11.5" in four columns: 99.5 is the most it holds
+
+
 def _player_prefix(player: Player, points: Fraction, rank: int) -> str:
+    """The first 89 columns of a player's 001 record; TrfError when a value does not fit its field."""
     if player.birth_date:
         birth = f"{player.birth_date:%Y/%m/%d}"
+    elif player.birth_year and not 1 <= player.birth_year <= 9999:
+        raise TrfError(f"player {player.number}: birth year {player.birth_year} is not a four-digit year")
     else:  # TRF-2026: 00 for the unknown month and day
         birth = f"{player.birth_year:04d}/00/00" if player.birth_year else ""
-    name = one_line(player.name)[:33]
-    title = _CODE_OF_TITLE.get(player.title, "")  # TRF writes titles as codes: g = GM, wg = WGM ...
-    return (f"001 {player.number:>4} {player.sex or ' ':1}{title:>3} {name:<33} "
-            f"{player.rating or '':>4} {player.federation[:3]:<3} {player.fide_id or '':>11} {birth:>10} "
-            f"{_format_points(points):>4} {rank:>4}")
+    if points > MAX_POINTS:
+        raise TrfError(f"player {player.number} has {_format_points(points)} points, but the TRF points field "
+                       f"(columns 81-84, format 11.5) holds at most {_format_points(MAX_POINTS)}; a TRF file cannot "
+                       "report this tournament")
+    values = {
+        "number": str(player.number), "sex": player.sex, "title": _CODE_OF_TITLE.get(player.title, ""),
+        "name": one_line(player.name)[:33],  # the name field is 33 columns: longer names are cut, as by every tool
+        "rating": str(player.rating or ""), "federation": player.federation[:3], "fide_id": str(player.fide_id or ""),
+        "birth": birth, "points": _format_points(points), "rank": str(rank),
+    }
+    line = list("001" + " " * (_PLAYER_PREFIX - 3))
+    for key, text in values.items():
+        first, last = PLAYER_COLUMNS[key]
+        width = last - first + 1
+        if len(text) > width:
+            raise TrfError(f"player {player.number}: {key.replace('_', ' ')} {text!r} does not fit the {width} "
+                           f"columns {first}-{last} of the TRF player record")
+        # Text fields are left-aligned, numbers right-aligned (TRF-16 writes them so).
+        line[first - 1:last] = text.ljust(width) if key in ("name", "federation") else text.rjust(width)
+    return "".join(line)
 
 
 def _format_points(points: Fraction) -> str:
@@ -141,6 +177,9 @@ def _format_points(points: Fraction) -> str:
 def _block(entry: RoundEntry) -> str:
     if entry.opponent is None:
         return f"  0000 - {entry.result.value}"
+    if entry.opponent > 9999:
+        raise TrfError(f"round {entry.round}: opponent {entry.opponent} does not fit the 4 columns of a TRF "
+                       "round block (start numbers are 1 to 9999)")
     colour = entry.colour.value if entry.colour else "-"
     result = " " if entry.is_pending else entry.result.value
     return f"  {entry.opponent:>4} {colour} {result}"

@@ -104,6 +104,7 @@ class ByeForm(FlaskForm):
     round_number = IntegerField("Round", validators=[InputRequired(), NumberRange(1, MAX_SWISS_ROUNDS)])
     points = SelectField("Bye", choices={"half": "½-point bye", "zero": "0-point bye",
                                          "full": "1-point bye (if the regulations allow)"})
+    version = shown_version()  # of the player list the player was chosen from (registration.roster_revision)
 
 
 class SwapForm(FlaskForm):

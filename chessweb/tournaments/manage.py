@@ -108,11 +108,16 @@ def _manage_page(tournament: Tournament, status: int = 200, *, add_form: AddPlay
     bye_form = bye_form or ByeForm(formdata=None)
     bye_form.registration_id.choices = [(p.id, f"{p.number or '–'} {p.name}") for p in context["players"]
                                         if not p.withdrawn]
+    # The versions the page shows: forms acting on the list (or a player chosen from it), and on the
+    # registration window, carry them; a form refused as stale shows the current version to decide again.
+    roster_version = max((p.revision for p in context["players"]), default=0)
+    bye_form.version.data, bye_form.version.raw_data = roster_version, None  # not the value posted
     return render_template(
         "tournaments/manage.html", header=header, players=context["players"], rounds=rounds_,
         add_form=add_form or AddPlayerForm(formdata=None), bye_form=bye_form, action_form=ActionForm(),
         manage=True, live_url=_arbiter_live_url(loaded), next_round=len(rounds_) + 1,
-        rounds_panel=arbiter.rounds_panel_context(tournament.id, loaded=loaded), withdraw_from=withdraw_from), status
+        rounds_panel=arbiter.rounds_panel_context(tournament.id, loaded=loaded), withdraw_from=withdraw_from,
+        roster_version=roster_version, window_version=loaded.settings_revision), status
 
 
 def _arbiter_live_url(tournament: Tournament) -> str | None:
@@ -145,11 +150,12 @@ def _action(tournament: Tournament, call, success: str, form=None, endpoint: str
 
 @bp.post("/tournaments/<int:tournament_id>/registration/<any(open, close):action>")
 def toggle_registration(tournament_id: int, action: str):
-    """Open or close self-registration."""
+    """Open or close self-registration (the form carries the settings revision the page showed)."""
     tournament = managed_tournament(tournament_id)
     service = registration.open_registration if action == "open" else registration.close_registration
-    return _action(tournament, lambda _f: service(tournament_id, current_user.id),
-                   "Registration is open." if action == "open" else "Registration is closed.")
+    return _action(tournament, lambda f: service(tournament_id, current_user.id, shown_revision=f.version.data),
+                   "Registration is open." if action == "open" else "Registration is closed.",
+                   VersionedActionForm())
 
 
 @bp.post("/tournaments/<int:tournament_id>/players")
@@ -216,10 +222,11 @@ def withdraw_player(tournament_id: int, registration_id: int):
 
 @bp.post("/tournaments/<int:tournament_id>/players/numbers")
 def assign_numbers(tournament_id: int):
-    """Number the players by rating, then name."""
+    """Number the players by rating, then name (the form carries the player list's version it was shown)."""
     tournament = managed_tournament(tournament_id)
-    return _action(tournament, lambda _f: registration.assign_pairing_numbers(tournament_id, current_user.id),
-                   "Pairing numbers assigned by rating.")
+    return _action(tournament, lambda f: registration.assign_pairing_numbers(
+        tournament_id, current_user.id, shown_revision=f.version.data), "Pairing numbers assigned by rating.",
+        VersionedActionForm())
 
 
 @bp.post("/tournaments/<int:tournament_id>/byes")
@@ -233,18 +240,20 @@ def request_bye(tournament_id: int):
     try:
         registration.request_bye(tournament_id, form.registration_id.data, form.round_number.data,
                                  form.points.data == "half", current_user.id, full_point=form.points.data == "full",
-                                 full_point_limit=current_app.config["FULL_POINT_BYES_PER_PLAYER"])
-    except ServiceError as error:
+                                 full_point_limit=current_app.config["FULL_POINT_BYES_PER_PLAYER"],
+                                 shown_revision=form.version.data)
+    except ServiceError as error:  # a Conflict (409) included: the page then shows the current list's version
         return _manage_page(tournament, report_error(error, form), bye_form=form)
     return _done("Bye recorded.", tournament_id=tournament_id)
 
 
 @bp.post("/tournaments/<int:tournament_id>/byes/<int:registration_id>/<int:round_number>/cancel")
 def cancel_bye(tournament_id: int, registration_id: int, round_number: int):
-    """Take back a requested bye."""
+    """Take back a requested bye (the form carries the entry's revision the page showed)."""
     tournament = managed_tournament(tournament_id)
-    return _action(tournament, lambda _f: registration.cancel_bye(
-        tournament_id, registration_id, round_number, current_user.id), "Bye cancelled.")
+    return _action(tournament, lambda f: registration.cancel_bye(
+        tournament_id, registration_id, round_number, current_user.id, shown_revision=f.version.data),
+        "Bye cancelled.", VersionedActionForm())
 
 
 # --------------------------------------------------------------------------- rounds

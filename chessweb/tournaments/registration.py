@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -73,13 +74,42 @@ def _mark_changed(tournament: Tournament, registration: Registration) -> None:
     registration.revision = tournament.revision
 
 
-def _check_entry_shown(registration: Registration, shown_revision: int | None) -> None:
+def _entry_state(registration: Registration) -> str:
+    """The entry as the organizer's page shows it, for a Conflict message: name, rating, status, byes."""
     state = (f"withdrawn from round {registration.withdrawn_from_round}" if registration.withdrawn_from_round
              else registration.status.value.lower())
+    byes = ", ".join(f"round {b.round_number} {b.points_label}" for b in
+                     sorted(registration.bye_requests, key=lambda b: b.round_number)) or "none"
+    return f"{registration.name}, rating {registration.rating or '–'}, {state}, byes requested: {byes}"
+
+
+def _check_entry_shown(registration: Registration, shown_revision: int | None) -> None:
     check_shown(shown_revision, registration.revision,
                 f"{registration.name}'s entry was changed by someone else after you opened the page (now: "
-                f"{registration.name}, rating {registration.rating or '–'}, {state}). Nothing was saved; check it and "
-                "decide again.")
+                f"{_entry_state(registration)}). Nothing was saved; check it and decide again.")
+
+
+def roster_revision(registrations: Iterable[Registration]) -> int:
+    """The version of the player list as a page shows it: the latest stamp of its entries (0 when empty).
+
+    Every change of an entry (added, edited, bye requested or cancelled, numbered, withdrawn) stamps it with the
+    tournament's new revision, so the list's version moves with any of them. Forms that act on the list, or on a
+    player chosen from it, carry this version."""
+    return max((r.revision for r in registrations), default=0)
+
+
+def _check_roster_shown(tournament: Tournament, shown_revision: int | None, now: str) -> None:
+    check_shown(shown_revision, roster_revision(tournament.registrations),
+                f"The player list was changed by someone else after you opened the page (now {now}). Nothing was "
+                "saved; check the list and decide again.")
+
+
+def _check_window_shown(tournament: Tournament, shown_revision: int | None) -> None:
+    """Refuse an open/close made from a page that showed the registration window (or the settings) otherwise."""
+    state = "open" if tournament.status == TournamentStatus.REGISTRATION else "closed"
+    check_shown(shown_revision, tournament.settings_revision,
+                f"Registration or the settings were changed by someone else after you opened the page; registration "
+                f"is now {state}. Nothing was changed; decide again.")
 
 
 def withdrawal_round(tournament: Tournament) -> int:
@@ -105,24 +135,29 @@ def _record(tournament: Tournament, event_type: EventType, registration: Registr
 
 # --------------------------------------------------------------------------- registration window
 
-def open_registration(tournament_id: int, actor_id: int) -> None:
-    """Let players register themselves."""
+def open_registration(tournament_id: int, actor_id: int, *, shown_revision: int | None = None) -> None:
+    """Let players register themselves (a Conflict if the window or the settings changed since `shown_revision`,
+    the settings revision on the organizer's page; the registration window is one of the settings)."""
     with changing(tournament_id) as tournament:
         if _started(tournament):
             raise ServiceError("The tournament has started; add late players on the manage page instead.",
                                status=409)
         _check_no_round_one_draft(tournament)
+        _check_window_shown(tournament, shown_revision)
         tournament.status = TournamentStatus.REGISTRATION
+        tournament.settings_revision = tournament.revision
         audit(tournament, "registration", actor_id=actor_id, old="closed", new="open")
         record_tournament_updated(tournament, actor_id)
 
 
-def close_registration(tournament_id: int, actor_id: int) -> None:
-    """Stop self-registration (the organizer can still add players)."""
+def close_registration(tournament_id: int, actor_id: int, *, shown_revision: int | None = None) -> None:
+    """Stop self-registration (the organizer can still add players); `shown_revision` as for open_registration."""
     with changing(tournament_id) as tournament:
         if _started(tournament):
             raise ServiceError("The tournament has started; registration is already closed.", status=409)
+        _check_window_shown(tournament, shown_revision)
         tournament.status = TournamentStatus.UPCOMING
+        tournament.settings_revision = tournament.revision
         audit(tournament, "registration", actor_id=actor_id, old="open", new="closed")
         record_tournament_updated(tournament, actor_id)
 
@@ -221,8 +256,11 @@ def update_player(tournament_id: int, registration_id: int, details: PlayerDetai
         record_tournament_updated(tournament, actor_id)
 
 
-def assign_pairing_numbers(tournament_id: int, actor_id: int) -> None:
-    """Number every player 1..n by rating (highest first), then name; only before round 1 is paired."""
+def assign_pairing_numbers(tournament_id: int, actor_id: int, *, shown_revision: int | None = None) -> None:
+    """Number every player 1..n by rating (highest first), then name; only before round 1 is paired.
+
+    `shown_revision` is the player list's version on the organizer's page (`roster_revision`): a player added,
+    corrected or removed since is a Conflict, as the numbers would not be those of the list the organizer saw."""
     with changing(tournament_id) as tournament:
         # The numbers are the initial order (C.04.2) the rounds are paired by: once round 1 is out they stay,
         # and a late entry gets the next free number.
@@ -231,8 +269,14 @@ def assign_pairing_numbers(tournament_id: int, actor_id: int) -> None:
                                "free number.", status=409)
         if tournament.rounds:
             raise ServiceError("Round 1 was paired with the current numbers: discard its draft first.", status=409)
+        _check_roster_shown(tournament, shown_revision, f"{len(tournament.registrations)} players: " + ", ".join(
+            f"{r.pairing_number or '–'} {r.name} {r.rating or '–'}" for r in
+            sorted(tournament.registrations, key=lambda r: (r.pairing_number is None, r.pairing_number or 0))))
         old = {r.id: r.pairing_number for r in tournament.registrations}
         renumber(tournament)
+        for entry in tournament.registrations:
+            if old[entry.id] != entry.pairing_number:
+                _mark_changed(tournament, entry)
         moved = [f"{r.name} {old[r.id] or '–'}→{r.pairing_number}" for r in rating_order(tournament.registrations)
                  if old[r.id] != r.pairing_number]
         audit(tournament, "pairing_numbers", actor_id=actor_id, new="by rating, then name: " + (
@@ -257,14 +301,17 @@ def renumber(tournament: Tournament) -> None:
 
 
 def request_bye(tournament_id: int, registration_id: int, round_number: int, half_point: bool,
-                actor_id: int, *, full_point: bool = False, full_point_limit: int = 0) -> None:
+                actor_id: int, *, full_point: bool = False, full_point_limit: int = 0,
+                shown_revision: int | None = None) -> None:
     """Record a requested half- or zero-point bye for a round not paired yet (Swiss only).
 
     `full_point` grants a full-point bye instead (TRF "F"), which tournament regulations may allow: at most
     `full_point_limit` per player in the tournament, those already played included (FIDE C.04.1 leaves
-    requested byes and their points to the regulations)."""
+    requested byes and their points to the regulations). `shown_revision` is the player list's version on the
+    organizer's page (`roster_revision`): the player is chosen from that list, so a change to it is a Conflict."""
     with changing(tournament_id) as tournament:
         registration = _registration(tournament, registration_id)
+        _check_roster_shown(tournament, shown_revision, _entry_state(registration))
         if tournament.format != TournamentFormat.SWISS:
             raise ServiceError("Requested byes are for Swiss tournaments; in a round robin enter a forfeit.",
                                "round_number")
@@ -282,6 +329,7 @@ def request_bye(tournament_id: int, registration_id: int, round_number: int, hal
             existing = ByeRequest(round_number=round_number)
             registration.bye_requests.append(existing)
         existing.half_point, existing.full_point = half_point and not full_point, full_point
+        _mark_changed(tournament, registration)
         audit(tournament, "bye_request", actor_id=actor_id, old=old,
               new=f"{registration.name}: {existing.points_label}-point bye in round {round_number}")
         record_tournament_updated(tournament, actor_id)
@@ -298,16 +346,20 @@ def _check_full_point_limit(registration: Registration, round_number: int, limit
                            "points")
 
 
-def cancel_bye(tournament_id: int, registration_id: int, round_number: int, actor_id: int) -> None:
-    """Take back a requested bye for a round not paired yet."""
+def cancel_bye(tournament_id: int, registration_id: int, round_number: int, actor_id: int, *,
+               shown_revision: int | None = None) -> None:
+    """Take back a requested bye for a round not paired yet (a Conflict if the entry changed since
+    `shown_revision`, the entry's revision on the organizer's page)."""
     with changing(tournament_id) as tournament:
         registration = _registration(tournament, registration_id)
+        _check_entry_shown(registration, shown_revision)
         request = next((b for b in registration.bye_requests if b.round_number == round_number), None)
         if request is None:
             raise ServiceError(f"{registration.name} has no bye requested for round {round_number}.", status=409)
         if round_number <= _last_paired_round(tournament):
             raise ServiceError(f"Round {round_number} is already paired.", status=409)
         registration.bye_requests.remove(request)
+        _mark_changed(tournament, registration)
         audit(tournament, "bye_request", actor_id=actor_id,
               old=f"{registration.name}: bye in round {round_number}", new="cancelled")
         record_tournament_updated(tournament, actor_id)

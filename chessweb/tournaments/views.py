@@ -9,6 +9,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..fide.trf import TrfError
 from ..models import Registration, RegistrationStatus, Role, Tournament, TournamentStatus
 from ..permissions import can_manage, can_view, role_required
 from ..live import channels
@@ -225,7 +226,12 @@ def _download(text: str, tournament: Tournament, extension: str, mimetype: str) 
 def export_trf(tournament_id: int):
     """The tournament as a FIDE TRF-16 file (published rounds)."""
     tournament = visible_tournament(tournament_id)
-    return _download(interchange.export_trf(tournament_id), tournament, "trf", "text/plain")
+    try:
+        text = interchange.export_trf(tournament_id)
+    except TrfError as error:  # a value TRF has no room for (over 99.5 points): say so, write no broken file
+        return Response(f"This tournament cannot be written as a TRF file: {error}\n", status=409,
+                        mimetype="text/plain")
+    return _download(text, tournament, "trf", "text/plain")
 
 
 @bp.get("/tournaments/<int:tournament_id>/games.pgn")

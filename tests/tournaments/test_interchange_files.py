@@ -351,3 +351,30 @@ def test_a_relay_with_neither_text_nor_file_changes_nothing(org_client, live_gam
     response = relay(org_client, game.id, "")
     assert response.status_code == 400 and "Paste the moves, or choose a PGN file." in response.get_data(as_text=True)
     assert db_state() == before
+
+
+def test_a_score_too_big_for_the_trf_points_field_is_a_409_not_a_shifted_file(org_client):
+    """A double round robin of 52 players (102 rounds) whose top seed wins every game: 102 points, more than the
+    four columns of TRF's points field hold (99.5). The export says so instead of writing a file whose round
+    blocks have moved a column (which our own import then refused)."""
+    from chessweb.fide.berger import berger_schedule
+    from chessweb.fide.crosstable import Crosstable, Player, ResultCode, TournamentType, game_entries
+    from chessweb.fide.trf import _block, write_trf
+    entries: dict[int, list] = {n: [] for n in range(1, 53)}
+    for round_no, pairing in enumerate(berger_schedule(52, double=True), start=1):
+        for board in pairing.boards:
+            code = (ResultCode.WIN if board.white == 1 else ResultCode.LOSS if board.black == 1 else ResultCode.DRAW)
+            for number, entry in game_entries(round_no, board.white, board.black, code).items():
+                entries[number].append(entry)
+    table = Crosstable(players=tuple(Player(n, f"Player {n}", 2600 - n) for n in range(1, 53)), entries=entries,
+                       planned_rounds=102, kind=TournamentType.DOUBLE_ROUND_ROBIN, name="Marathon")
+    # Written through round 99 (99 points at most), then rounds 100-102 added by hand: readers ignore the points.
+    lines = write_trf(table, through_round=99).splitlines()
+    text = "\n".join(line + "".join(_block(e) for e in entries[int(line[4:8])][99:]) if line.startswith("001")
+                     else line for line in lines) + "\n"
+    assert read_trf(text) == table
+    tid = imported(org_client, text.encode())
+    response = org_client.get(f"/tournaments/{tid}/export.trf")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 409, body[:300]
+    assert "player 1 has 102.0 points" in body and "columns 81-84" in body and "at most 99.5" in body

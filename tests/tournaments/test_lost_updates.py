@@ -393,3 +393,93 @@ def test_editing_a_player_does_not_overwrite_a_change_made_meanwhile(login, orga
     db.session.expire_all()
     entry = db.session.get(Registration, player.id)
     assert (entry.federation, entry.rating) == ("NOR", 2410)
+
+
+# --------------------------------------------------------------------------- byes, registration window, numbering
+
+def _first_player(tid: int) -> Registration:
+    return db.session.scalars(select(Registration).where(Registration.tournament_id == tid)
+                              .order_by(Registration.pairing_number)).first()
+
+
+def test_a_bye_request_acts_on_the_player_list_shown(login, organizer):
+    tid = setup_tournament(organizer, 4)
+    first, second = login(organizer), login(make_user(Role.ADMIN, name="Deputy"))
+    manage, byes = f"/tournaments/{tid}/manage", f"/tournaments/{tid}/byes"
+    player = _first_player(tid)
+    seen = second.get(manage).get_data(as_text=True)
+    assert submit(first, manage, byes, {"registration_id": player.id, "round_number": "2",
+                                        "points": "zero"}).status_code == 303
+    before = db_state()
+    refused = post_shown(second, seen, byes, {"registration_id": player.id, "round_number": "2", "points": "half"})
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 409, body[:500]
+    assert "changed by someone else" in body and "Nothing was" in body
+    assert f"{player.name}, rating 2400, active, byes requested: round 2 0" in body  # what it is now
+    assert db_state() == before
+    # The refused page carries the current version: deciding again there is accepted.
+    assert post_shown(second, body, byes, {"registration_id": player.id, "round_number": "2",
+                                           "points": "half"}).status_code == 303
+    db.session.expire_all()
+    assert [(b.round_number, b.half_point) for b in db.session.get(Registration, player.id).bye_requests] == [
+        (2, True)]
+
+
+def test_cancelling_a_bye_acts_on_the_bye_shown(login, organizer):
+    tid = setup_tournament(organizer, 4)
+    player = _first_player(tid)
+    from chessweb.tournaments import registration
+    registration.request_bye(tid, player.id, 2, True, organizer.id)
+    first, second = login(organizer), login(make_user(Role.ADMIN, name="Deputy"))
+    manage, byes = f"/tournaments/{tid}/manage", f"/tournaments/{tid}/byes"
+    cancel = f"/tournaments/{tid}/byes/{player.id}/2/cancel"
+    seen = second.get(manage).get_data(as_text=True)
+    assert "R2 ½" in seen
+    # Meanwhile the other organizer turns the half-point bye into a zero-point one.
+    assert submit(first, manage, byes, {"registration_id": player.id, "round_number": "2",
+                                        "points": "zero"}).status_code == 303
+    before = db_state()
+    refused = post_shown(second, seen, cancel)
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "byes requested: round 2 0" in body and "Nothing was saved" in body
+    assert db_state() == before
+    assert submit(second, manage, cancel).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Registration, player.id).bye_requests == []
+
+
+@pytest.mark.parametrize("action, meanwhile, now", [("open", "open", "open"), ("close", "close", "closed")])
+def test_opening_or_closing_registration_acts_on_the_window_shown(login, organizer, action, meanwhile, now):
+    tid = setup_tournament(organizer, 4)
+    from chessweb.tournaments import registration
+    if action == "close":
+        registration.open_registration(tid, organizer.id)
+    first, second = login(organizer), login(make_user(Role.ADMIN, name="Deputy"))
+    manage, toggle = f"/tournaments/{tid}/manage", f"/tournaments/{tid}/registration/{action}"
+    seen = second.get(manage).get_data(as_text=True)
+    assert submit(first, manage, f"/tournaments/{tid}/registration/{meanwhile}").status_code == 303
+    before = db_state()
+    refused = post_shown(second, seen, toggle)
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and f"registration is now {now}" in body and "Nothing was changed" in body
+    assert db_state() == before  # no second audit entry, no event
+
+
+def test_numbering_by_rating_acts_on_the_player_list_shown(login, organizer):
+    tid = setup_tournament(organizer, 4)
+    first, second = login(organizer), login(make_user(Role.ADMIN, name="Deputy"))
+    manage, numbers = f"/tournaments/{tid}/manage", f"/tournaments/{tid}/players/numbers"
+    seen = second.get(manage).get_data(as_text=True)
+    added = submit(first, manage, f"/tournaments/{tid}/players",
+                   {"name": "Strong Late", "rating": "2700", "title": "", "federation": "", "fide_id": "",
+                    "account_email": ""})
+    assert added.status_code == 303
+    before = db_state()
+    refused = post_shown(second, seen, numbers)
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "now 5 players" in body and "– Strong Late 2700" in body
+    assert db_state() == before
+    assert post_shown(second, body, numbers).status_code == 303
+    db.session.expire_all()
+    late = db.session.scalar(select(Registration).where(Registration.name == "Strong Late"))
+    assert late.pairing_number == 1

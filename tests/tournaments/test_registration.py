@@ -11,6 +11,7 @@ from chessweb.tournaments import registration, rounds
 from ..conftest import make_user, post_form
 from .conftest import setup_tournament, start_round
 from .helpers import add_player, db_state, games_of, manage_action
+from .test_lost_updates import post_shown
 
 
 def registrations(tid: int) -> list[Registration]:
@@ -125,15 +126,17 @@ def test_pairing_numbers_by_rating_then_name(org_client, organizer):
 def test_pairing_numbers_are_fixed_once_round_1_is_paired(org_client, organizer):
     tid = setup_tournament(organizer, 4)
     registration.add_player(tid, registration.PlayerDetails("Strong Late", 2700), organizer.id)
+    manage, numbers = f"/tournaments/{tid}/manage", f"/tournaments/{tid}/players/numbers"
+    shown = org_client.get(manage).get_data(as_text=True)  # the button is offered until round 1 is paired
     rounds.pair_next_round(tid, organizer.id)
     before = db_state()
-    draft = manage_action(org_client, tid, "players/numbers")
+    draft = post_shown(org_client, shown, numbers)
     assert draft.status_code == 409 and "discard its draft first" in draft.get_data(as_text=True)
     assert db_state() == before
     rounds.publish_round(tid, 1, organizer.id)
     registration.add_player(tid, registration.PlayerDetails("Later Still", 2800), organizer.id)
     before = db_state()
-    running = manage_action(org_client, tid, "players/numbers")
+    running = post_shown(org_client, shown, numbers)
     assert running.status_code == 409
     assert "Pairing numbers are fixed once round 1 is published" in running.get_data(as_text=True)
     assert db_state() == before
