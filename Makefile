@@ -7,6 +7,9 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# pytest worker processes (pytest-xdist): most tests wait on sockets, browsers and servers, so twice the
+# cores keeps two cores busy. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 4
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Installs Debian packages, or stops with the command that would have (no root and no sudo).
 APT_INSTALL = { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(1); } || { \
@@ -67,12 +70,12 @@ test: $(VENV)/.dev chromium nginx servers
 	$(MAKE) --no-print-directory test-postgres
 
 test-sqlite: $(VENV)/.dev servers
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 # Everything that touches the database again, on PostgreSQL (pure chess logic needs no second run), and
 # the multi-process tests, since PostgreSQL is what several processes share in production.
 test-postgres: $(VENV)/.dev servers
-	$(BIN)/pytest --database=postgresql -m "not slow or scale_out" --ignore=tests/fide
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal --database=postgresql -m "not slow or scale_out" --ignore=tests/fide
 
 # Quick runs; see each script's --help for the full measurements reported in the README.
 bench: $(VENV)/.dev
