@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, current_app, flash, g, jsonify, redirect, render_template, request
 from flask_login import login_url
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
+from sqlalchemy import exc as sql
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db, login_manager
@@ -20,7 +22,9 @@ MESSAGES = {
     413: "The upload is too large.",
     429: "Too many requests. Wait a little and try again.",
     500: "Something went wrong on our side. Nothing was saved; please try again.",
+    503: "The database is unavailable for a moment (a restart?). Nothing was saved; try again in a few seconds.",
 }
+RETRY_AFTER_SECONDS = 5  # a PostgreSQL restart or failover usually takes a few seconds
 
 
 def rerender_on_csrf_error(view: Callable) -> Callable:
@@ -39,6 +43,8 @@ def register(app: Flask) -> None:
     login_manager.unauthorized_handler(lambda: abort(401))
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
+    for kind in (sql.OperationalError, sql.InterfaceError, sql.TimeoutError):
+        app.register_error_handler(kind, _database_error)
     app.register_error_handler(Exception, _unexpected_error)
 
 
@@ -103,3 +109,43 @@ def _unexpected_error(error: Exception) -> Any:
     current_app.logger.exception("Unhandled error on %s %s (request %s)", request.method, request.path,
                                  g.get("request_id", "-"))
     return _page(500)
+
+
+def database_unavailable(error: Exception) -> bool:
+    """True if `error` means the database cannot be reached now (it restarts, fails over, refuses connections,
+    its pool is exhausted, or SQLite's file is locked), as opposed to a fault in a query."""
+    if isinstance(error, sql.TimeoutError):  # the connection pool's: every connection is busy
+        return True
+    if isinstance(error, sql.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        orig = error.orig
+        module = type(orig).__module__ if orig is not None else ""
+        if module.startswith("psycopg"):  # psycopg's OperationalError/InterfaceError: SQLSTATE classes 08, 57
+            return True
+        return "database is locked" in str(orig)
+    return False
+
+
+def _database_error(error: Exception) -> Any:
+    if not database_unavailable(error):
+        return _unexpected_error(error)
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone; the session is discarded at the end of the request anyway
+        pass
+    g.error_summary = "database unavailable"
+    first_line = str(getattr(error, "orig", None) or error).strip().splitlines()[:1]
+    # One line, no traceback: an outage makes every request fail the same way for a few seconds.
+    current_app.logger.warning("Database unavailable on %s %s (request %s): %s", request.method, request.path,
+                               g.get("request_id", "-"), first_line[0] if first_line else type(error).__name__)
+    try:
+        response = current_app.make_response(_page(503))
+    except Exception:  # the page itself needs the database (the signed-in user): answer without it
+        message = escape(MESSAGES[503])
+        response = current_app.make_response((
+            "<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport content='width=device-width'>"
+            f"<title>Error 503</title><main><h1>503</h1><p>{message}</p></main></html>", 503))
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
