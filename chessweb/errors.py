@@ -24,6 +24,7 @@ MESSAGES = {
     500: "Something went wrong on our side. Nothing was saved; please try again.",
     503: "The database is unavailable for a moment (a restart?). Nothing was saved; try again in a few seconds.",
 }
+CLIENT_CLOSED_REQUEST = 499  # nginx's status for "the client went away before the answer": never sent
 RETRY_AFTER_SECONDS = 5  # a PostgreSQL restart or failover usually takes a few seconds
 
 
@@ -43,6 +44,10 @@ def register(app: Flask) -> None:
     login_manager.unauthorized_handler(lambda: abort(401))
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
+    # The socket to the client broke (it reset the connection during a WebSocket handshake, say): nobody is
+    # left to answer, and nothing of ours failed.
+    for kind in (ConnectionResetError, BrokenPipeError, ConnectionAbortedError):
+        app.register_error_handler(kind, _client_gone)
     for kind in (sql.OperationalError, sql.InterfaceError, sql.TimeoutError):
         app.register_error_handler(kind, _database_error)
     app.register_error_handler(Exception, _unexpected_error)
@@ -109,6 +114,13 @@ def _unexpected_error(error: Exception) -> Any:
     current_app.logger.exception("Unhandled error on %s %s (request %s)", request.method, request.path,
                                  g.get("request_id", "-"))
     return _page(500)
+
+
+def _client_gone(error: OSError) -> Any:
+    db.session.rollback()
+    current_app.logger.info("Client closed the connection during %s %s (request %s): %s", request.method,
+                            request.path, g.get("request_id", "-"), type(error).__name__)
+    return current_app.response_class(status=CLIENT_CLOSED_REQUEST)
 
 
 def database_unavailable(error: Exception) -> bool:
