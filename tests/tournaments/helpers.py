@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from chessweb.extensions import db
 from chessweb.models import (AuditEntry, ByeRequest, Game, RealtimeEvent, Registration, Round, Tournament)
@@ -85,3 +88,20 @@ def db_state() -> dict[str, list[tuple]]:
     }
     return {name: sorted(tuple(getattr(row, c) for c in columns) for row in db.session.scalars(select(model)))
             for name, (model, columns) in tables.items()}
+
+
+@contextmanager
+def queries_of_this_thread() -> Iterator[list[str]]:
+    """The SQL statements sent from this thread while the block runs (the test client runs requests in it);
+    the live core's sweep and publisher query from their own threads meanwhile and are left out."""
+    statements: list[str] = []
+    me = threading.get_ident()
+
+    def count(conn, cursor, statement, *args):
+        if threading.get_ident() == me:
+            statements.append(statement)
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)

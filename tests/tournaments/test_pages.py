@@ -2,11 +2,8 @@
 from __future__ import annotations
 
 import re
-import threading
-from contextlib import contextmanager
 
 from flask import get_template_attribute
-from sqlalchemy import event
 
 from chessweb.extensions import db
 from chessweb.models import TournamentFormat
@@ -14,7 +11,7 @@ from chessweb.realtime import realtime
 from chessweb.tournaments import queries, results
 
 from .conftest import setup_tournament, start_round
-from .helpers import games_of
+from .helpers import games_of, queries_of_this_thread
 
 
 def play(tid: int, number: int, organizer, pattern: str = "1-0") -> None:
@@ -22,20 +19,6 @@ def play(tid: int, number: int, organizer, pattern: str = "1-0") -> None:
         if not game.result.is_final:
             results.set_result(tid, game.id, pattern, organizer.id)
 
-
-@contextmanager
-def counting_queries():
-    statements: list[str] = []
-    me = threading.get_ident()  # the live core's sweep and publisher query from their own threads meanwhile
-
-    def count(conn, cursor, statement, *args):
-        if threading.get_ident() == me:
-            statements.append(statement)
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def test_scoreboard_lists_the_current_round_first(organizer, client):
@@ -132,7 +115,7 @@ def test_read_models_do_not_grow_queries_with_the_field(organizer):
         start_round(tid, organizer)
         realtime.flush()  # the live publisher's queries run in its own thread; keep them out of the count
         db.session.expire_all()
-        with counting_queries() as statements:
+        with queries_of_this_thread() as statements:
             queries.standings_context(tid)
             queries.scoreboard_context(tid)
             queries.registrations_context(tid)
@@ -152,7 +135,7 @@ def test_each_page_loads_the_tournament_once(organizer, players, login):
              "organizer": ("/manage", "/rounds/1")}
     for who, paths in pages.items():
         for path in paths:
-            with counting_queries() as statements:
+            with queries_of_this_thread() as statements:
                 assert viewers[who].get(f"/tournaments/{tid}{path}").status_code == 200
             rounds_loaded = [s for s in statements if re.search(r"\bFROM round\b", s)]
             assert len(rounds_loaded) == 1, (path, len(rounds_loaded))

@@ -3,32 +3,12 @@ and a page at a new revision is never served the old render (anonymous-heavy-pag
 from __future__ import annotations
 
 import re
-import threading
-from contextlib import contextmanager
 
-from sqlalchemy import event
-
-from chessweb.extensions import db
 from chessweb.tournaments import queries, render_cache, results
 
 from .conftest import setup_tournament, start_round
-from .helpers import games_of
+from .helpers import games_of, queries_of_this_thread
 
-
-@contextmanager
-def queries_of_this_thread():
-    """SQL the request (run by the test client in this thread) sends; the live layer's thread is left out."""
-    statements: list[str] = []
-    me = threading.get_ident()
-
-    def count(conn, cursor, statement, *args):
-        if threading.get_ident() == me:
-            statements.append(statement)
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def test_a_second_view_of_the_standings_is_a_lookup_and_a_new_revision_renders_afresh(app, organizer, client):
