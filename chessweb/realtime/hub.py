@@ -293,10 +293,16 @@ class Hub:
                 members = self._channels.get(message.channel)
                 if not members:
                     return
+                previous = self._cache.get(message.channel, {}).get(message.key)
                 if not self._remember(message, allow_equal=False):
                     metrics.DROPPED["old_version"].inc()
                     return
                 targets = list(members)
+            if previous is not None and same_content(previous, message):
+                # Cached (a new socket's snapshot has the new version) but not sent: every page already shows
+                # this, and a second frame per change to every socket would cost more than the change itself.
+                metrics.UNCHANGED_FRAGMENTS.inc()
+                return
             self._fan_out_fragment(message, targets)
         elif isinstance(message, Event):
             targets = self._members(message.channel)
@@ -341,6 +347,15 @@ class Hub:
             if item is None:
                 item = encoded[fmt] = encode_fragment(fragment, fmt)
             subscriber.offer_fragment(fragment.key, fragment.version, item)
+
+
+def same_content(old: Fragment, new: Fragment) -> bool:
+    """True if `new` shows exactly what `old` showed and only the version moved: equal data, and equal HTML once
+    each one's own version number (its `data-version` attributes) is set aside."""
+    if old.data != new.data:
+        return False
+    return (old.html.replace(f'data-version="{old.version}"', 'data-version=""')
+            == new.html.replace(f'data-version="{new.version}"', 'data-version=""'))
 
 
 def _newer_than(since: int | None, fragments: Iterable[Fragment]) -> list[Fragment]:

@@ -35,6 +35,9 @@ JOB_FAILURES = Counter("chessweb_realtime_job_failures", "After-commit jobs that
 SNAPSHOT_HEALS = Counter("chessweb_ws_snapshot_heals",
                          "Connects that found a channel's cache behind the database, rendered it afresh and offered "
                          "the newer fragments to its watchers (a publish on its way, or lost with its process)")
+UNCHANGED_FRAGMENTS = Counter("chessweb_ws_fragments_unchanged",
+                              "Fragments not sent because only their version moved: the content on the pages is "
+                              "already this (the tournament header after a result, say)")
 SOCKET_ERRORS = Counter("chessweb_ws_errors", "Unexpected exceptions in a socket's loop (logged)", ["where"])
 SERVER_CLOSES = Counter("chessweb_ws_server_closes", "Connections the server closed, by close code", ["code"])
 

@@ -389,3 +389,30 @@ def test_a_cache_that_got_the_latest_change_by_fan_out_is_fresh_without_renderin
     hub.deliver(frag(4, channel=channel))
     assert [f.version for f in hub.current(channel)] == [4]
     assert snapshots.calls == [channel]
+
+
+def test_a_fragment_whose_content_did_not_change_is_cached_but_not_sent_again():
+    """A result changes the standings, not the tournament header: the header's new version is kept for the next
+    snapshot, but no socket gets a second frame that would swap in what it already shows."""
+    def header(version, players):
+        return Fragment(channel="tournament:7", key="tournament-header-7", version=version,
+                        html=f'<section id="tournament-header-7" hx-swap-oob="true" data-version="{version}">'
+                             f'<p data-version="{version}">{players} players</p></section>',
+                        data={"players": players})
+
+    hub = Hub(Snapshots())
+    html, json_client = Recorder(), Recorder("json")
+    for sub in (html, json_client):
+        hub.attach(sub, "tournament:7")
+    hub.deliver(header(9, 40))
+    hub.deliver(header(10, 40))  # only the version moved (99 → 100 digits too, below)
+    hub.deliver(header(99, 40))
+    hub.deliver(header(100, 40))
+    assert html.received() == [header(9, 40).html] and len(json_client.received()) == 1
+    assert [f.version for f in hub.current("tournament:7")] == [100]  # a new socket's snapshot is current
+    hub.deliver(header(101, 41))  # a player registered: sent
+    assert html.received()[-1] == header(101, 41).html and len(json_client.received()) == 2
+    changed_data = Fragment(channel="tournament:7", key="tournament-header-7", version=102,
+                            html=header(102, 41).html, data={"players": 41, "round": 1})
+    hub.deliver(changed_data)  # same HTML, new data for programs: sent
+    assert len(json_client.received()) == 3
