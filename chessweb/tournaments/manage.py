@@ -420,9 +420,9 @@ def import_trf():
     status = 200
     if form.validate_on_submit():
         try:
-            imported = interchange.import_trf(form.trf.data.read(), current_user.id,
-                                              is_public=bool(form.is_public.data),
-                                              planned_rounds=form.planned_rounds.data)
+            imported = interchange.import_trf_job(form.trf.data.read(), current_user.id,
+                                                  is_public=bool(form.is_public.data),
+                                                  planned_rounds=form.planned_rounds.data)
         except ServiceError as error:
             status = report_error(error, form)
         else:
