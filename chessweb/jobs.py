@@ -42,7 +42,7 @@ Progress = Callable[[float], None]
 
 def _import_trf(database_url: str, data: str, organizer_id: int, is_public: bool, planned_rounds: int | None,
                 progress: Progress) -> dict[str, Any]:
-    """The child's side of `chessweb.tournaments.interchange.import_trf_job`: import the TRF file (`data`:
+    """The child's side of `chessweb.tournaments.import_jobs.import_trf_job`: import the TRF file (`data`:
     its bytes in base64) into the database at `database_url` for `organizer_id`, and commit.
 
     Answers `{"tournament_id": int, "warnings": [str], "pid": int}`, or `{"refused": {"message", "field",
