@@ -24,8 +24,8 @@ def import_trf_job(data: bytes, organizer_id: int, *, is_public: bool = True,
     """`interchange.import_trf`, run in a child process (chessweb.jobs) for a file of `TRF_IMPORT_CHILD_MIN_BYTES`
     bytes or more, so that parsing it and writing its thousands of rows never freezes the sockets of this
     process (a 2 MB file takes seconds; issue "Nothing CPU-heavy in the process that holds the sockets"). Same
-    answer, same errors: a refused file is the same ServiceError (400, nothing written). A smaller file, or an in-memory
-    database the child cannot open, is imported here: a child costs about a second to start.
+    answer, same errors: a refused file is the same ServiceError (400, nothing written). A smaller file, or an
+    in-memory database the child cannot open, is imported here: a child costs about a second to start.
 
     A child that dies or passes `TRF_IMPORT_TIMEOUT_SECONDS` is a ServiceError (500) saying so; its transaction
     was not committed unless it died after the commit, hence "if the tournament is not in your list"."""
