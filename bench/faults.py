@@ -553,17 +553,46 @@ def seed_big_swiss(database_url: str, players: int) -> int:
 
 
 def make_trf(size: int) -> bytes:
-    """A TRF of about `size` bytes: a finished single round robin (each player's line grows with the field,
-    about 10 bytes a round), with as many players as that takes.
+    """A valid TRF-16 file of about `size` bytes (from 2 KB) that the importer accepts: a round robin paired on
+    the Berger tables (chessweb.fide.berger; no opponent twice), coin-toss results, written with XXR.
 
-    Past about 100 KB (100 players) the winner has 100 points or more, which the TRF's four-column points
-    field cannot hold (TRF-16, columns 81-84): chessweb.fide.trf writes it wider and the import then refuses
-    the file at its first player line (400). A bigger valid file within the importer's bounds (2,000 players,
-    30 Swiss rounds) tops out near 0.8 MB."""
-    from chessweb.fide.simulation import simulate_round_robin
-    from chessweb.fide.trf import write_trf
-    players = max(4, int((size / 10) ** 0.5))
-    return write_trf(simulate_round_robin(players, 7)).encode()
+    Each player's 001 line holds about 90 bytes plus 10 a round. Up to about 100 KB the round robin is finished
+    (n players, n - 1 rounds). Above that the field is the importer's largest, 2,000 players
+    (chessweb.fide.trf.MAX_PLAYERS; fewer below 200 KB), of whom the first rounds of the 1,999 are played: about
+    size / (2,000 * 10) rounds, 91 for 2 MB, so every score stays at or under 99.5 points (the most the TRF's
+    four-column points field holds, TRF-16 columns 81-84; the writer refuses more). A Swiss would not do for a
+    big file: the importer takes at most 30 Swiss rounds (chessweb.fide.trf.MAX_SWISS_ROUNDS), about 0.8 MB with
+    2,000 players.
+    Keep `size` within the upload cap (MAX_CONTENT_LENGTH, 2 MiB) for a file the form accepts.
+    Raises ValueError for a size that needs more than 99 rounds of 2,000 players (over about 2.2 MB)."""
+    import random
+
+    from chessweb.fide.berger import berger_round
+    from chessweb.fide.crosstable import Crosstable, TournamentType, game_entries
+    from chessweb.fide.simulation import coin_result, generate_players
+    from chessweb.fide.trf import MAX_PLAYERS, write_trf
+    line, block = 91, 10  # bytes of a player line before its rounds (with the newline), and per round
+    players = max(4, int((size / block) ** 0.5))
+    players += players % 2  # even: no bye
+    rounds = players - 1  # a finished round robin: at most 99 rounds (up to 100 players), so at most 99 points
+    if players > 100:
+        rounds = max(1, round((size / MAX_PLAYERS - line) / block))
+        players = min(MAX_PLAYERS, size // (line + block * rounds))
+        players -= players % 2
+    if rounds > 99:
+        raise ValueError(f"{size} bytes need {rounds} rounds of {players} players: a score could pass 99.5 points")
+    rng = random.Random(7)
+    field = generate_players(players, rng)
+    ratings = {p.number: p.rating for p in field}
+    entries: dict[int, list] = {p.number: [] for p in field}
+    for round_no in range(1, rounds + 1):
+        for board in berger_round(players, round_no).boards:  # an even field: nobody has the bye
+            result = coin_result(ratings[board.white], ratings[board.black], rng)
+            for number, entry in game_entries(round_no, board.white, board.black, result).items():
+                entries[number].append(entry)
+    table = Crosstable(players=field, entries={n: tuple(es) for n, es in entries.items()}, planned_rounds=players - 1,
+                       kind=TournamentType.ROUND_ROBIN, name=f"Generated round robin, {rounds} rounds")
+    return write_trf(table).encode()
 
 
 def main(argv: list[str] | None = None) -> Bench:

@@ -36,6 +36,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,  # uploads (TRF files) and forms
     "PAIRING_CHILD_MIN_PLAYERS": 50,  # Swiss fields this big are paired in a child process (chessweb.jobs)
     "PAIRING_TIMEOUT_SECONDS": 3600,  # ... which is killed after this long (a hung child, not a slow round)
+    # TRF files this big are imported in a child process (chessweb.jobs), killed after the timeout
+    "TRF_IMPORT_CHILD_MIN_BYTES": 16 * 1024,
+    "TRF_IMPORT_TIMEOUT_SECONDS": 600,
     # Full-point byes an organizer may grant each player per tournament (the regulations decide; 0: none).
     "FULL_POINT_BYES_PER_PLAYER": 1,
     # A request body must arrive whole within this many seconds, and one address may be sending at most this

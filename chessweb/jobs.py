@@ -7,15 +7,20 @@ reads JSON lines back: `{"progress": 0.4}` any number of times, then `{"result":
 Waiting on the child's pipe is cooperative under gevent (gunicorn's gevent worker patches `subprocess`), and
 only blocks the calling thread elsewhere; a fresh process also hands back all the memory a 2,000-player pairing
 took. The request that asked still waits for the answer, but if its page is closed the wait goes on and the
-draft is written all the same.
+draft is written all the same. A big TRF import (`import_trf`) runs the same way: the child builds the app on
+the same database (`create_app`, imported there only: the pairing child stays light), imports and commits, and
+answers the new tournament's id.
 
 Only the tasks in `TASKS` can be asked for; their arguments and answers are plain JSON.
 """
 from __future__ import annotations
 
+import base64
+import contextlib
 import json
 import logging
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -33,10 +38,43 @@ _PROJECT_ROOT = str(Path(__file__).resolve().parents[1])
 
 Progress = Callable[[float], None]
 
+
+
+def _import_trf(database_url: str, data: str, organizer_id: int, is_public: bool, planned_rounds: int | None,
+                progress: Progress) -> dict[str, Any]:
+    """The child's side of `chessweb.tournaments.import_jobs.import_trf_job`: import the TRF file (`data`:
+    its bytes in base64) into the database at `database_url` for `organizer_id`, and commit.
+
+    Answers `{"tournament_id": int, "warnings": [str], "pid": int}`, or `{"refused": {"message", "field",
+    "status"}}` for a file the importer refuses (a ServiceError; nothing was written)."""
+    from . import create_app  # here, not above: the pairing child needs neither Flask nor the database
+    from .extensions import db
+    from .tournaments import interchange
+    from .tournaments.service import ServiceError
+
+    # Only the database is used: no secret is ever signed here, and nothing is published (an import records no
+    # live event), so neither the parent's key nor its broker is needed.
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": secrets.token_hex(32),
+                      "BROKER_URL": "memory://"})
+    with app.app_context():
+        try:
+            progress(0.0)
+            imported = interchange.import_trf(base64.b64decode(data), organizer_id, is_public=is_public,
+                                              planned_rounds=planned_rounds)
+        except ServiceError as error:
+            return {"refused": {"message": error.message, "field": error.field, "status": error.status}}
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+    progress(1.0)
+    return {"tournament_id": imported.tournament_id, "warnings": list(imported.warnings), "pid": os.getpid()}
+
+
 # Task name → what the child runs: keyword arguments from the request, plus `progress`.
 TASKS: dict[str, Callable[..., Any]] = {
     "dutch": lambda trf, round_no, planned_rounds, top_colour, progress: gacrux_pairs(
         trf, round_no, planned_rounds, top_colour, progress),
+    "import_trf": _import_trf,
 }
 # Exceptions a task raises on purpose: the child reports their message, the parent raises them again.
 EXPECTED = {"PairingError": PairingError}
@@ -85,8 +123,10 @@ def run(task: str, arguments: dict[str, Any], *, progress: Progress | None = Non
             raise JobFailed(f"job {task}: the child process broke the protocol ({error})") from None
         finally:
             watchdog.cancel()
-            if child.stdout is not None:
-                child.stdout.close()
+            for pipe in (child.stdin, child.stdout):  # stdin too: a write to a child already gone left it open
+                if pipe is not None:
+                    with contextlib.suppress(OSError):
+                        pipe.close()
         stderr.seek(0)
         errors = stderr.read().decode(errors="replace")
     if answer is not None and "result" in answer:

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..live import channels
 from ..models import AuditEntry, Game, Role, Tournament, TournamentFormat
 from ..permissions import role_required
-from . import arbiter, interchange, queries, registration, results, rounds, settings, tiebreaks
+from . import arbiter, import_jobs, queries, registration, results, rounds, settings, tiebreaks
 from .blueprint import bp
 from .forms import (ActionForm, AddPlayerForm, ByeForm, PlayerEditForm, PlayerForm, ResultForm, SwapForm,
                     TournamentEditForm, TournamentForm, TrfImportForm, VersionedActionForm, VersionedReasonForm,
@@ -420,9 +420,9 @@ def import_trf():
     status = 200
     if form.validate_on_submit():
         try:
-            imported = interchange.import_trf(form.trf.data.read(), current_user.id,
-                                              is_public=bool(form.is_public.data),
-                                              planned_rounds=form.planned_rounds.data)
+            imported = import_jobs.import_trf_job(form.trf.data.read(), current_user.id,
+                                                  is_public=bool(form.is_public.data),
+                                                  planned_rounds=form.planned_rounds.data)
         except ServiceError as error:
             status = report_error(error, form)
         else:
