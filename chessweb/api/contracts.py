@@ -423,6 +423,11 @@ class AdminConnectionsData(Strict):
     connections: list[OpenConnection]
 
 
+class AdminConnectionsTotalData(Strict):
+    """Fragment `admin-connections-total` on `admin`: how many sockets are open over every process."""
+    total: int = Field(ge=0)
+
+
 class SystemChartsData(Strict):
     """Fragment `system-charts` on `admin`: how many history points the charts draw."""
     points: int = Field(ge=0)
@@ -537,7 +542,7 @@ FragmentData = Union[HeaderData, RegistrationsData, WatchingData, ScoreboardData
                      StandingsData, ProvisionalStandingsData, CrosstableData, SwissCrosstableData, PlayerPageData,
                      GameData, GamesInProgressData, TournamentListData, DashboardOverviewData, DashboardResultsData,
                      DashboardPlayerData, DashboardOrganizerData, SystemHealthData, SystemChartsData,
-                     AdminConnectionsData, BadgeData,
+                     AdminConnectionsData, AdminConnectionsTotalData, BadgeData,
                      AlertsData, NoticeRowData, ArbiterRoundsData, RoundEntryData, MyGameData]
 
 
