@@ -44,7 +44,8 @@ def connections_page():
     total_now = total if is_live_view else connections.active_connections(per_page=1)[1]
     return render_template("monitoring/connections.html", rows=rows, total=total, page=page, pages=pages,
                            filters={"user": user, "channel": channel, "tournament": tournament or ""},
-                           form=CloseConnectionForm(), close_codes=(connections.CLOSE_BY_ADMIN, connections.CLOSE_BANNED),
+                           form=CloseConnectionForm(),
+                           close_codes=(connections.CLOSE_BY_ADMIN, connections.CLOSE_BANNED),
                            is_live_view=is_live_view, total_now=total_now, per_page=connections.PER_PAGE,
                            loaded_at=datetime.now(timezone.utc).strftime("%H:%M:%S"),
                            live_url=live_url(channels.ADMIN))
