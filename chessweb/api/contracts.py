@@ -204,6 +204,22 @@ class GamesInProgressData(Strict):
     games_in_progress: int = Field(ge=0)
 
 
+class ListedTournament(Strict):
+    """A row of the tournament list: `current_round` is the highest round past its draft (null before round 1);
+    `players` counts active entries."""
+    id: int
+    name: str
+    status: TournamentStatusCode
+    current_round: int | None
+    planned_rounds: int
+    players: int = Field(ge=0)
+
+
+class TournamentListData(Strict):
+    """Fragment `tournament-list` on `tournaments:all`: every public tournament (running, upcoming, finished)."""
+    tournaments: list[ListedTournament]
+
+
 class TournamentEventData(Strict):
     """An event on `tournament:<id>` (e.g. GAME_COMPLETED, ROUND_STARTED): what happened, for programs."""
     type: str
@@ -386,6 +402,32 @@ class SystemHealthData(Strict):
     recent_errors: list[RecentError]
 
 
+class OpenConnection(Strict):
+    """A row of `/admin/connections`: `user` null for an anonymous visitor; times are ISO 8601, UTC."""
+    session_id: str
+    user_id: int | None
+    user: str | None
+    ip: str
+    user_agent: str
+    connected_at: str
+    last_ping_at: str
+    subscriptions: list[str]
+    server: str
+
+
+class AdminConnectionsData(Strict):
+    """Fragment `admin-connections` on `admin`: how many sockets are open over every process, and the newest
+    `per_page` of them (the first page of the unfiltered list)."""
+    total: int = Field(ge=0)
+    per_page: int = Field(ge=1)
+    connections: list[OpenConnection]
+
+
+class AdminConnectionsTotalData(Strict):
+    """Fragment `admin-connections-total` on `admin`: how many sockets are open over every process."""
+    total: int = Field(ge=0)
+
+
 class SystemChartsData(Strict):
     """Fragment `system-charts` on `admin`: how many history points the charts draw."""
     points: int = Field(ge=0)
@@ -498,8 +540,9 @@ class MyGameData(Strict):
 
 FragmentData = Union[HeaderData, RegistrationsData, WatchingData, ScoreboardData, ScoreboardRoundData,
                      StandingsData, ProvisionalStandingsData, CrosstableData, SwissCrosstableData, PlayerPageData,
-                     GameData, GamesInProgressData, DashboardOverviewData, DashboardResultsData,
-                     DashboardPlayerData, DashboardOrganizerData, SystemHealthData, SystemChartsData, BadgeData,
+                     GameData, GamesInProgressData, TournamentListData, DashboardOverviewData, DashboardResultsData,
+                     DashboardPlayerData, DashboardOrganizerData, SystemHealthData, SystemChartsData,
+                     AdminConnectionsData, AdminConnectionsTotalData, BadgeData,
                      AlertsData, NoticeRowData, ArbiterRoundsData, RoundEntryData, MyGameData]
 
 

@@ -123,6 +123,7 @@ class DashboardOverviewArea(OverviewArea):
     kinds = (KIND_OVERVIEW,)
 
     def __init__(self) -> None:
+        super().__init__()
         self._last_watching: tuple[tuple[int, int], ...] | None = None
 
     def snapshot(self, channel: Channel) -> list[Fragment]:

@@ -1,4 +1,5 @@
-"""`admin` with the system health: an admin's socket gets the last tick's figures when it connects."""
+"""`admin` with the system health and the open connections: an admin's socket gets the last tick's figures
+and the current connections table when it connects."""
 from __future__ import annotations
 
 from flask import current_app
@@ -6,6 +7,7 @@ from flask import current_app
 from ..dashboard.live import DashboardUserArea
 from ..live.channels import KIND_ADMIN, Channel
 from ..realtime import Fragment
+from . import connections
 
 
 class MonitoringArea(DashboardUserArea):
@@ -15,5 +17,5 @@ class MonitoringArea(DashboardUserArea):
         out = list(super().snapshot(channel))
         if channel.kind == KIND_ADMIN and "monitoring" in current_app.extensions:
             monitor = current_app.extensions["monitoring"]
-            out += [monitor.current(), monitor.last_charts or monitor.charts()]
+            out += [monitor.current(), monitor.last_charts or monitor.charts(), *connections.connections_fragments()]
         return out

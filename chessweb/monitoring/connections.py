@@ -5,22 +5,36 @@ A close is carried out by the process holding the socket: directly when that is 
 through the sample store (Redis list `monitor:close:<server>`), which the owner reads on its next health tick
 (about 2 s). Close codes (RFC 6455 §7.4.2, 4000-4999 for applications): CLOSE_BY_ADMIN (4000) and CLOSE_BANNED
 (4403); browsers do not reconnect on either (static/js/app.js reconnects only on 1001, 1005, 1006, 1011-1014)
-and the page says it was disconnected and offers a reload."""
+and the page says it was disconnected and offers a reload.
+
+Live (`admin` channel): `connections_fragment` renders the totals and the first page of the unfiltered list as
+two fragments, `admin-connections` (the table) and `admin-connections-total` (one sentence). The health tick's
+leading process renders them at most once per tick (about 2 s), and only when the set of open connections
+changed (`connections_state`), whatever the number of admins watching. A filtered or paged view keeps the rows
+it was loaded with and shows the live total only, with a link to load it again."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import time
+
 from flask import Flask
 from sqlalchemy import String, cast, func, or_, select
 
 from ..extensions import db
+from ..live import channels
+from ..live.fragments import fragment
 from ..models import User, WebSocketConnection
+from ..realtime import Fragment
 
 CLOSE_BY_ADMIN = 4000
 CLOSE_BANNED = 4403
 PER_PAGE = 50
+TABLE_KEY = "admin-connections"
+TOTAL_KEY = "admin-connections-total"
+TEMPLATE = "monitoring/_connections.html"
 MAX_REASON = 100  # characters: a close frame's reason is at most 123 bytes (RFC 6455 §5.5)
 
 
@@ -67,6 +81,28 @@ def active_connections(*, user: str = "", channel: str = "", tournament: int | N
                           connected_at=c.connected_at, last_ping_at=c.last_ping_at,
                           subscriptions=tuple(c.subscriptions or ()), server=c.server_id)
             for c, name in rows], int(total)
+
+
+def connections_state() -> tuple[int, int, int]:
+    """(how many connections are open, the sum of their row ids, the highest id): a different value whenever
+    a connection opened or closed since (ids are never reused), read in one query."""
+    count, total, highest = db.session.execute(
+        select(func.count(WebSocketConnection.id), func.coalesce(func.sum(WebSocketConnection.id), 0),
+               func.coalesce(func.max(WebSocketConnection.id), 0)).where(WebSocketConnection.active)).one()
+    return int(count or 0), int(total or 0), int(highest or 0)
+
+
+def connections_fragments() -> list[Fragment]:
+    """[`admin-connections`, `admin-connections-total`] on `admin`: the newest PER_PAGE open connections of the
+    unfiltered list and how many there are, the same for every admin (versioned in microseconds since the
+    epoch, read before the rows). Needs an app context with a request (url_for); the caller lends one."""
+    version = time.time_ns() // 1000
+    rows, total = active_connections()
+    data = {"total": total, "per_page": PER_PAGE, "connections": [r.as_json() for r in rows]}
+    context = {"rows": rows, "total": total, "per_page": PER_PAGE}
+    return [fragment(channels.ADMIN, TABLE_KEY, version, TEMPLATE, "connections_table", context, data),
+            fragment(channels.ADMIN, TOTAL_KEY, version, TEMPLATE, "connections_total", {"total": total},
+                     {"total": total})]
 
 
 def close_connection(app: Flask, session_id: str, reason: str, *, ban: bool) -> bool:

@@ -124,6 +124,7 @@ class Monitor:
         self._resyncs: float | None = None  # the summed resync count at the last tick
         self.last_resync_at: float | None = None  # epoch seconds at which the count was last seen rising
         self._charts_due = 0.0
+        self._connections_state: tuple[int, int, int] | None = None  # connections.connections_state() last pushed
 
     def tick(self) -> list[Message]:
         """Sample, and if this process leads the tick, render the health fragment (returned for publishing)."""
@@ -139,14 +140,32 @@ class Monitor:
             log.debug("monitoring: sample store unreachable: %s", exc)
             process_samples, history, broker_ok = [sample], [], False
         health = self._render(process_samples, history, broker_ok)
-        out: list[Message] = [health]
+        out: list[Message] = [health, *self.connections_changed()]
         if broker_ok and time.monotonic() >= self._charts_due:
             self._charts_due = time.monotonic() + charts.CHART_EVERY
             out.append(self.charts(history))
         if not broker_ok:
-            self.deliver_locally(health)  # the broker cannot carry it; this process's admins still see it
+            for message in out:  # the broker cannot carry them; this process's admins still see them
+                self.deliver_locally(message)
             return []
         return out
+
+    def connections_changed(self) -> list[Fragment]:
+        """The `/admin/connections` fragments (connections.connections_fragments) when the set of open
+        connections changed since the last ones this process rendered, else []: at most one render per tick."""
+        try:
+            state = connections.connections_state()
+            if state == self._connections_state:
+                return []
+            with url_context():
+                out = connections.connections_fragments()
+            self._connections_state = state
+            return out
+        except Exception:
+            log.exception("monitoring: the connections table could not be rendered")
+            return []
+        finally:
+            db.session.remove()
 
     def charts(self, history: list[dict[str, Any]] | None = None) -> Fragment:
         """The `system-charts` fragment: the last 30 minutes (the store's history) drawn as SVG."""

@@ -1,6 +1,8 @@
 """`/admin/system` (the health figures, live on `admin`) and `/admin/connections` (every open socket; close one)."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 
 from ..live import channels
@@ -36,9 +38,17 @@ def connections_page():
         return jsonify(connections=[r.as_json() for r in rows], total=total, page=page,
                        per_page=connections.PER_PAGE)
     pages = max(1, -(-total // connections.PER_PAGE))
+    # The unfiltered first page is the live one (`admin-connections` on `admin`, one render for every admin);
+    # a filtered or later page keeps its rows and shows the live total with a link to load it again.
+    is_live_view = not (user or channel or tournament is not None) and page == 1
+    total_now = total if is_live_view else connections.active_connections(per_page=1)[1]
     return render_template("monitoring/connections.html", rows=rows, total=total, page=page, pages=pages,
                            filters={"user": user, "channel": channel, "tournament": tournament or ""},
-                           form=CloseConnectionForm(), close_codes=(connections.CLOSE_BY_ADMIN, connections.CLOSE_BANNED))
+                           form=CloseConnectionForm(),
+                           close_codes=(connections.CLOSE_BY_ADMIN, connections.CLOSE_BANNED),
+                           is_live_view=is_live_view, total_now=total_now, per_page=connections.PER_PAGE,
+                           loaded_at=datetime.now(timezone.utc).strftime("%H:%M:%S"),
+                           live_url=live_url(channels.ADMIN))
 
 
 @bp.post("/connections/<session_id>/close")

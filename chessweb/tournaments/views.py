@@ -6,11 +6,11 @@ from collections.abc import Callable
 from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..extensions import db
 from ..fide.trf import TrfError
-from ..models import Registration, RegistrationStatus, Role, Tournament, TournamentStatus
+from ..models import Role, Tournament, TournamentStatus
 from ..permissions import can_manage, can_view, role_required
 from ..live import channels
 from . import arbiter, interchange, overview, queries, registration, render_cache
@@ -23,21 +23,16 @@ from .web import (form_problems, is_htmx, live_url, page_or_fragment, render_fra
 
 @bp.get("/")
 def index():
-    """All tournaments the viewer may see: running first, then upcoming, then finished."""
-    tournaments = db.session.scalars(select(Tournament).order_by(Tournament.start_date.desc())).all()
-    visible = [t for t in tournaments if can_view(current_user, t)]
-    counts = dict(db.session.execute(
-        select(Registration.tournament_id, func.count())
-        .where(Registration.status == RegistrationStatus.ACTIVE)
-        .group_by(Registration.tournament_id)).all())
-    groups = {
-        "Running": [t for t in visible if t.status == TournamentStatus.ACTIVE],
-        "Upcoming": sorted((t for t in visible if t.status in (TournamentStatus.UPCOMING,
-                                                                 TournamentStatus.REGISTRATION)),
-                           key=lambda t: t.start_date),
-        "Finished": [t for t in visible if t.status == TournamentStatus.COMPLETED],
-    }
-    return render_template("tournaments/index.html", groups=groups, counts=counts,
+    """The public tournaments by status (running first, then upcoming, then finished), live on
+    `tournaments:all` for every viewer; below them the private tournaments this viewer may see (not live:
+    the pushed list is the same for everyone, so it holds public ones only)."""
+    listed = overview.tournament_list_context()
+    private: list = []
+    if current_user.is_authenticated:
+        hidden = db.session.scalars(select(Tournament).where(~Tournament.is_public)).all()
+        mine = [t.id for t in hidden if can_view(current_user, t)]
+        private = overview.list_rows(public=False, ids=mine) if mine else []
+    return render_template("tournaments/index.html", groups=listed["groups"], private=private,
                            games_in_progress=overview.games_in_progress_context()["count"],
                            live_url=live_url(channels.TOURNAMENTS_ALL))
 

@@ -106,3 +106,26 @@ def test_the_new_pages_fit_a_phone_without_sideways_scrolling(app, live_server, 
         wide = page.evaluate("""[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 361)
             .slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id + ' ' + Math.round(e.getBoundingClientRect().right))""")
         assert width <= 360, f"{path} is {width} px wide on a 360 px screen: {wide}"
+
+
+def test_the_connections_table_follows_a_second_browser_without_reload(app, live_server, new_page, browser):
+    admin = make_user(Role.ADMIN, name="Ada Admin")
+    organizer = make_user(Role.ORGANIZER, name="Arbiter Anna")
+    tid = setup_tournament(organizer, 4, name="Table Open")
+    page = new_page()
+    log_in(page, live_server.url, admin.email)
+    page.goto(f"{live_server.url}/admin/connections")
+    page.evaluate("window.__notReloaded = true")
+    spectator_row = page.locator("#admin-connections tbody tr", has_text=f"tournament:{tid}")
+    expect(spectator_row).to_have_count(0)
+    context = browser.new_context()
+    spectator = context.new_page()
+    spectator.goto(f"{live_server.url}/tournaments/{tid}")
+    wait_live(spectator)
+    expect(spectator_row).to_have_count(1)
+    expect(spectator_row).to_contain_text("anonymous")
+    total = int(page.locator("#admin-connections-total").inner_text())
+    context.close()
+    expect(spectator_row).to_have_count(0)
+    expect(page.locator("#admin-connections-total")).to_have_text(str(total - 1))
+    assert page.evaluate("window.__notReloaded") is True

@@ -4,14 +4,17 @@ the same bytes."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 
 import pytest
 
 from chessweb.extensions import db
 from chessweb.live import channels
-from chessweb.models import Role, Tournament
+from chessweb.live.consumers import CommittedEvent
+from chessweb.models import EventType, Role, Tournament
 from chessweb.realtime import realtime
-from chessweb.tournaments import results
+from chessweb.tournaments import registration, results
+from chessweb.tournaments.overview import OverviewArea
 from chessweb.tournaments.live import standings_fragments
 
 from ..conftest import make_user
@@ -90,3 +93,73 @@ def test_page_htmx_response_and_push_of_a_fragment_are_byte_identical(app, clien
         rendered = standings_fragments(tid)[0].html
     assert pushed == htmx == rendered
     assert pushed in page
+
+
+def _list_data(message) -> dict[int, dict]:
+    return {t["id"]: t for t in message["data"]["tournaments"]}
+
+
+def test_the_list_pushes_status_round_and_players_of_public_tournaments_only(app, client, organizer, live_server):
+    newcomer = make_user(Role.PARTICIPANT, name="Nina Newcomer")
+    tid = setup_tournament(organizer, 3, name="List Open")
+    hidden = setup_tournament(organizer, 4, name="List Secret")
+    db.session.get(Tournament, hidden).is_public = False
+    db.session.commit()
+    realtime.flush()
+    with open_ws(live_server, channels.TOURNAMENTS_ALL) as program, \
+            open_ws(live_server, channels.TOURNAMENTS_ALL, fmt="html") as browser:
+        first = next(m for m in connect_sequence(program) if m.get("key") == "tournament-list")
+        assert _list_data(first) == {tid: {"id": tid, "name": "List Open", "status": "UPCOMING",
+                                           "current_round": None, "planned_rounds": 5, "players": 3}}
+        registration.open_registration(tid, organizer.id)
+        registration.register_self(tid, newcomer.id)
+        pushed, _ = read_until(program, lambda m: m.get("key") == "tournament-list"
+                               and _list_data(m)[tid]["players"] == 4)
+        assert _list_data(pushed)[tid]["status"] == "REGISTRATION" and pushed["version"] > first["version"]
+        start_round(hidden, organizer)
+        start_round(tid, organizer)
+        pushed, before = read_until(program, lambda m: m.get("key") == "tournament-list"
+                                    and _list_data(m)[tid]["current_round"] == 1)
+        assert _list_data(pushed)[tid]["status"] == "ACTIVE"
+        assert all(hidden not in _list_data(m) for m in [pushed, *before] if m.get("key") == "tournament-list")
+        realtime.flush()
+        html_frames = []
+        while True:  # everything the HTML socket got so far: never the private tournament
+            try:
+                html_frames.append(browser.recv(timeout=1))
+            except TimeoutError:
+                break
+    assert any('id="tournament-list"' in f for f in html_frames)
+    assert not [f for f in html_frames if "List Secret" in f]
+    # The page shows the pushed bytes exactly (an anonymous viewer: no private section).
+    last = [f for f in html_frames if 'id="tournament-list"' in f][-1]
+    assert last in client.get("/").get_data(as_text=True)
+    # The organizer's page shows the private one below the live list, not inside it.
+    from ..conftest import AuthActions
+    own = app.test_client()
+    AuthActions(own).login(organizer)
+    page = own.get("/").get_data(as_text=True)
+    assert "List Secret" in page.split('id="tournament-list"')[1].split("Private tournaments")[1]
+    assert "List Secret" not in page.split('id="tournament-list"')[1].split("Private tournaments")[0]
+
+
+def test_several_jobs_for_one_state_render_the_list_once(app, organizer):
+    first = setup_tournament(organizer, 2, name="Burst One")
+    second = setup_tournament(organizer, 2, name="Burst Two")
+    area = OverviewArea()
+    registration.open_registration(first, organizer.id)
+    registration.open_registration(second, organizer.id)
+    # Both tournaments changed before either job ran: each job gets its own tournament's events.
+    jobs = [[CommittedEvent(id=i, type=EventType.TOURNAMENT_UPDATED, scope=channels.tournament(tid),
+                            entity_type="tournament", entity_id=tid, payload={}, target_user_ids=[], actor_id=None,
+                            created_at=datetime.now(timezone.utc))] for i, tid in enumerate((first, second), 1)]
+    with app.test_request_context("/"):
+        rendered = [[m for m in area.messages(events) if getattr(m, "key", None) == "tournament-list"]
+                    for events in jobs]
+    assert [len(r) for r in rendered] == [1, 0]
+    assert _list_data({"data": rendered[0][0].data})[second]["status"] == "REGISTRATION"
+    # A later change is a new state: rendered again.
+    registration.close_registration(second, organizer.id)
+    with app.test_request_context("/"):
+        again = [m for m in area.messages(jobs[1]) if getattr(m, "key", None) == "tournament-list"]
+    assert len(again) == 1 and _list_data({"data": again[0].data})[second]["status"] == "UPCOMING"
