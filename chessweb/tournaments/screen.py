@@ -1,7 +1,7 @@
 """The venue screen `/tournaments/<id>/screen`: full screen, readable from across the hall, cycling the current
-round's pairings and results and the standings every `period` seconds (the tournament's setting, or `?period=`), live on the same channels (and the same
-fragments, rendered once for everyone) as the public pages; the header with the round countdown and any
-announcement on `system` stay on top."""
+round's pairings and results and the standings every `period` seconds (the tournament's setting, or `?period=`),
+live on the same channels (and the same fragments, rendered once for everyone) as the public pages; the header
+with the round countdown and any announcement on `system` stay on top."""
 from __future__ import annotations
 
 from flask import render_template, request
@@ -36,6 +36,7 @@ def screen(tournament_id: int):
     scoreboard = queries.scoreboard_context(t, loaded=tournament)
     return render_template(
         "tournaments/screen.html", header=queries.header_context(t, loaded=tournament), scoreboard=scoreboard,
-        standings=queries.standings_context(t, loaded=tournament), period=period_from(request.args.get("period"), tournament.screen_period),
+        standings=queries.standings_context(t, loaded=tournament),
+        period=period_from(request.args.get("period"), tournament.screen_period),
         live_url=live_url(channels.tournament(t), channels.tournament(t, "games"), channels.tournament(t, "standings"),
                           channels.SYSTEM, since=tournament.revision))

@@ -73,7 +73,8 @@ def _validated(settings: TournamentSettings) -> dict:
     if period is None or period not in SCREEN_PERIODS:
         raise ServiceError(f"The venue screen shows each panel for {SCREEN_PERIODS.start} to "
                            f"{SCREEN_PERIODS.stop - 1} seconds.", "screen_period")
-    return {"screen_period": period, "time_zone": time_zone, "round_schedule": round_schedule, "name": name, "format": settings.format, "start_date": settings.start_date,
+    return {"screen_period": period,
+            "time_zone": time_zone, "round_schedule": round_schedule, "name": name, "format": settings.format, "start_date": settings.start_date,
             "time_control": time_control, "venue": venue,
             "is_public": settings.is_public, "tiebreaks": ",".join(codes),
             "tiebreak_edition": settings.tiebreak_edition, "top_seed_colour": settings.top_seed_colour}

@@ -58,10 +58,12 @@ SMALL_TARGETS = """() => {
   };
   const rects = new Map(targets.map(e => [e, e.getBoundingClientRect()]));
   const small = targets.filter(e => { const r = rects.get(e); return r.width < 23.5 || r.height < 23.5; });
-  const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + [...e.classList].join('.') : '')
+  const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+    + (e.className ? '.' + [...e.classList].join('.') : '')
     + ' "' + (e.textContent || e.value || e.getAttribute('aria-label') || '').trim().slice(0, 20) + '"';
   return small.filter(e => !inSentence(e)).slice(0, 8).map(e => {
-    const r = rects.get(e); return 'tap target ' + Math.round(r.width) + 'x' + Math.round(r.height) + ': ' + name(e); });
+    const r = rects.get(e);
+    return 'tap target ' + Math.round(r.width) + 'x' + Math.round(r.height) + ': ' + name(e); });
 }"""
 
 
@@ -101,7 +103,8 @@ def site(app, live_server):
     start_round(tid, organizer)
     game = games_of(tid, 1)[0].id
     pages = ["/", f"/tournaments/{tid}", f"/tournaments/{tid}/scoreboard", f"/tournaments/{tid}/standings",
-             f"/tournaments/{tid}/crosstable", f"/games/{game}", f"/tournaments/{tid}/screen", "/auth/login", "/auth/register"]
+             f"/tournaments/{tid}/crosstable", f"/games/{game}", f"/tournaments/{tid}/screen", "/auth/login",
+             "/auth/register"]
     # The open API's pages: the embeddable widget (both views, themed), tokens, webhooks and a delivery log.
     pages += [f"/embed/tournaments/{tid}/standings", f"/embed/tournaments/{tid}/pairings",
               f"/embed/tournaments/{tid}/standings?theme=dark", f"/embed/tournaments/{tid}/pairings?theme=light"]

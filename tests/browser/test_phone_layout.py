@@ -69,7 +69,8 @@ SCROLLED_CELLS = """([table, cells]) => {
     .find(r => r.querySelector(table) && r.checkVisibility());
   region.scrollLeft = region.scrollWidth;
   const row = region.querySelector(table + ' tbody tr');
-  return {scrolls: region.scrollWidth > region.clientWidth, scrolled: region.scrollLeft, cells: [...row.querySelectorAll(cells)].map(c => {
+  return {scrolls: region.scrollWidth > region.clientWidth, scrolled: region.scrollLeft,
+          cells: [...row.querySelectorAll(cells)].map(c => {
     const r = c.getBoundingClientRect();
     const seen = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
     return {text: c.textContent.trim(), left: r.left, right: r.right, seen: !!seen && c.contains(seen)};
