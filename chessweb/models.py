@@ -118,6 +118,8 @@ class Tournament(db.Model):
     # "YYYY-MM-DD HH:MM" one per line, round 1 first (tournaments/schedule.py reads them).
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     round_schedule: Mapped[str] = mapped_column(String(800), default="", server_default="")
+    # Seconds each panel of the venue screen (/tournaments/<id>/screen) stays; `?period=` overrides it.
+    screen_period: Mapped[int] = mapped_column(default=15, server_default="15")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -10,7 +10,7 @@ from wtforms.widgets import HiddenInput
 from ..fide.trf import MAX_ROUNDS as MAX_TRF_ROUNDS
 from ..models import GameResult, TournamentFormat
 from .registration import MAX_RATING, TITLES
-from .settings import MAX_SWISS_ROUNDS
+from .settings import MAX_SWISS_ROUNDS, SCREEN_PERIOD, SCREEN_PERIODS
 
 # What an arbiter may enter; byes are set by the pairing, never by hand. (Value → label dicts: WTForms'
 # shorthand for choices.)
@@ -76,6 +76,8 @@ class TournamentForm(FlaskForm):
                             validators=[Optional(), Length(max=64)])
     round_schedule = TextAreaField("Round start times, local, one per line (2026-05-01 14:00)",
                                    validators=[Optional(), Length(max=800)])
+    screen_period = IntegerField("Venue screen: seconds per panel", default=SCREEN_PERIOD,
+                                 validators=[Optional(), NumberRange(SCREEN_PERIODS.start, SCREEN_PERIODS.stop - 1)])
 
 
 class TournamentEditForm(TournamentForm):

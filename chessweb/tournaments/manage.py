@@ -37,7 +37,7 @@ def _settings_from(form: TournamentForm) -> settings.TournamentSettings:
         venue=form.venue.data or "", is_public=bool(form.is_public.data),
         tiebreaks=tiebreaks.parse(form.tiebreaks.data or ""), tiebreak_edition=form.tiebreak_edition.data or None,
         top_seed_colour=form.top_seed_colour.data, time_zone=form.time_zone.data or "UTC",
-        round_schedule=form.round_schedule.data or "")
+        round_schedule=form.round_schedule.data or "", screen_period=form.screen_period.data or settings.SCREEN_PERIOD)
 
 
 def _tournament_form_page(form: TournamentForm, tournament: Tournament | None, status: int):
@@ -92,6 +92,7 @@ def _form_data(tournament: Tournament) -> dict[str, Any]:
             "is_public": tournament.is_public, "tiebreaks": ", ".join(tournament.tiebreak_list),
             "tiebreak_edition": tournament.tiebreak_edition or "", "top_seed_colour": tournament.top_seed_colour,
             "time_zone": tournament.time_zone, "round_schedule": tournament.round_schedule,
+            "screen_period": tournament.screen_period,
             "version": tournament.settings_revision}
 
 

@@ -15,6 +15,11 @@ from .service import ServiceError, audit, changing, check_shown, plain_text, req
 MAX_SWISS_ROUNDS = 30
 
 
+# The venue screen's seconds per panel: the default, and the range (a screen must neither flicker nor stall).
+SCREEN_PERIOD = 15
+SCREEN_PERIODS = range(5, 301)
+
+
 @dataclass(frozen=True)
 class TournamentSettings:
     """What an organizer chooses for a tournament; plain values as a form delivers them."""
@@ -31,6 +36,7 @@ class TournamentSettings:
     top_seed_colour: str = "w"
     time_zone: str = "UTC"  # IANA name; every time of the tournament is shown in it
     round_schedule: str = ""  # local round start times, "YYYY-MM-DD HH:MM" one per line (schedule.py)
+    screen_period: int | None = SCREEN_PERIOD  # seconds per venue-screen panel, SCREEN_PERIODS
 
 
 def round_robin_round_count(players: int, fmt: TournamentFormat) -> int:
@@ -63,7 +69,12 @@ def _validated(settings: TournamentSettings) -> dict:
         round_schedule = schedule.format_schedule(schedule.parse_schedule(settings.round_schedule, rounds or 0))
     except schedule.ScheduleError as error:
         raise ServiceError(str(error), "round_schedule") from None
-    return {"time_zone": time_zone, "round_schedule": round_schedule, "name": name, "format": settings.format, "start_date": settings.start_date,
+    period = settings.screen_period
+    if period is None or period not in SCREEN_PERIODS:
+        raise ServiceError(f"The venue screen shows each panel for {SCREEN_PERIODS.start} to "
+                           f"{SCREEN_PERIODS.stop - 1} seconds.", "screen_period")
+    return {"screen_period": period,
+            "time_zone": time_zone, "round_schedule": round_schedule, "name": name, "format": settings.format, "start_date": settings.start_date,
             "time_control": time_control, "venue": venue,
             "is_public": settings.is_public, "tiebreaks": ",".join(codes),
             "tiebreak_edition": settings.tiebreak_edition, "top_seed_colour": settings.top_seed_colour}
@@ -97,7 +108,7 @@ _FIXED_BY_PAIRING = {"format": "The format", "top_seed_colour": "The top seed's 
 _LABELS = {"name": "name", "format": "format", "start_date": "start date", "time_control": "time control",
            "venue": "venue", "is_public": "public", "tiebreaks": "tie-breaks", "tiebreak_edition": "tie-break rules",
            "top_seed_colour": "top seed's colour", "planned_rounds": "rounds", "time_zone": "time zone",
-           "round_schedule": "round start times"}
+           "round_schedule": "round start times", "screen_period": "venue screen seconds per panel"}
 
 
 def _check_settings_shown(tournament: Tournament, values: dict, settings: TournamentSettings,

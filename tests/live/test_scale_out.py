@@ -129,7 +129,7 @@ def root_id(html: str) -> str:
 def live_points(standings_html: str, player: str) -> str:
     """The Live column of a player's row in the round-1 standings."""
     match = re.search(rf"{re.escape(player)}(?:</a>)?</td>\s*<td class=\"rtg\">[^<]*</td>"
-                      r"\s*<td><strong>[^<]*</strong></td>\s*<td>([^<]*)</td>", standings_html)
+                      r"\s*<td class=\"score\"><strong>[^<]*</strong></td>\s*<td>([^<]*)</td>", standings_html)
     assert match, f"no row for {player} in {standings_html[:3000]}"
     return match.group(1)
 

@@ -129,3 +129,23 @@ def test_other_organizers_cannot_edit(login, organizer):
     assert other.get(f"/tournaments/{tid}/manage").status_code == 403
     admin = login(make_user(Role.ADMIN, name="Boss Admin"))
     assert admin.get(f"/tournaments/{tid}/manage").status_code == 200
+
+
+def test_the_period_is_the_organizers_setting_and_the_address_overrides_it(org_client, organizer, client):
+    tid = setup_tournament(organizer, 2, rounds_planned=1, name="Screen Open")
+    edit = org_client.get(f"/tournaments/{tid}/edit").get_data(as_text=True)
+    assert 'name="screen_period"' in edit and 'value="15"' in edit
+    data = {"name": "Screen Open", "format": "SWISS", "planned_rounds": "1", "start_date": "2026-05-01",
+            "is_public": "y", "top_seed_colour": "w", "tiebreak_edition": ""}
+    # Out of range: a clear message, nothing saved.
+    before = db_state()
+    refused = post_form(org_client, f"/tournaments/{tid}/edit", {**data, "screen_period": "2"})
+    assert refused.status_code == 400 and "between 5 and 300" in refused.get_data(as_text=True)
+    assert db_state() == before
+    assert post_form(org_client, f"/tournaments/{tid}/edit", {**data, "screen_period": "40"}).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Tournament, tid).screen_period == 40
+    assert 'data-period="40"' in client.get(f"/tournaments/{tid}/screen").get_data(as_text=True)
+    assert 'data-period="8"' in client.get(f"/tournaments/{tid}/screen?period=8").get_data(as_text=True)
+    assert 'data-period="40"' in client.get(f"/tournaments/{tid}/screen?period=abc").get_data(as_text=True)
+    assert 'value="40"' in org_client.get(f"/tournaments/{tid}/edit").get_data(as_text=True)
