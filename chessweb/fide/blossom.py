@@ -160,6 +160,8 @@ def blossom_mate(adjacency: Sequence[dict[int, Any]], maxcardinality: bool) -> l
     blossombase = list(range(n)) + [-1] * n
     # bestedge[b]: least-slack edge, a triple (v, w, 2 * weight), or None.
     bestedge: list[Any] = [None] * size
+    # bestslack[b]: the slack of bestedge[b] (kept while the duals stay put; recomputed after each dual update).
+    bestslack: list[Any] = [None] * size
     # dualvar[v] = 2 * u(v).
     dualvar = [maxweight] * n
     # blossomdual[b] = z(b) of a live non-trivial blossom; the dict's order is the order blossoms were made.
@@ -280,20 +282,21 @@ def blossom_mate(adjacency: Sequence[dict[int, Any]], maxcardinality: bool) -> l
                     i, j = j, i
                 bj = inblossom[j]
                 if bj != b and label[bj] == 1:
+                    kslack = dualvar[i] + dualvar[j] - w2
                     best = bestedgeto.get(bj)
-                    if best is None or (dualvar[i] + dualvar[j] - w2
-                                        < dualvar[best[0]] + dualvar[best[1]] - best[2]):
-                        bestedgeto[bj] = k
+                    if best is None or kslack < best[1]:
+                        bestedgeto[bj] = (k, kslack)
             bestedge[bv] = None
-        mybestedges[b] = found = list(bestedgeto.values())
+        found = list(bestedgeto.values())
+        mybestedges[b] = [k for k, _ in found]
         mybestedge = None
         mybestslack = 0
-        for k in found:
-            kslack = dualvar[k[0]] + dualvar[k[1]] - k[2]
+        for k, kslack in found:
             if mybestedge is None or kslack < mybestslack:
                 mybestedge = k
                 mybestslack = kslack
         bestedge[b] = mybestedge
+        bestslack[b] = mybestslack
 
     def allow(p: int, q: int) -> None:
         allowed.add(p * n + q if p < q else q * n + p)
@@ -500,14 +503,14 @@ def blossom_mate(adjacency: Sequence[dict[int, Any]], maxcardinality: bool) -> l
                             labeledge[w] = (v, w)
                     elif label[bw] == 1:
                         # The least-slack non-allowable edge to a different S-blossom.
-                        best = bestedge[bv]
-                        if best is None or kslack < dualvar[best[0]] + dualvar[best[1]] - best[2]:
+                        if bestedge[bv] is None or kslack < bestslack[bv]:
                             bestedge[bv] = (v, w, w2)
+                            bestslack[bv] = kslack
                     elif label[w] == 0:
                         # The least-slack edge that reaches a free (or unreached) vertex w.
-                        best = bestedge[w]
-                        if best is None or kslack < dualvar[best[0]] + dualvar[best[1]] - best[2]:
+                        if bestedge[w] is None or kslack < bestslack[w]:
                             bestedge[w] = (v, w, w2)
+                            bestslack[w] = kslack
 
             if augmented:
                 break
@@ -527,7 +530,7 @@ def blossom_mate(adjacency: Sequence[dict[int, Any]], maxcardinality: bool) -> l
             for v in vertices:
                 best = bestedge[v]
                 if best is not None and label[inblossom[v]] == 0:
-                    d = dualvar[best[0]] + dualvar[best[1]] - best[2]
+                    d = bestslack[v]
                     if deltatype == -1 or d < delta:
                         delta = d
                         deltatype = 2
@@ -535,15 +538,16 @@ def blossom_mate(adjacency: Sequence[dict[int, Any]], maxcardinality: bool) -> l
 
             # delta3: half the minimum slack on any edge between a pair of S-blossoms
             # (NetworkX walks its blossomparent dict: the vertices, then the blossoms in the order made).
-            for b in (*vertices, *blossomdual):
-                best = bestedge[b]
-                if best is not None and blossomparent[b] == -1 and label[b] == 1:
-                    kslack = dualvar[best[0]] + dualvar[best[1]] - best[2]
-                    d = kslack // 2 if allinteger else kslack / 2.0
-                    if deltatype == -1 or d < delta:
-                        delta = d
-                        deltatype = 3
-                        deltaedge = best
+            for group in (vertices, blossomdual):
+                for b in group:
+                    best = bestedge[b]
+                    if best is not None and blossomparent[b] == -1 and label[b] == 1:
+                        kslack = bestslack[b]
+                        d = kslack // 2 if allinteger else kslack / 2.0
+                        if deltatype == -1 or d < delta:
+                            delta = d
+                            deltatype = 3
+                            deltaedge = best
 
             # delta4: minimum z variable of any T-blossom.
             for b, z in blossomdual.items():
@@ -570,6 +574,11 @@ def blossom_mate(adjacency: Sequence[dict[int, Any]], maxcardinality: bool) -> l
                         blossomdual[b] += delta
                     elif label[b] == 2:
                         blossomdual[b] -= delta
+            # The duals moved: so did the slacks of the least-slack edges.
+            for b in range(size):
+                best = bestedge[b]
+                if best is not None:
+                    bestslack[b] = dualvar[best[0]] + dualvar[best[1]] - best[2]
 
             # Take action at the point where minimum delta occurred.
             if deltatype == 1:
