@@ -9,8 +9,8 @@
    NetworkX's blossom matching (O(n³), pure Python). That, not the HTTP path, is why an arbiter's 300-player
    round 2 took 10-11 s while the old benchmark (rating-driven results only) said 0.8 s. Each row gives the
    POST's wall-clock median, the same round paired by chessweb.fide.dutch alone (CPU seconds, which stay put
-   when the machine is busy), and the engine's CPU with NetworkX's plain graph (the code before
-   chessweb.fide.matching) for the ratio.
+   when the machine is busy), and the engine's CPU with NetworkX's own matching (the code before
+   chessweb.fide.matching) for the ratio; a row says so if that pairing differs from ours in any board.
 2. The engine alone on a whole event: re-pairs rounds 2, the middle one and the last from the history before
    them, and recomputes the standings with every tie-break.
 
@@ -94,13 +94,16 @@ def arbiter_rows(specs: list[tuple[int, str, int]], rounds: int, repeat: int, da
         engine = median_cpu_seconds(partial(pair_next_round, history), repeat)
         with plain_networkx():
             original = median_cpu_seconds(partial(pair_next_round, history), repeat)
+            by_networkx = pair_next_round(history)
         pairing = pair_next_round(history)
         same = {(b.white, b.black) for b in pairing.boards} == {(w, b) for _, w, b in timing.boards if b}
+        as_networkx = (pairing.boards, pairing.bye) == (by_networkx.boards, by_networkx.bye)
         goal = ARBITER_GOALS_S.get(players)
         print(f"  {players:7d} {results:7s} {seed:4d} | {timing.post:7.2f} s {timing.post_cpu:8.2f} s "
               f"{timing.draft_page:9.2f} s | {engine:8.2f} s {original:18.2f} s {original / engine:16.2f}x | "
               f"{f'{timing.post / goal:.0%} of {goal:.0f} s' if goal else '-'}"
-              f"{'' if same else '  DRAFT DIFFERS FROM THE ENGINE'}")
+              f"{'' if same else '  DRAFT DIFFERS FROM THE ENGINE'}"
+              f"{'' if as_networkx else '  PAIRING DIFFERS FROM PLAIN NETWORKX'}")
 
 
 def before_round(table: Crosstable, round_no: int) -> Crosstable:
