@@ -204,3 +204,54 @@ def test_who_is_online_counts_signed_in_sockets_by_role(app, live_server):
         assert body["by_role"]["PARTICIPANT"] == 1 and [u["name"] for u in body["users"]] == ["Online Olga"]
         assert "Online Olga" in admin_client.get("/admin/online").get_data(as_text=True)
     realtime.stop(app)
+
+
+def test_fanout_latency_p50_and_p99_of_the_last_minute_appear_after_real_deliveries(app, live_server):
+    """Frames written to real sockets show up as the fan-out latency of the last minute, in milliseconds."""
+    from chessweb.realtime import Fragment
+    admin = make_user(Role.ADMIN)
+    admin_client, cookie = _cookie(app, admin)
+    with _ws(live_server, "channel=admin", cookie) as ws, _ws(live_server, "channel=tournaments:all") as visitor:
+        recv_until(visitor, lambda m: m["type"] == "subscribed")
+        for version in range(1, 21):
+            realtime.publish(Fragment(channel="tournaments:all", key="latency-probe", version=version,
+                                      html=f'<div id="latency-probe" hx-swap-oob="true">{version}</div>'))
+            recv_until(visitor, lambda m, v=version: m.get("key") == "latency-probe" and m.get("version") == v)
+        message, _ = recv_until(ws, lambda m: m.get("key") == health.HEALTH_KEY
+                                and m["data"]["rates"].get("fanout_p99_ms") is not None)
+        rates = message["data"]["rates"]
+        assert 0 < rates["fanout_p50_ms"] <= rates["fanout_p99_ms"] < 5000  # a local socket: well under 5 s
+        page = admin_client.get("/admin/system").get_data(as_text=True)
+        assert 'data-figure="fanout-p99"' in page and " ms</dd>" in page
+    realtime.stop(app)
+
+
+def test_fanout_latency_sums_the_buckets_of_every_process_over_the_last_minute():
+    """Two processes' histograms are added bucket by bucket, and only the writes since the point a minute ago
+    count: 90 fast writes in one process and 10 slow ones in the other give p50 in the fast bucket, p99 in the
+    slow one."""
+    bounds = health.samples.FANOUT_BOUNDS
+    empty = [0.0] * len(bounds)
+
+    def sample(server, fanout):
+        return {"server": server, "pid": 1, "sockets": 0, "rss": 0, "started": 0, "fanout": fanout}
+    fast, slow = list(empty), list(empty)
+    fast[bounds.index(0.001)] = 1000 + 90  # 1000 writes older than the minute
+    slow[bounds.index(0.5)] = 10
+    now = health.aggregate([sample("a", fast), sample("b", slow)])["total"]
+    minute_ago = {**health.aggregate([sample("a", [1000.0 if b == 0.001 else 0.0 for b in bounds]),
+                                      sample("b", empty)])["total"], "at": now["at"] - 60}
+    rates = health.rates(now, [minute_ago])
+    assert 0 < rates["fanout_p50_ms"] <= 1.0
+    assert 250 < rates["fanout_p99_ms"] <= 500
+    assert health.quantile(0.5, empty, bounds) is None
+    assert health.quantile(0.99, [0.0] * (len(bounds) - 1) + [3.0], bounds) == 5.0  # +Inf: the highest bound
+
+
+def test_a_slow_fanout_p99_raises_the_latency_alert(app):
+    app.config["MONITOR_P99_MS"] = 100
+    figures = {"total": {"rss": 0}, "rates": {"error_rate": 0.0, "fanout_p99_ms": 180.0}}
+    assert [a["name"] for a in health.check(app, figures, True, True)] == ["latency"]
+    app.config["MONITOR_P99_MS"] = 200
+    assert health.check(app, figures, True, True) == []
+    realtime.stop(app)
