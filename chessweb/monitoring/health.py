@@ -8,8 +8,9 @@ is unreachable, each process shows its own figures with the broker alert, delive
 Thresholds (app.config): MONITOR_RSS_MB (memory of all processes, default 1024), MONITOR_ERROR_RATE (share of
 5xx responses over the last minute, default 0.05), MONITOR_CPU_PERCENT (of one core, summed, default 90),
 MONITOR_P99_MS (fan-out latency p99 over the last minute, milliseconds, default 250).
-An alert is logged (WARNING) when it starts and when it clears; `on_alert` (a hook: h8's notification
-centre can send a CRITICAL notification to admins from it) is called with the same transitions.
+An alert is logged (WARNING) when it starts and when it clears, and `alert_hooks` are called with the same
+transitions; the admins get a notice in the notification center for each raise and its end, once over all
+processes (notify.py).
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from ..extensions import db
 from ..live import channels
 from ..live.fragments import fragment, url_context
 from ..realtime import Fragment, Message
-from . import charts, connections, samples
+from . import charts, connections, notify, samples
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +158,7 @@ class Monitor:
         self.store = store
         self.deliver_locally = deliver_locally
         self.raised: set[str] = set()
+        self.announced: set[str] = set()  # alerts whose raise is on record for the admins (notify.py)
         self.last: Fragment | None = None
         self._last_at = 0.0  # time.monotonic() of the render of `last`
         self.last_charts: Fragment | None = None
@@ -240,6 +242,8 @@ class Monitor:
         alerts = check(self.app, figures, broker_ok, database_ok)
         if record:  # only the ticks raise and clear alerts; a page view must not call the hooks
             self._transitions(alerts)
+            # Without the store a process sees only itself: it must not take the others for dead.
+            self._announce(alerts, {s["server"] for s in process_samples} if broker_ok else None)
         context = {"figures": figures, "alerts": alerts, "broker": {"kind": _broker_kind(self.app), "ok": broker_ok},
                    "database": {"ok": database_ok, "query_ms": query_ms}}
         data = {"total": figures["total"], "rates": figures["rates"], "processes": figures["processes"],
@@ -259,6 +263,25 @@ class Monitor:
             log.warning("ALERT cleared: %s", name)
             _call_hooks(name, "", False)
         self.raised = set(now)
+
+
+    def _announce(self, alerts: list[dict[str, str]], live_servers: set[str] | None) -> None:
+        """Tell the admins of each raise and its end, once over all processes (notify.py); what the database
+        refused is tried again on the next tick. `live_servers`: the processes with a sample now (None when
+        unknown), whose announced alerts are theirs to clear; those of other processes are cleared here."""
+        server = self.app.extensions["realtime"].server_id
+        now = {a["name"]: a["message"] for a in alerts}
+        for name in sorted(now.keys() - self.announced):
+            if notify.raised(name, now[name], server):
+                self.announced.add(name)
+        for name in sorted(self.announced - now.keys()):
+            if notify.cleared(name, server):
+                self.announced.discard(name)
+        if live_servers is not None:
+            for name, other in notify.orphans(live_servers | {server}):
+                if name not in now:
+                    notify.cleared(name, other)
+        db.session.remove()
 
 
 def _call_hooks(name: str, message: str, raised: bool) -> None:

@@ -90,7 +90,13 @@ def test_a_server_error_is_listed_with_its_request_id_and_no_trace(app, client):
     realtime.stop(app)
 
 
-def test_thresholds_raise_a_visible_alert_a_log_line_and_the_hook(app, caplog):
+def test_thresholds_raise_a_visible_alert_a_log_line_the_hook_and_a_notice_to_admins(app, caplog):
+    admin, player = make_user(Role.ADMIN), make_user(Role.PARTICIPANT)
+    admin_client, _ = _cookie(app, admin)
+    player_client, _ = _cookie(app, player)
+
+    def inbox(client):
+        return client.get("/notifications").get_data(as_text=True)
     calls = []
     health.alert_hooks.append(lambda *args: calls.append(args))
     try:
@@ -99,9 +105,19 @@ def test_thresholds_raise_a_visible_alert_a_log_line_and_the_hook(app, caplog):
         fragment = wait_for(lambda: [m for m in monitor.tick() if m.key == health.HEALTH_KEY], what="a tick")[0]
         assert 'data-alert="memory"' in fragment.html
         assert ("memory" in [c[0] for c in calls]) and any("ALERT raised: memory" in r.message for r in caplog.records)
+        assert inbox(admin_client).count("Alert: memory") == 1
+        monitor.tick()  # still raised: no second notice
+        other = health.Monitor(app, monitor.store, lambda message: None)  # another process leading a tick
+        other.tick()
+        assert inbox(admin_client).count("Alert: memory") == 1
+        assert "Alert: memory" not in inbox(player_client)
         app.config["MONITOR_RSS_MB"] = 10**6
         fragment = [m for m in monitor.tick() if m.key == health.HEALTH_KEY][0]
         assert 'data-alert="memory"' not in fragment.html and ("memory", "", False) in calls
+        other.tick()
+        page = inbox(admin_client)
+        assert page.count("Resolved: memory") == 1 and page.count("Alert: memory") == 1
+        assert "memory" not in inbox(player_client)
     finally:
         health.alert_hooks.clear()
     realtime.stop(app)
