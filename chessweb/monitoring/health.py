@@ -43,19 +43,24 @@ alert_hooks: list[AlertHook] = []
 
 
 def aggregate(process_samples: list[dict[str, Any]]) -> dict[str, Any]:
-    """The sum over processes of the cumulative counters and gauges, plus each process's own line."""
+    """The sum over processes of the cumulative counters and gauges, plus each process's own line.
+
+    total["roles"]: {role: distinct users online}, the union of the processes' user ids, so a user with a tab
+    on each of two processes counts once. total["fanout"]: writes per fan-out latency bucket, summed."""
     total: dict[str, Any] = {k: 0 for k in ("sockets", "anonymous", "connects", "delivered", "dropped",
                                             "slow_closes", "job_failures", "resyncs", "rss", "cpu", "requests",
                                             "errors5xx")}
     fanout = [0.0] * len(samples.FANOUT_BOUNDS)
     channel_counts: dict[str, int] = {}
-    roles: dict[str, int] = {}  # users online by role (a user with sockets in two processes counts twice)
+    roles: dict[str, set[Any]] = {}  # users online by role: a user with sockets in two processes counts once
     errors: list[dict[str, Any]] = []
     for sample in process_samples:
         for key in total:
             total[key] += sample.get(key, 0)
-        for role, count in sample.get("roles", {}).items():
-            roles[role] = roles.get(role, 0) + count
+        for role, ids in sample.get("roles", {}).items():
+            if isinstance(ids, int):  # a process of the previous version (a count) during a rolling deploy
+                ids = [(sample["server"], i) for i in range(ids)]
+            roles.setdefault(role, set()).update(ids)
         for name, count in sample.get("channels", {}).items():
             channel_counts[name] = channel_counts.get(name, 0) + count
         errors += sample.get("recent_errors", [])
@@ -63,7 +68,7 @@ def aggregate(process_samples: list[dict[str, Any]]) -> dict[str, Any]:
             fanout[i] += count
     total["at"] = time.time()
     total["channels"] = len(channel_counts)
-    total["roles"] = dict(sorted(roles.items()))
+    total["roles"] = {role: len(ids) for role, ids in sorted(roles.items())}
     total["fanout"] = fanout
     top = sorted(channel_counts.items(), key=lambda item: (-item[1], item[0]))[:TOP_CHANNELS]
     processes = [{"server": s["server"], "pid": s["pid"], "sockets": s["sockets"], "rss_mb": s["rss"] / 2**20,

@@ -40,7 +40,8 @@ FANOUT_BOUNDS: list[float] = list(metrics.FANOUT_LATENCY._upper_bounds)
 
 
 def process_sample(app: Flask) -> dict[str, Any]:
-    """{"server", "pid", "sockets", "anonymous", "roles": {role: users online}, "channels": {name: count}, "connects", "delivered", "dropped",
+    """{"server", "pid", "sockets", "anonymous", "roles": {role: [ids of the users with a socket here]},
+    "channels": {name: count}, "connects", "delivered", "dropped",
     "slow_closes", "job_failures", "resyncs", "rss" (bytes), "cpu" (seconds of CPU used), "started" (epoch s),
     "requests", "errors5xx", "recent_errors": [...], "fanout": [writes per latency bucket, FANOUT_BOUNDS]} for
     this process, now."""
@@ -60,7 +61,7 @@ def process_sample(app: Flask) -> dict[str, Any]:
         requests, errors = _requests
     return {"server": core.server_id, "pid": os.getpid(), "at": time.time(), "sockets": len(connections),
             "anonymous": anonymous,
-            "roles": {str(role): len(ids) for role, ids in users.items()}, "channels": core.hub.local_counts(),
+            "roles": {str(role): sorted(ids) for role, ids in users.items()}, "channels": core.hub.local_counts(),
             "connects": _value(metrics.CONNECTIONS_TOTAL), "delivered": _value(metrics.MESSAGES_DELIVERED),
             "dropped": sum(_value(c) for c in metrics.DROPPED.values()),
             "slow_closes": sum(_value(c) for c in metrics.SLOW_CLOSES.values()),

@@ -271,3 +271,14 @@ def test_a_slow_fanout_p99_raises_the_latency_alert(app):
     app.config["MONITOR_P99_MS"] = 200
     assert health.check(app, figures, True, True) == []
     realtime.stop(app)
+
+
+def test_users_online_by_role_count_a_user_with_sockets_in_two_processes_once():
+    def sample(server, roles):
+        return {"server": server, "pid": 1, "sockets": 3, "rss": 0, "started": 0, "roles": roles}
+    figures = health.aggregate([sample("a", {"PARTICIPANT": [1, 2], "ADMIN": [9]}),
+                                sample("b", {"PARTICIPANT": [2, 3]})])
+    assert figures["total"]["roles"] == {"ADMIN": 1, "PARTICIPANT": 3}
+    # a process of the previous version sends counts: they add up rather than break the tick
+    figures = health.aggregate([sample("a", {"PARTICIPANT": [1, 2]}), sample("old", {"PARTICIPANT": 2})])
+    assert figures["total"]["roles"] == {"PARTICIPANT": 4}
