@@ -370,6 +370,16 @@ class PendingEvent(db.Model):
     event: Mapped[RealtimeEvent] = relationship()
 
 
+class MonitorAlert(db.Model):
+    """An alert of the admin system health that is raised now (chessweb/monitoring/notify.py): one row per alert
+    name, written by the process that announced it to the admins. The key makes every process agree that a
+    raise was announced once, also while the broker is down and each process raises it on its own."""
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    notification_id: Mapped[int | None]  # the admins' notification that announced it (no key: a record)
+    server: Mapped[str] = mapped_column(String(120), default="")  # the process that announced it
+    raised_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class NotificationPreference(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
     # What to hear about ...

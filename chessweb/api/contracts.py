@@ -336,7 +336,8 @@ class DashboardOrganizerData(Strict):
 
 class HealthTotals(Strict):
     """Sums over every process: counters since each process started, gauges now. `rss` in bytes, `cpu` in
-    CPU seconds, `at` in epoch seconds; `roles`: users online by role."""
+    CPU seconds, `at` in epoch seconds; `roles`: users online by role; `fanout`: socket writes per fan-out
+    latency bucket (upper bounds 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000 ms and +Inf)."""
     sockets: int = Field(ge=0)
     anonymous: int = Field(ge=0)
     connects: float
@@ -352,15 +353,19 @@ class HealthTotals(Strict):
     at: float
     channels: int = Field(ge=0)
     roles: dict[str, int]
+    fanout: list[float]
 
 
 class HealthRates(Strict):
-    """Over about the last minute; `error_rate` is 5xx responses / responses (0..1)."""
+    """Over about the last minute; `error_rate` is 5xx responses / responses (0..1); `fanout_p50_ms` and
+    `fanout_p99_ms`: publish-to-socket-write latency of the writes in that minute (null when none)."""
     connects_per_min: float
     disconnects_per_min: float
     messages_per_s: float
     error_rate: float
     cpu_percent: float | None = None
+    fanout_p50_ms: float | None = None
+    fanout_p99_ms: float | None = None
 
 
 class HealthProcess(Strict):
@@ -373,7 +378,7 @@ class HealthProcess(Strict):
 
 
 class HealthAlert(Strict):
-    """A raised alert: `name` is one of broker, database, memory, errors, cpu."""
+    """A raised alert: `name` is one of broker, database, memory, errors, latency, cpu."""
     name: str
     message: str
 

@@ -6,9 +6,11 @@ and the one process that wins the tick's lead sums every sample, records a histo
 is unreachable, each process shows its own figures with the broker alert, delivered to its local sockets.
 
 Thresholds (app.config): MONITOR_RSS_MB (memory of all processes, default 1024), MONITOR_ERROR_RATE (share of
-5xx responses over the last minute, default 0.05), MONITOR_CPU_PERCENT (of one core, summed, default 90).
-An alert is logged (WARNING) when it starts and when it clears; `on_alert` (a hook: h8's notification
-centre can send a CRITICAL notification to admins from it) is called with the same transitions.
+5xx responses over the last minute, default 0.05), MONITOR_CPU_PERCENT (of one core, summed, default 90),
+MONITOR_P99_MS (fan-out latency p99 over the last minute, milliseconds, default 250).
+An alert is logged (WARNING) when it starts and when it clears, and `alert_hooks` are called with the same
+transitions; the admins get a notice in the notification center for each raise and its end, once over all
+processes (notify.py).
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from ..extensions import db
 from ..live import channels
 from ..live.fragments import fragment, url_context
 from ..realtime import Fragment, Message
-from . import charts, connections, samples
+from . import charts, connections, notify, samples
 
 log = logging.getLogger(__name__)
 
@@ -41,24 +43,33 @@ alert_hooks: list[AlertHook] = []
 
 
 def aggregate(process_samples: list[dict[str, Any]]) -> dict[str, Any]:
-    """The sum over processes of the cumulative counters and gauges, plus each process's own line."""
+    """The sum over processes of the cumulative counters and gauges, plus each process's own line.
+
+    total["roles"]: {role: distinct users online}, the union of the processes' user ids, so a user with a tab
+    on each of two processes counts once. total["fanout"]: writes per fan-out latency bucket, summed."""
     total: dict[str, Any] = {k: 0 for k in ("sockets", "anonymous", "connects", "delivered", "dropped",
                                             "slow_closes", "job_failures", "resyncs", "rss", "cpu", "requests",
                                             "errors5xx")}
+    fanout = [0.0] * len(samples.FANOUT_BOUNDS)
     channel_counts: dict[str, int] = {}
-    roles: dict[str, int] = {}  # users online by role (a user with sockets in two processes counts twice)
+    roles: dict[str, set[Any]] = {}  # users online by role: a user with sockets in two processes counts once
     errors: list[dict[str, Any]] = []
     for sample in process_samples:
         for key in total:
             total[key] += sample.get(key, 0)
-        for role, count in sample.get("roles", {}).items():
-            roles[role] = roles.get(role, 0) + count
+        for role, ids in sample.get("roles", {}).items():
+            if isinstance(ids, int):  # a process of the previous version (a count) during a rolling deploy
+                ids = [(sample["server"], i) for i in range(ids)]
+            roles.setdefault(role, set()).update(ids)
         for name, count in sample.get("channels", {}).items():
             channel_counts[name] = channel_counts.get(name, 0) + count
         errors += sample.get("recent_errors", [])
+        for i, count in enumerate(sample.get("fanout", [])[:len(fanout)]):
+            fanout[i] += count
     total["at"] = time.time()
     total["channels"] = len(channel_counts)
-    total["roles"] = dict(sorted(roles.items()))
+    total["roles"] = {role: len(ids) for role, ids in sorted(roles.items())}
+    total["fanout"] = fanout
     top = sorted(channel_counts.items(), key=lambda item: (-item[1], item[0]))[:TOP_CHANNELS]
     processes = [{"server": s["server"], "pid": s["pid"], "sockets": s["sockets"], "rss_mb": s["rss"] / 2**20,
                   "uptime": total["at"] - s["started"]} for s in sorted(process_samples, key=lambda s: s["server"])]
@@ -66,16 +77,43 @@ def aggregate(process_samples: list[dict[str, Any]]) -> dict[str, Any]:
     return {"total": total, "top_channels": top, "processes": processes, "recent_errors": errors[:10]}
 
 
-def rates(now: dict[str, Any], history: list[dict[str, Any]]) -> dict[str, float]:
+def quantile(q: float, counts: list[float], bounds: list[float]) -> float | None:
+    """The `q` quantile (0..1) of a histogram, in the unit of `bounds`, or None when it is empty.
+
+    counts: observations per bucket (not cumulative over the bounds); bounds: each bucket's upper bound, rising,
+    the last one +Inf. Interpolated linearly inside the bucket, the first bucket starting at 0; in the +Inf
+    bucket the answer is the highest finite bound. The rule of Prometheus' histogram_quantile."""
+    total = sum(counts)
+    if total <= 0:
+        return None
+    rank = q * total
+    below, lower = 0.0, 0.0
+    for count, upper in zip(counts, bounds):
+        if count > 0 and below + count >= rank:
+            if upper == float("inf"):
+                return lower
+            return lower + (upper - lower) * (rank - below) / count
+        below += count
+        if upper != float("inf"):
+            lower = upper
+    return lower
+
+
+def rates(now: dict[str, Any], history: list[dict[str, Any]]) -> dict[str, float | None]:
     """Per-minute and per-second rates from the newest history point about RATE_WINDOW seconds old (or the
-    oldest there is); counters that went down (a process restarted) count as 0."""
+    oldest there is); counters that went down (a process restarted) count as 0.
+
+    `fanout_p50_ms` / `fanout_p99_ms`: the fan-out latency (a message handed to the hub until its frame is
+    written to a socket) of the writes since that point, from the difference of the histograms summed over
+    processes (milliseconds; None when nothing was written)."""
     past = None
     for point in history:  # newest first
         past = point
         if now["at"] - point["at"] >= RATE_WINDOW:
             break
     if past is None or now["at"] <= past["at"]:
-        return {"connects_per_min": 0.0, "disconnects_per_min": 0.0, "messages_per_s": 0.0, "error_rate": 0.0}
+        return {"connects_per_min": 0.0, "disconnects_per_min": 0.0, "messages_per_s": 0.0, "error_rate": 0.0,
+                "fanout_p50_ms": None, "fanout_p99_ms": None}
     span = now["at"] - past["at"]
 
     def delta(key: str) -> float:
@@ -84,10 +122,14 @@ def rates(now: dict[str, Any], history: list[dict[str, Any]]) -> dict[str, float
     connects = delta("connects")
     disconnects = max(0.0, connects - (now["sockets"] - past.get("sockets", 0)))
     requests = delta("requests")
+    old = past.get("fanout") or []
+    fanout = [max(0.0, count - (old[i] if i < len(old) else 0.0)) for i, count in enumerate(now.get("fanout", []))]
+    p50, p99 = (quantile(q, fanout, samples.FANOUT_BOUNDS) for q in (0.5, 0.99))
     return {"connects_per_min": connects * 60 / span, "disconnects_per_min": disconnects * 60 / span,
             "messages_per_s": delta("delivered") / span,
             "error_rate": delta("errors5xx") / requests if requests else 0.0,
-            "cpu_percent": delta("cpu") * 100 / span}
+            "cpu_percent": delta("cpu") * 100 / span,
+            "fanout_p50_ms": None if p50 is None else p50 * 1000, "fanout_p99_ms": None if p99 is None else p99 * 1000}
 
 
 def check(app: Flask, figures: dict[str, Any], broker_ok: bool, database_ok: bool) -> list[dict[str, str]]:
@@ -104,6 +146,9 @@ def check(app: Flask, figures: dict[str, Any], broker_ok: bool, database_ok: boo
     rate = figures["rates"]["error_rate"]
     if rate > float(app.config.get("MONITOR_ERROR_RATE") or 0.05):
         alerts.append({"name": "errors", "message": f"{rate:.0%} of responses in the last minute were errors."})
+    p99 = figures["rates"].get("fanout_p99_ms")
+    if p99 is not None and p99 > float(app.config.get("MONITOR_P99_MS") or 250):
+        alerts.append({"name": "latency", "message": f"Fan-out latency p99 over the last minute is {p99:.0f} ms."})
     cpu = figures["rates"].get("cpu_percent", 0.0)
     if cpu > float(app.config.get("MONITOR_CPU_PERCENT") or 90):
         alerts.append({"name": "cpu", "message": f"Processes use {cpu:.0f}% of a core."})
@@ -118,6 +163,7 @@ class Monitor:
         self.store = store
         self.deliver_locally = deliver_locally
         self.raised: set[str] = set()
+        self.announced: set[str] = set()  # alerts whose raise is on record for the admins (notify.py)
         self.last: Fragment | None = None
         self._last_at = 0.0  # time.monotonic() of the render of `last`
         self.last_charts: Fragment | None = None
@@ -211,7 +257,7 @@ class Monitor:
                                   if self.last_resync_at is not None else None)
         database_ok, query_ms = _database()
         point = {k: figures["total"][k] for k in ("at", "sockets", "anonymous", "connects", "delivered",
-                                                  "requests", "errors5xx", "cpu", "rss")}
+                                                  "requests", "errors5xx", "cpu", "rss", "fanout")}
         if broker_ok and record:
             try:
                 self.store.push_history(point)
@@ -220,6 +266,8 @@ class Monitor:
         alerts = check(self.app, figures, broker_ok, database_ok)
         if record:  # only the ticks raise and clear alerts; a page view must not call the hooks
             self._transitions(alerts)
+            # Without the store a process sees only itself: it must not take the others for dead.
+            self._announce(alerts, {s["server"] for s in process_samples} if broker_ok else None)
         context = {"figures": figures, "alerts": alerts, "broker": {"kind": _broker_kind(self.app), "ok": broker_ok},
                    "database": {"ok": database_ok, "query_ms": query_ms}}
         data = {"total": figures["total"], "rates": figures["rates"], "processes": figures["processes"],
@@ -239,6 +287,25 @@ class Monitor:
             log.warning("ALERT cleared: %s", name)
             _call_hooks(name, "", False)
         self.raised = set(now)
+
+
+    def _announce(self, alerts: list[dict[str, str]], live_servers: set[str] | None) -> None:
+        """Tell the admins of each raise and its end, once over all processes (notify.py); what the database
+        refused is tried again on the next tick. `live_servers`: the processes with a sample now (None when
+        unknown), whose announced alerts are theirs to clear; those of other processes are cleared here."""
+        server = self.app.extensions["realtime"].server_id
+        now = {a["name"]: a["message"] for a in alerts}
+        for name in sorted(now.keys() - self.announced):
+            if notify.raised(name, now[name], server):
+                self.announced.add(name)
+        for name in sorted(self.announced - now.keys()):
+            if notify.cleared(name, server):
+                self.announced.discard(name)
+        if live_servers is not None:
+            for name, other in notify.orphans(live_servers | {server}):
+                if name not in now:
+                    notify.cleared(name, other)
+        db.session.remove()
 
 
 def _call_hooks(name: str, message: str, raised: bool) -> None:

@@ -28,10 +28,23 @@ def _value(counter: Any) -> float:
     return float(counter._value.get())  # prometheus_client keeps the number there; reading it takes no lock
 
 
+def fanout_buckets() -> list[float]:
+    """This process's fan-out latency histogram (realtime/metrics.py FANOUT_LATENCY): the number of writes in each
+    bucket since the process started, one count per bound of FANOUT_BOUNDS (not cumulative over the bounds,
+    the last one is +Inf). Read without the histogram's lock, like `_value`."""
+    return [float(bucket.get()) for bucket in metrics.FANOUT_LATENCY._buckets]
+
+
+#: upper bounds (seconds) of the fan-out latency buckets, the last one +Inf
+FANOUT_BOUNDS: list[float] = list(metrics.FANOUT_LATENCY._upper_bounds)
+
+
 def process_sample(app: Flask) -> dict[str, Any]:
-    """{"server", "pid", "sockets", "anonymous", "roles": {role: users online}, "channels": {name: count}, "connects", "delivered", "dropped",
+    """{"server", "pid", "sockets", "anonymous", "roles": {role: [ids of the users with a socket here]},
+    "channels": {name: count}, "connects", "delivered", "dropped",
     "slow_closes", "job_failures", "resyncs", "rss" (bytes), "cpu" (seconds of CPU used), "started" (epoch s),
-    "requests", "errors5xx", "recent_errors": [...]} for this process, now."""
+    "requests", "errors5xx", "recent_errors": [...], "fanout": [writes per latency bucket, FANOUT_BOUNDS]} for
+    this process, now."""
     core = app.extensions["realtime"]
     connections = core.connections()
     anonymous = 0
@@ -48,13 +61,13 @@ def process_sample(app: Flask) -> dict[str, Any]:
         requests, errors = _requests
     return {"server": core.server_id, "pid": os.getpid(), "at": time.time(), "sockets": len(connections),
             "anonymous": anonymous,
-            "roles": {str(role): len(ids) for role, ids in users.items()}, "channels": core.hub.local_counts(),
+            "roles": {str(role): sorted(ids) for role, ids in users.items()}, "channels": core.hub.local_counts(),
             "connects": _value(metrics.CONNECTIONS_TOTAL), "delivered": _value(metrics.MESSAGES_DELIVERED),
             "dropped": sum(_value(c) for c in metrics.DROPPED.values()),
             "slow_closes": sum(_value(c) for c in metrics.SLOW_CLOSES.values()),
             "job_failures": _value(metrics.JOB_FAILURES), "resyncs": _value(metrics.BROKER_RESYNCS),
             "rss": _process.memory_info().rss, "cpu": cpu.user + cpu.system, "started": _STARTED,
-            "requests": requests, "errors5xx": errors, "recent_errors": recent}
+            "requests": requests, "errors5xx": errors, "recent_errors": recent, "fanout": fanout_buckets()}
 
 
 def install_error_log(app: Flask) -> None:

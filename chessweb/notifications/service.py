@@ -136,6 +136,33 @@ def send(broadcast: Broadcast, sender: User) -> Notification:
     return notification
 
 
+def system_notice(title: str, message: str, *, type: NotificationType = NotificationType.ERROR,
+                  priority: Priority = Priority.HIGH) -> Notification:
+    """Store a broadcast from the system itself (no sender) to every ADMIN, for the admin system health's
+    alerts (chessweb/monitoring/notify.py). Delivered like the notification center's broadcasts: a committed
+    event that the `notifications` consumer publishes after the commit, so it survives a broker outage (it is
+    in the admins' inbox at once, and on their pages when the broker carries it).
+
+    Not CRITICAL: that priority is the emergency alert, shown to everyone, anonymous visitors included.
+    ValueError for an empty or too long title or message (nothing written)."""
+    title, message = title.strip(), message.strip()
+    if not title or len(title) > TITLE_MAX or not message or len(message) > MESSAGE_MAX:
+        raise ValueError(f"a system notice needs a title of 1 to {TITLE_MAX} characters and a message of 1 to "
+                         f"{MESSAGE_MAX}")
+    if priority is Priority.CRITICAL:
+        raise ValueError("a system notice to admins cannot be CRITICAL: that is the emergency alert to everyone")
+    notification = Notification(title=title, message=message, type=type, priority=priority,
+                                category="system_alerts", kind="", target_roles=[Role.ADMIN.value],
+                                target_user_ids=[], created_at=utcnow(), data={})
+    db.session.add(notification)
+    db.session.flush()
+    db.session.add(NotificationAudience(notification_id=notification.id, kind="role", value=Role.ADMIN.value))
+    record = record_event(channels.SYSTEM, EventType.SYSTEM_ANNOUNCEMENT, entity_type=delivery.NOTICE_EVENT,
+                          entity_id=notification.id, payload={"notification": notification.id})
+    notification.realtime_event_id = record.id
+    return notification
+
+
 def _check_sender(sender: User, roles: list[str], user_ids: list[int], tournament: Tournament | None,
                   critical: bool) -> None:
     """Admins send anything; organizers only to their own tournament's players and spectators."""

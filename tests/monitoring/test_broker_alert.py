@@ -53,7 +53,19 @@ def _alerts(app) -> list[dict]:
     return monitor.last.data["alerts"]
 
 
+def _inbox(app, email: str) -> str:
+    from ..conftest import AuthActions
+    client = app.test_client()
+    assert AuthActions(client).login(email).status_code in (302, 303)
+    return client.get("/notifications").get_data(as_text=True)
+
+
 def test_the_broker_alert_rises_within_10_s_of_redis_stopping_and_clears_after(app, redis_port):
+    """...and the admins get one notice of it, recorded while Redis is down, and one when it clears."""
+    from chessweb.models import Role
+
+    from ..conftest import make_user
+    admin, player = make_user(Role.ADMIN).email, make_user(Role.PARTICIPANT).email  # a tick ends the session
     port, server = redis_port
     assert [a["name"] for a in _alerts(app)] == []
     server.kill()
@@ -62,10 +74,14 @@ def test_the_broker_alert_rises_within_10_s_of_redis_stopping_and_clears_after(a
     wait_for(lambda: "broker" in [a["name"] for a in _alerts(app)], timeout=10, what="the broker alert")
     assert time.monotonic() - started < 10
     assert 'data-alert="broker"' in app.extensions["monitoring"].last.html
+    _alerts(app)  # another tick, still down: no second notice
+    assert _inbox(app, admin).count("Alert: broker") == 1 and "Alert: broker" not in _inbox(app, player)
     restarted = _start_redis(port)
     try:
         time.sleep(health.HEALTH_INTERVAL)  # the tick's lead from before the outage has expired
         wait_for(lambda: "broker" not in [a["name"] for a in _alerts(app)], timeout=10, what="the alert to clear")
+        page = _inbox(app, admin)
+        assert page.count("Resolved: broker") == 1 and page.count("Alert: broker") == 1
     finally:
         realtime.stop(app)
         restarted.kill()

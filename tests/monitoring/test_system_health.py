@@ -90,7 +90,13 @@ def test_a_server_error_is_listed_with_its_request_id_and_no_trace(app, client):
     realtime.stop(app)
 
 
-def test_thresholds_raise_a_visible_alert_a_log_line_and_the_hook(app, caplog):
+def test_thresholds_raise_a_visible_alert_a_log_line_the_hook_and_a_notice_to_admins(app, caplog):
+    admin, player = make_user(Role.ADMIN), make_user(Role.PARTICIPANT)
+    admin_client, _ = _cookie(app, admin)
+    player_client, _ = _cookie(app, player)
+
+    def inbox(client):
+        return client.get("/notifications").get_data(as_text=True)
     calls = []
     health.alert_hooks.append(lambda *args: calls.append(args))
     try:
@@ -99,9 +105,19 @@ def test_thresholds_raise_a_visible_alert_a_log_line_and_the_hook(app, caplog):
         fragment = wait_for(lambda: [m for m in monitor.tick() if m.key == health.HEALTH_KEY], what="a tick")[0]
         assert 'data-alert="memory"' in fragment.html
         assert ("memory" in [c[0] for c in calls]) and any("ALERT raised: memory" in r.message for r in caplog.records)
+        assert inbox(admin_client).count("Alert: memory") == 1
+        monitor.tick()  # still raised: no second notice
+        other = health.Monitor(app, monitor.store, lambda message: None)  # another process leading a tick
+        other.tick()
+        assert inbox(admin_client).count("Alert: memory") == 1
+        assert "Alert: memory" not in inbox(player_client)
         app.config["MONITOR_RSS_MB"] = 10**6
         fragment = [m for m in monitor.tick() if m.key == health.HEALTH_KEY][0]
         assert 'data-alert="memory"' not in fragment.html and ("memory", "", False) in calls
+        other.tick()
+        page = inbox(admin_client)
+        assert page.count("Resolved: memory") == 1 and page.count("Alert: memory") == 1
+        assert "memory" not in inbox(player_client)
     finally:
         health.alert_hooks.clear()
     realtime.stop(app)
@@ -204,3 +220,65 @@ def test_who_is_online_counts_signed_in_sockets_by_role(app, live_server):
         assert body["by_role"]["PARTICIPANT"] == 1 and [u["name"] for u in body["users"]] == ["Online Olga"]
         assert "Online Olga" in admin_client.get("/admin/online").get_data(as_text=True)
     realtime.stop(app)
+
+
+def test_fanout_latency_p50_and_p99_of_the_last_minute_appear_after_real_deliveries(app, live_server):
+    """Frames written to real sockets show up as the fan-out latency of the last minute, in milliseconds."""
+    from chessweb.realtime import Fragment
+    admin = make_user(Role.ADMIN)
+    admin_client, cookie = _cookie(app, admin)
+    with _ws(live_server, "channel=admin", cookie) as ws, _ws(live_server, "channel=tournaments:all") as visitor:
+        recv_until(visitor, lambda m: m["type"] == "subscribed")
+        for version in range(1, 21):
+            realtime.publish(Fragment(channel="tournaments:all", key="latency-probe", version=version,
+                                      html=f'<div id="latency-probe" hx-swap-oob="true">{version}</div>'))
+            recv_until(visitor, lambda m, v=version: m.get("key") == "latency-probe" and m.get("version") == v)
+        message, _ = recv_until(ws, lambda m: m.get("key") == health.HEALTH_KEY
+                                and m["data"]["rates"].get("fanout_p99_ms") is not None)
+        rates = message["data"]["rates"]
+        assert 0 < rates["fanout_p50_ms"] <= rates["fanout_p99_ms"] < 5000  # a local socket: well under 5 s
+        page = admin_client.get("/admin/system").get_data(as_text=True)
+        assert 'data-figure="fanout-p99"' in page and " ms</dd>" in page
+    realtime.stop(app)
+
+
+def test_fanout_latency_sums_the_buckets_of_every_process_over_the_last_minute():
+    """Two processes' histograms are added bucket by bucket, and only the writes since the point a minute ago
+    count: 90 fast writes in one process and 10 slow ones in the other give p50 in the fast bucket, p99 in the
+    slow one."""
+    bounds = health.samples.FANOUT_BOUNDS
+    empty = [0.0] * len(bounds)
+
+    def sample(server, fanout):
+        return {"server": server, "pid": 1, "sockets": 0, "rss": 0, "started": 0, "fanout": fanout}
+    fast, slow = list(empty), list(empty)
+    fast[bounds.index(0.001)] = 1000 + 90  # 1000 writes older than the minute
+    slow[bounds.index(0.5)] = 10
+    now = health.aggregate([sample("a", fast), sample("b", slow)])["total"]
+    minute_ago = {**health.aggregate([sample("a", [1000.0 if b == 0.001 else 0.0 for b in bounds]),
+                                      sample("b", empty)])["total"], "at": now["at"] - 60}
+    rates = health.rates(now, [minute_ago])
+    assert 0 < rates["fanout_p50_ms"] <= 1.0
+    assert 250 < rates["fanout_p99_ms"] <= 500
+    assert health.quantile(0.5, empty, bounds) is None
+    assert health.quantile(0.99, [0.0] * (len(bounds) - 1) + [3.0], bounds) == 5.0  # +Inf: the highest bound
+
+
+def test_a_slow_fanout_p99_raises_the_latency_alert(app):
+    app.config["MONITOR_P99_MS"] = 100
+    figures = {"total": {"rss": 0}, "rates": {"error_rate": 0.0, "fanout_p99_ms": 180.0}}
+    assert [a["name"] for a in health.check(app, figures, True, True)] == ["latency"]
+    app.config["MONITOR_P99_MS"] = 200
+    assert health.check(app, figures, True, True) == []
+    realtime.stop(app)
+
+
+def test_users_online_by_role_count_a_user_with_sockets_in_two_processes_once():
+    def sample(server, roles):
+        return {"server": server, "pid": 1, "sockets": 3, "rss": 0, "started": 0, "roles": roles}
+    figures = health.aggregate([sample("a", {"PARTICIPANT": [1, 2], "ADMIN": [9]}),
+                                sample("b", {"PARTICIPANT": [2, 3]})])
+    assert figures["total"]["roles"] == {"ADMIN": 1, "PARTICIPANT": 3}
+    # a process of the previous version sends counts: they add up rather than break the tick
+    figures = health.aggregate([sample("a", {"PARTICIPANT": [1, 2]}), sample("old", {"PARTICIPANT": 2})])
+    assert figures["total"]["roles"] == {"PARTICIPANT": 4}
