@@ -59,6 +59,42 @@ def test_the_paired_player_hears_board_and_colour_and_a_spectator_nothing(app, l
         assert not [m for m in nothing_more(spectator) if m.get("event") == "notification"]
 
 
+def test_round_started_reaches_every_paired_player_once_live_and_in_the_inbox(app, live_server, organizer, players):
+    """Publishing round 1 starts it: each paired player hears "round 1 started" once (with board, colour and
+    opponent when pairing updates are on, without them when off), as a toast and in the inbox."""
+    from chessweb.notifications import inbox
+    db.session.get(NotificationPreference, players[1].id).pairing_updates = False
+    db.session.commit()
+    tid = setup_tournament(organizer, 4, TournamentFormat.ROUND_ROBIN, accounts=players)
+    realtime.flush()
+    detailed, plain = players[0], players[1]
+    with open_ws(live_server, f"user:{detailed.id}", cookie=session_cookie(app, detailed)) as first, \
+            open_ws(live_server, f"user:{plain.id}", cookie=session_cookie(app, plain)) as second:
+        connect_sequence(first)
+        connect_sequence(second)
+        start_round(tid, organizer)
+        realtime.flush()
+        heard = {who.id: [m["data"] for m in nothing_more(ws) if m.get("event") == "notification"]
+                 for who, ws in ((detailed, first), (plain, second))}
+    game = next(g for g in games_of(tid, 1) if detailed.id in (g.white.user_id, g.black.user_id))
+    colour = "White" if game.white.user_id == detailed.id else "Black"
+    round_notices = [n for n in heard[detailed.id] if n["data"].get("round") == 1]
+    assert len(round_notices) == 1, heard[detailed.id]  # the pairing and the start are one notice
+    toast = round_notices[0]
+    assert toast["kind"] == "paired" and toast["title"] == f"Test Open: round 1 started, board {game.board}, {colour}"
+    assert toast["message"].startswith("Round 1 has started. You play ") and toast["link"] == f"/games/{game.id}"
+    assert toast["data"]["board"] == game.board and toast["data"]["colour"] == colour.lower()
+    other = [n for n in heard[plain.id] if n["data"].get("round") == 1]
+    assert len(other) == 1 and other[0]["kind"] == "round_started"
+    assert other[0]["title"] == "Test Open: round 1 started" and "board" not in other[0]["data"]
+    # The inbox holds the same single notice per player.
+    for who, kind in ((detailed, "paired"), (plain, "round_started")):
+        items = [i.notification for i in inbox.page(db.session.get(type(who), who.id))[0]]
+        started = [n for n in items if "round 1 started" in n.title]
+        assert [n.kind for n in started] == [kind]
+        assert started[0].id == (toast["id"] if who is detailed else other[0]["id"])
+
+
 def test_a_warning_to_participants_reaches_their_channel_only(app, live_server, admin, players):
     viewer = make_user(Role.VIEWER, name="Vera Viewer")
     with open_ws(live_server, "system:role:PARTICIPANT", cookie=session_cookie(app, players[0])) as participant, \
