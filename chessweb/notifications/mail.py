@@ -13,7 +13,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Notification, User
 from . import preferences
-from .admin_rows import refresh_admin_row
+from .admin_rows import refresh_admin_list
 from .audience import add_email_counts
 from .background import background
 from .urls import url_context
@@ -54,7 +54,7 @@ def _send_batch(notification_id: int, user_ids: list[int]) -> None:
             failed += 1
     add_email_counts(notification_id, sent, failed)
     db.session.commit()
-    refresh_admin_row(notification_id)
+    refresh_admin_list(notification_id)
 
 
 def _send_with_retries(notification: Notification, user: User) -> bool:

@@ -176,17 +176,36 @@ def test_the_emergency_alert_reaches_anonymous_sockets_and_its_withdrawal_too(ap
     assert refused.value.status == 403
 
 
-def test_the_admins_recent_list_row_is_pushed_with_its_counts(app, live_server, admin, players):
-    with open_ws(live_server, "admin", cookie=session_cookie(app, admin)) as admin_ws, \
+def test_every_admins_recent_list_gets_a_broadcast_another_admin_sent(app, live_server, admin, players):
+    """Admin A sends from the form; admin B's open notification center (socket on `admin`) gets the recent list
+    with the new broadcast on top, rendered once (one fragment for the channel), then again as counts settle."""
+    other = make_user(Role.ADMIN, name="Bea Admin")
+    with open_ws(live_server, "admin", cookie=session_cookie(app, other)) as watching, \
+            open_ws(live_server, "admin", fmt="html", cookie=session_cookie(app, other)) as page, \
             open_ws(live_server, "system:role:PARTICIPANT", cookie=session_cookie(app, players[0])) as listener:
-        connect_sequence(admin_ws)
+        first = connect_sequence(watching)
+        assert next(m for m in first if m.get("key") == "notice-recent")["data"] == {"rows": []}
         connect_sequence(listener)
-        from chessweb.notifications import service
-        sent = service.send(service.Broadcast(title="Counted", message="m", roles=["PARTICIPANT"]), admin)
-        db.session.commit()
+        client = app.test_client()
+        from ..conftest import AuthActions
+        AuthActions(client).login(admin)
+        response = post_form(client, "/admin/notifications", {"title": "<b>Counted</b>", "message": "m",
+                                                              "type": "INFO", "priority": "NORMAL",
+                                                              "roles": ["PARTICIPANT"]})
+        assert response.status_code == 303
+        sent_id = db.session.query(Notification.id).filter_by(title="<b>Counted</b>").scalar()
+        db.session.rollback()  # no read transaction left open: SQLite would hold the workers' writes
         read_until(listener, lambda m: m.get("event") == "notification")
-        row, _ = read_until(admin_ws, lambda m: m.get("key") == f"notice-row-{sent.id}"
-                            and m["data"]["targeted"] == len(players))
-        assert row["data"]["email_failed"] == 0
-        # Delivered counts are written in batches; the row is pushed again once they settle.
-        read_until(admin_ws, lambda m: m.get("key") == f"notice-row-{sent.id}" and m["data"].get("delivered") == 1)
+        listed, _ = read_until(watching, lambda m: m.get("key") == "notice-recent" and m["data"]["rows"])
+        top = listed["data"]["rows"][0]
+        assert top["notification"] == sent_id and top["targeted"] == len(players) and top["email_failed"] == 0
+        # Delivered counts are written in batches; the list is pushed again once they settle.
+        read_until(watching, lambda m: m.get("key") == "notice-recent" and m["data"]["rows"][0]["delivered"] == 1)
+        frame = ""
+        while f'id="notice-row-{sent_id}"' not in frame:
+            frame = page.recv(timeout=10)
+    assert '<tbody id="recent-notifications" hx-swap-oob="true">' in frame
+    assert "&lt;b&gt;Counted&lt;/b&gt;" in frame and "<b>Counted" not in frame
+    # Only admins hear the list.
+    with open_ws(live_server, "admin", cookie=session_cookie(app, players[0])) as refused:
+        assert any(m["type"] == "error" and m.get("code") == "forbidden" for m in connect_sequence(refused))
