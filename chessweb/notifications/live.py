@@ -16,7 +16,7 @@ from ..permissions import can_view
 from ..realtime import Fragment, UserInfo
 from . import render
 from .admin_rows import recent_fragment
-from .channels import may_join_role_channel
+from .channels import may_join_notices_channel, may_join_role_channel
 from .urls import url_context
 
 
@@ -28,14 +28,15 @@ class NotificationsArea(CommonArea):
     def authorize(self, user: UserInfo, channel: Channel) -> bool:
         """`alerts`: everyone. A role channel: that role, while system alerts and real-time are on. A
         tournament's notices: whoever may view the tournament (re-checked with its other channels when it
-        turns private, see live.channels.tournament_channels)."""
+        turns private, see live.channels.tournament_channels), and, logged in, while system alerts and real-time
+        are on: opting out is a refused subscription, as on the role channels (CRITICAL travels on `alerts`)."""
         if channel.kind == KIND_ALERTS:
             return True
         if channel.kind == KIND_ROLE:
             return channel.part is not None and may_join_role_channel(user, channel.part)
         if channel.kind == KIND_NOTICES:
             tournament = db.session.get(Tournament, channel.id)
-            return tournament is not None and can_view(user, tournament)
+            return tournament is not None and can_view(user, tournament) and may_join_notices_channel(user)
         return super().authorize(user, channel)
 
     def snapshot(self, channel: Channel) -> list[Fragment]:

@@ -142,6 +142,41 @@ def test_turning_system_alerts_off_is_a_refused_subscription(app, live_server, p
     assert replies[-1]["channels"] == [f"user:{players[0].id}"]
 
 
+def test_system_alerts_off_refuses_the_tournament_notices_channel_but_critical_still_arrives(
+        app, live_server, organizer, players, admin):
+    """Opting out of system alerts is a refused subscription on `tournament:<id>:notices` too (as on the role
+    channels): an organizer's announcement reaches the player who kept them on, not the one who turned them
+    off; the emergency alert reaches both on `alerts`."""
+    from chessweb.notifications import service
+    tid = setup_tournament(organizer, 4, TournamentFormat.ROUND_ROBIN, accounts=players)
+    row = db.session.get(NotificationPreference, players[0].id)
+    row.system_alerts = False
+    db.session.commit()
+    realtime.flush()
+    notices = f"tournament:{tid}:notices"
+    with open_ws(live_server, notices, "alerts", cookie=session_cookie(app, players[0])) as muted, \
+            open_ws(live_server, notices, "alerts", cookie=session_cookie(app, players[1])) as hearing, \
+            open_ws(live_server, notices, "alerts") as anonymous:
+        replies = connect_sequence(muted)
+        assert replies[-1]["channels"] == ["alerts"]
+        assert any(m["type"] == "error" and m.get("code") == "forbidden" for m in replies)
+        assert connect_sequence(hearing)[-1]["channels"] == [notices, "alerts"]
+        assert connect_sequence(anonymous)[-1]["channels"] == [notices, "alerts"]  # no preferences to honour
+        service.send(service.Broadcast(title="Round 5 starts 15 minutes late", message="Coffee first",
+                                       type="WARNING", priority="HIGH", tournament_id=tid), organizer)
+        db.session.commit()
+        read_until(hearing, lambda m: m.get("event") == "notification")
+        read_until(anonymous, lambda m: m.get("event") == "notification")
+        realtime.flush()
+        assert not [m for m in nothing_more(muted) if m.get("event") == "notification"]
+        alert = service.send(service.Broadcast(title="Evacuate", message="Now", priority="CRITICAL"), admin)
+        db.session.commit()
+        for ws in (muted, hearing):
+            read_until(ws, lambda m: m.get("key") == "emergency-alerts" and m["data"]["alerts"])
+        service.withdraw(alert.id, admin)
+        db.session.commit()
+
+
 def test_real_time_off_means_no_toast_but_the_inbox_and_badge_still_count(app, live_server, organizer, players):
     row = db.session.get(NotificationPreference, players[0].id)
     row.realtime = False
