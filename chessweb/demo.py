@@ -15,8 +15,8 @@ from .extensions import db
 from .fide.crosstable import ResultCode
 from .fide.simulation import game_result
 from .games.relay import relay_moves
-from .models import (AuditEntry, Game, GameResult, Notification, NotificationAudience, NotificationPreference,
-                     NotificationReadMark, RealtimeEvent, Role, Round, Tournament,
+from .models import (AuditEntry, Game, GameResult, Notification, NotificationAudience, NotificationEmail,
+                     NotificationPreference, NotificationReadMark, RealtimeEvent, Role, Round, Tournament,
                      TournamentFormat, User, UserNotification)
 from .tournaments import registration, results, rounds, settings
 from .tournaments.registration import PlayerDetails
@@ -117,7 +117,7 @@ def _remove_demo() -> None:
     notices = select(Notification.id).where(or_(Notification.recipient_id.in_(users),
                                                 Notification.tournament_id.in_(tournaments),
                                                 Notification.created_by_id.in_(users)))
-    for model in (UserNotification, NotificationAudience):
+    for model in (UserNotification, NotificationAudience, NotificationEmail):
         db.session.execute(delete(model).where(model.notification_id.in_(notices)))
     db.session.execute(delete(Notification).where(Notification.id.in_(notices)))
     db.session.execute(delete(NotificationReadMark).where(NotificationReadMark.user_id.in_(users)))
@@ -126,7 +126,7 @@ def _remove_demo() -> None:
     for tournament in db.session.scalars(select(Tournament).where(Tournament.id.in_(tournaments))).all():
         db.session.delete(tournament)  # with its players, byes, rounds and games
     db.session.flush()
-    for model in (UserNotification, NotificationPreference):
+    for model in (UserNotification, NotificationPreference, NotificationEmail):
         db.session.execute(delete(model).where(model.user_id.in_(users)))
     db.session.execute(delete(User).where(User.id.in_(users)))
     db.session.commit()

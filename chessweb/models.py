@@ -466,6 +466,18 @@ class PushSubscription(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class NotificationEmail(db.Model):
+    """One notification's email to one user, claimed (committed) before the SMTP send and marked after it, so a
+    worker killed mid-batch and the retry never email the same user twice for the same notification.
+    `state`: "sending" (claimed), "sent", "failed" (every attempt failed, or a crash left the send unknown)."""
+    __table_args__ = (UniqueConstraint("notification_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notification.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    state: Mapped[str] = mapped_column(String(8))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class UserNotification(db.Model):
     """One user's read receipt of one notification, written when it is read (the inbox itself is a query)."""
     __table_args__ = (UniqueConstraint("user_id", "notification_id"),)

@@ -503,13 +503,19 @@ class AlertsData(Strict):
 
 
 class NoticeRowData(Strict):
-    """Fragment `notice-row-<id>` on the admins' channel: a broadcast's delivery counts."""
+    """One broadcast's delivery counts in the notification center's recent list (`notice-recent`)."""
     notification: int
     targeted: int = Field(ge=0)
     delivered: int = Field(ge=0)
     read: int = Field(ge=0)
     email_sent: int = Field(ge=0)
     email_failed: int = Field(ge=0)
+
+
+class NoticeRecentData(Strict):
+    """Fragment `notice-recent` on the admins' channel: the notification center's recent broadcasts (every
+    sender's), newest first, with their counts; pushed whenever one is sent, withdrawn or its counts change."""
+    rows: list[NoticeRowData]
 
 
 class PreferencesEventData(Strict):
@@ -548,7 +554,7 @@ FragmentData = Union[HeaderData, RegistrationsData, WatchingData, ScoreboardData
                      GameData, GamesInProgressData, TournamentListData, DashboardOverviewData, DashboardResultsData,
                      DashboardPlayerData, DashboardOrganizerData, SystemHealthData, SystemChartsData,
                      AdminConnectionsData, AdminConnectionsTotalData, BadgeData,
-                     AlertsData, NoticeRowData, ArbiterRoundsData, RoundEntryData, MyGameData]
+                     AlertsData, NoticeRecentData, ArbiterRoundsData, RoundEntryData, MyGameData]
 
 
 class ChessFragmentMessage(wire.FragmentMessage):

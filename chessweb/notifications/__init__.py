@@ -26,6 +26,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("MAIL_TIMEOUT", 10)
     app.config.setdefault("MAIL_ATTEMPTS", 3)
     app.config.setdefault("MAIL_RETRY_SECONDS", 1.0)
+    # A claimed email still "sending" after this long belongs to a dead worker (above every attempt's timeout).
+    app.config.setdefault("MAIL_CLAIM_SECONDS", 300)
     Mail(app)
     app.register_blueprint(bp)
     views.register_cli(app)

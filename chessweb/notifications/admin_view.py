@@ -13,11 +13,10 @@ from ..models import Notification, Role, Tournament, User
 from ..permissions import role_required
 from . import mail, service
 
-from .admin_rows import row_context
+from .admin_rows import recent, rows_context
 from .blueprint import bp
 from .forms import ActionForm, SendForm
 
-RECENT = 30
 SEARCH_LIMIT = 20
 _IDS = re.compile(r"^\s*\d{1,9}(\s*,\s*\d{1,9})*\s*$")
 
@@ -30,10 +29,7 @@ def _tournaments() -> list[Tournament]:
 
 
 def _recent() -> list[Notification]:
-    query = select(Notification).where(Notification.recipient_id.is_(None)).order_by(Notification.id.desc())
-    if current_user.role != Role.ADMIN:
-        query = query.where(Notification.created_by_id == current_user.id)
-    return list(db.session.scalars(query.limit(RECENT)))
+    return recent(None if current_user.role == Role.ADMIN else current_user.id)
 
 
 def search_users(term: str) -> list[User]:
@@ -51,7 +47,7 @@ def _render(form: SendForm, status: int = 200, chosen: list[User] | None = None)
     # Only admins look people up: an organizer's reach is their own tournaments.
     term = request.args.get("q", "") if current_user.role == Role.ADMIN else ""
     return render_template("notifications/admin.html", form=form, tournaments=_tournaments(),
-                           rows=[row_context(n) for n in _recent()], found=search_users(term), term=term,
+                           rows=rows_context(_recent()), found=search_users(term), term=term,
                            chosen=chosen or [], action_form=ActionForm(), email_enabled=mail.enabled(),
                            is_admin=current_user.role == Role.ADMIN), status
 

@@ -22,7 +22,7 @@ from ..live import CommittedEvent, Consumer
 from ..models import Notification, Priority, User
 from ..realtime import Event, Message, realtime
 from . import mail, preferences, push, render
-from .admin_rows import refresh_admin_row
+from .admin_rows import refresh_admin_list
 from .audience import count_targeted, recipients_query
 from .background import background
 from .channels import ALERTS, role_channel, tournament_channel, user_channel
@@ -78,7 +78,7 @@ def withdrawn_messages(notification_id: int) -> list[Message]:
     """A broadcast withdrawn: the banner as it is now (without it), and the admins' row."""
     with url_context():
         messages: list[Message] = [render.alerts_fragment()]
-    refresh_admin_row(notification_id)
+    refresh_admin_list(notification_id)
     return messages
 
 
@@ -161,6 +161,6 @@ def broadcast_messages(notification_id: int) -> list[Message]:
         recipients = list(db.session.scalars(recipients_query(notification).with_only_columns(User.id)))
         mail.queue(notification.id, recipients)
         push.queue(notification.id, recipients)
-    background().schedule(lambda: refresh_admin_row(notification_id), COUNTS_SETTLE_SECONDS)
-    refresh_admin_row(notification_id)
+    background().schedule(lambda: refresh_admin_list(notification_id), COUNTS_SETTLE_SECONDS)
+    refresh_admin_list(notification_id)
     return messages

@@ -18,9 +18,10 @@ CHANNELS: tuple[tuple[str, str], ...] = (
 
 # kind -> preference group. Admin-center messages have kind "" and belong to system_alerts.
 KIND_GROUP: dict[str, str] = {
-    "paired": "pairing_updates",            # round published: board, colour, opponent
-    "round_started": "tournament_updates",  # a round began in which the player has no game (bye or absent)
-    "bye_granted": "pairing_updates",       # a requested bye was given in a published round
+    # A round is published and started at once; each player in it gets one of these three, never two:
+    "paired": "pairing_updates",            # round N started: board, colour, opponent
+    "round_started": "tournament_updates",  # round N started: a bye not asked for, or pairing updates are off
+    "bye_granted": "pairing_updates",       # round N started: a requested bye was given
     "result_reported": "game_results",      # the opponent reported a result: confirm or dispute
     "result_confirmed": "game_results",
     "result_corrected": "game_results",

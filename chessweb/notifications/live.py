@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from ..extensions import db
 from ..live import CommonArea
-from ..live.channels import KIND_ALERTS, KIND_NOTICES, KIND_ROLE, KIND_USER, Channel
+from ..live.channels import KIND_ADMIN, KIND_ALERTS, KIND_NOTICES, KIND_ROLE, KIND_USER, Channel
 from ..models import Tournament, User
 from ..permissions import can_view
 from ..realtime import Fragment, UserInfo
 from . import render
-from .channels import may_join_role_channel
+from .admin_rows import recent_fragment
+from .channels import may_join_notices_channel, may_join_role_channel
+from .urls import url_context
 
 
 class NotificationsArea(CommonArea):
@@ -26,22 +28,27 @@ class NotificationsArea(CommonArea):
     def authorize(self, user: UserInfo, channel: Channel) -> bool:
         """`alerts`: everyone. A role channel: that role, while system alerts and real-time are on. A
         tournament's notices: whoever may view the tournament (re-checked with its other channels when it
-        turns private, see live.channels.tournament_channels)."""
+        turns private, see live.channels.tournament_channels), and, logged in, while system alerts and real-time
+        are on: opting out is a refused subscription, as on the role channels (CRITICAL travels on `alerts`)."""
         if channel.kind == KIND_ALERTS:
             return True
         if channel.kind == KIND_ROLE:
             return channel.part is not None and may_join_role_channel(user, channel.part)
         if channel.kind == KIND_NOTICES:
             tournament = db.session.get(Tournament, channel.id)
-            return tournament is not None and can_view(user, tournament)
+            return tournament is not None and can_view(user, tournament) and may_join_notices_channel(user)
         return super().authorize(user, channel)
 
     def snapshot(self, channel: Channel) -> list[Fragment]:
-        """The badge on `user:<id>`, the banner on `alerts`; then whatever the areas below add (super())."""
+        """The badge on `user:<id>`, the banner on `alerts`, the notification center's recent list on `admin`;
+        then whatever the areas below add (super())."""
         if channel.kind == KIND_ALERTS:
             return [render.alerts_fragment()]
         out = list(super().snapshot(channel))
         if channel.kind == KIND_USER:
             user = db.session.get(User, channel.id)
             out += [render.badge_fragment(user)] if user is not None else []
+        if channel.kind == KIND_ADMIN:
+            with url_context():
+                out.append(recent_fragment())
         return out

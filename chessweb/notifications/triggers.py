@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from ..extensions import db
 from ..models import (AuditEntry, EventType, Game, GameResult, RealtimeEvent, Registration, RegistrationStatus,
                       Round, Tournament)
-from . import service
+from . import preferences, service
+from .kinds import group_of
 from .urls import url_context
 
 log = logging.getLogger(__name__)
@@ -86,9 +87,14 @@ def notices_for(ev: RealtimeEvent) -> list[tuple[tuple[Any, ...], dict[str, Any]
 # --------------------------------------------------------------------------- one handler per event type
 
 def _round_started(ev: RealtimeEvent, tournament: Tournament, notify: Notify) -> None:
+    """Publishing a round starts it, so every player in it hears "round N started" once: a paired player with
+    board, colour and opponent (the pairing notice and the start are one notice, not two), a player with a bye
+    with the bye. A player who turned the detail's group (pairing updates) off but keeps tournament updates on
+    still hears that the round started, without the pairing."""
     round_ = db.session.get(Round, ev.entity_id) if ev.entity_id else None
     if round_ is None:
         return
+    started = f"{tournament.name}: round {round_.number} started"
     for game in round_.games:
         sides = [("White", game.white, game.black), ("Black", game.black, game.white)] if game.black else \
             [("", game.white, None)]
@@ -96,22 +102,25 @@ def _round_started(ev: RealtimeEvent, tournament: Tournament, notify: Notify) ->
             if me is None or me.user_id is None:
                 continue
             link = url_for("games.detail", game_id=game.id)
+            plain = ("round_started", started, f"Round {round_.number} has started; your game is ready.",
+                     {"game": game.id, "round": round_.number})
             if opponent is None:
                 requested = game.result in (GameResult.BYE_HALF, GameResult.BYE_ZERO, GameResult.BYE_FULL)
-                notify(
-                    me.user_id, "bye_granted" if requested else "round_started",
-                    f"{tournament.name}, round {round_.number}: {game.result.label}",
-                    ("Your requested bye was granted" if requested else "You have a bye this round")
-                    + f" ({game.result.label}).", link=link, tournament_id=tournament.id,
-                    data={"game": game.id, "round": round_.number, "bye": game.result.value})
-                continue
-            rating = f" ({opponent.rating})" if opponent.rating else ""
-            notify(
-                me.user_id, "paired", f"{tournament.name}, round {round_.number}: board {game.board}, {colour}",
-                f"You play {colour} against {opponent.name}{rating} on board {game.board}.", link=link,
-                tournament_id=tournament.id,
-                data={"game": game.id, "round": round_.number, "board": game.board, "colour": colour.lower(),
-                      "opponent": {"name": opponent.name, "rating": opponent.rating}})
+                detail = ("bye_granted" if requested else "round_started", f"{started}, {game.result.label}",
+                          f"Round {round_.number} has started. "
+                          + ("Your requested bye was granted" if requested else "You have a bye this round")
+                          + f" ({game.result.label}).",
+                          {"game": game.id, "round": round_.number, "bye": game.result.value})
+            else:
+                rating = f" ({opponent.rating})" if opponent.rating else ""
+                detail = ("paired", f"{started}, board {game.board}, {colour}",
+                          f"Round {round_.number} has started. You play {colour} against {opponent.name}{rating} "
+                          f"on board {game.board}.",
+                          {"game": game.id, "round": round_.number, "board": game.board, "colour": colour.lower(),
+                           "opponent": {"name": opponent.name, "rating": opponent.rating}})
+            prefs = preferences.load(me.user_id)
+            kind, title, message, data = detail if prefs.wants(group_of(detail[0])) else plain
+            notify(me.user_id, kind, title, message, link=link, tournament_id=tournament.id, data=data)
 
 
 def _result_submitted(ev: RealtimeEvent, tournament: Tournament, notify: Notify) -> None:

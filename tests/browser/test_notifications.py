@@ -86,6 +86,30 @@ def test_a_warning_to_participants_is_seen_by_participants_only(app, live_server
         expect(pages[role].locator("#toasts .toast")).to_have_count(0)
 
 
+def test_a_broadcast_appears_live_in_another_admins_notification_center(app, live_server, new_page):
+    base = live_server.url
+    first, second = make_user(Role.ADMIN, name="Ada Admin"), make_user(Role.ADMIN, name="Bea Admin")
+    make_user(Role.PARTICIPANT, name="Pia Player")
+    watching = new_page()
+    log_in(watching, base, second.email)
+    watching.goto(base + "/admin/notifications")
+    wait_socket(watching)
+    expect(watching.locator("#recent-notifications tr")).to_have_count(0)
+    sender = new_page()
+    log_in(sender, base, first.email)
+    sender.goto(base + "/admin/notifications")
+    sender.get_by_label("Title").fill("Round 5 <late>")
+    sender.get_by_label("Message").fill("Starts 15 minutes late")
+    sender.get_by_label("Participant").check()
+    sender.get_by_role("button", name="Send").click()
+    expect(sender.locator(".flash-success")).to_contain_text("Sent")
+    row = watching.locator("#recent-notifications tr").first
+    expect(row).to_contain_text("Round 5 <late>", timeout=3_000)
+    expect(row).to_contain_text("role PARTICIPANT")
+    expect(row.locator('[data-count="targeted"]')).to_have_text("1")
+    expect(watching.locator("#recent-notifications tr")).to_have_count(1)
+
+
 def test_the_emergency_alert_reaches_an_anonymous_login_page_and_is_withdrawn_live(app, live_server, new_page):
     base = live_server.url
     admin = make_user(Role.ADMIN, name="Ada Admin")

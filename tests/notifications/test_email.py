@@ -106,3 +106,69 @@ def test_failures_are_retried_then_counted_and_shown(app, smtp, players, login):
     page = login(admin).get("/admin/notifications").get_data(as_text=True)
     assert "1 failed" in page
     assert db.session.scalar(select(Notification.email_sent).where(Notification.id == notification.id)) == 0
+
+
+KILLED_MID_BATCH = """
+import json, os, signal, sys
+import flask_mailman
+from chessweb import create_app
+from chessweb.notifications import mail
+
+sent = 0
+real_send = flask_mailman.EmailMessage.send
+
+
+def send_then_die(self, *args, **kwargs):
+    # The worker dies right after the SMTP server took the second message, before it could record that.
+    global sent
+    result = real_send(self, *args, **kwargs)
+    sent += 1
+    if sent == 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return result
+
+
+flask_mailman.EmailMessage.send = send_then_die
+app = create_app(json.loads(sys.argv[1]))
+with app.app_context():
+    mail.send_batch(int(sys.argv[2]), json.loads(sys.argv[3]))
+print("not killed")
+"""
+
+
+def test_a_batch_killed_half_way_and_retried_emails_nobody_twice(app, app_config, smtp):
+    """A real SMTP server; the worker sending a broadcast's batch is SIGKILLed after two messages went out
+    (the second not yet recorded); the retry of the batch sends the rest, and nobody gets a message twice."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from chessweb.notifications import mail
+
+    from .test_areas import ROOT
+    inbox, _port = smtp
+    admin = make_user(Role.ADMIN, name="Ada Admin")
+    users = [make_user(Role.PARTICIPANT, name=f"Player {i}") for i in range(5)]
+    app.config["MAIL_SERVER"] = None  # stored only: the batch is run by hand below, not by this app's worker
+    notification = service.send(service.Broadcast(title="Hall closes", message="at 9",
+                                                  user_ids=[u.id for u in users]), admin)
+    db.session.commit()
+    settle(app)
+    assert not inbox.messages
+    app.config["MAIL_SERVER"] = "127.0.0.1"
+    ids = [u.id for u in users]
+    child = subprocess.run([sys.executable, "-c", KILLED_MID_BATCH, json.dumps(app_config), str(notification.id),
+                            json.dumps(ids)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                           capture_output=True, text=True, timeout=60)
+    assert child.returncode == -9, child.stderr  # SIGKILL, half-way
+    assert [len(inbox.to(u.email)) for u in users] == [1, 1, 0, 0, 0]
+    app.config["MAIL_CLAIM_SECONDS"] = 0  # the dead worker's claim is stale at once
+    mail.send_batch(notification.id, ids)  # the retry
+    mail.send_batch(notification.id, ids)  # and one more, for good measure: nothing left to send
+    settle(app)
+    assert [len(inbox.to(u.email)) for u in users] == [1, 1, 1, 1, 1]
+    db.session.expire_all()
+    counted = db.session.get(Notification, notification.id)
+    # The interrupted send is counted failed: whether it arrived is unknown to the worker, so it is not resent.
+    assert (counted.email_sent, counted.email_failed) == (4, 1)

@@ -59,6 +59,42 @@ def test_the_paired_player_hears_board_and_colour_and_a_spectator_nothing(app, l
         assert not [m for m in nothing_more(spectator) if m.get("event") == "notification"]
 
 
+def test_round_started_reaches_every_paired_player_once_live_and_in_the_inbox(app, live_server, organizer, players):
+    """Publishing round 1 starts it: each paired player hears "round 1 started" once (with board, colour and
+    opponent when pairing updates are on, without them when off), as a toast and in the inbox."""
+    from chessweb.notifications import inbox
+    db.session.get(NotificationPreference, players[1].id).pairing_updates = False
+    db.session.commit()
+    tid = setup_tournament(organizer, 4, TournamentFormat.ROUND_ROBIN, accounts=players)
+    realtime.flush()
+    detailed, plain = players[0], players[1]
+    with open_ws(live_server, f"user:{detailed.id}", cookie=session_cookie(app, detailed)) as first, \
+            open_ws(live_server, f"user:{plain.id}", cookie=session_cookie(app, plain)) as second:
+        connect_sequence(first)
+        connect_sequence(second)
+        start_round(tid, organizer)
+        realtime.flush()
+        heard = {who.id: [m["data"] for m in nothing_more(ws) if m.get("event") == "notification"]
+                 for who, ws in ((detailed, first), (plain, second))}
+    game = next(g for g in games_of(tid, 1) if detailed.id in (g.white.user_id, g.black.user_id))
+    colour = "White" if game.white.user_id == detailed.id else "Black"
+    round_notices = [n for n in heard[detailed.id] if n["data"].get("round") == 1]
+    assert len(round_notices) == 1, heard[detailed.id]  # the pairing and the start are one notice
+    toast = round_notices[0]
+    assert toast["kind"] == "paired" and toast["title"] == f"Test Open: round 1 started, board {game.board}, {colour}"
+    assert toast["message"].startswith("Round 1 has started. You play ") and toast["link"] == f"/games/{game.id}"
+    assert toast["data"]["board"] == game.board and toast["data"]["colour"] == colour.lower()
+    other = [n for n in heard[plain.id] if n["data"].get("round") == 1]
+    assert len(other) == 1 and other[0]["kind"] == "round_started"
+    assert other[0]["title"] == "Test Open: round 1 started" and "board" not in other[0]["data"]
+    # The inbox holds the same single notice per player.
+    for who, kind in ((detailed, "paired"), (plain, "round_started")):
+        items = [i.notification for i in inbox.page(db.session.get(type(who), who.id))[0]]
+        started = [n for n in items if "round 1 started" in n.title]
+        assert [n.kind for n in started] == [kind]
+        assert started[0].id == (toast["id"] if who is detailed else other[0]["id"])
+
+
 def test_a_warning_to_participants_reaches_their_channel_only(app, live_server, admin, players):
     viewer = make_user(Role.VIEWER, name="Vera Viewer")
     with open_ws(live_server, "system:role:PARTICIPANT", cookie=session_cookie(app, players[0])) as participant, \
@@ -106,6 +142,41 @@ def test_turning_system_alerts_off_is_a_refused_subscription(app, live_server, p
     assert replies[-1]["channels"] == [f"user:{players[0].id}"]
 
 
+def test_system_alerts_off_refuses_the_tournament_notices_channel_but_critical_still_arrives(
+        app, live_server, organizer, players, admin):
+    """Opting out of system alerts is a refused subscription on `tournament:<id>:notices` too (as on the role
+    channels): an organizer's announcement reaches the player who kept them on, not the one who turned them
+    off; the emergency alert reaches both on `alerts`."""
+    from chessweb.notifications import service
+    tid = setup_tournament(organizer, 4, TournamentFormat.ROUND_ROBIN, accounts=players)
+    row = db.session.get(NotificationPreference, players[0].id)
+    row.system_alerts = False
+    db.session.commit()
+    realtime.flush()
+    notices = f"tournament:{tid}:notices"
+    with open_ws(live_server, notices, "alerts", cookie=session_cookie(app, players[0])) as muted, \
+            open_ws(live_server, notices, "alerts", cookie=session_cookie(app, players[1])) as hearing, \
+            open_ws(live_server, notices, "alerts") as anonymous:
+        replies = connect_sequence(muted)
+        assert replies[-1]["channels"] == ["alerts"]
+        assert any(m["type"] == "error" and m.get("code") == "forbidden" for m in replies)
+        assert connect_sequence(hearing)[-1]["channels"] == [notices, "alerts"]
+        assert connect_sequence(anonymous)[-1]["channels"] == [notices, "alerts"]  # no preferences to honour
+        service.send(service.Broadcast(title="Round 5 starts 15 minutes late", message="Coffee first",
+                                       type="WARNING", priority="HIGH", tournament_id=tid), organizer)
+        db.session.commit()
+        read_until(hearing, lambda m: m.get("event") == "notification")
+        read_until(anonymous, lambda m: m.get("event") == "notification")
+        realtime.flush()
+        assert not [m for m in nothing_more(muted) if m.get("event") == "notification"]
+        alert = service.send(service.Broadcast(title="Evacuate", message="Now", priority="CRITICAL"), admin)
+        db.session.commit()
+        for ws in (muted, hearing):
+            read_until(ws, lambda m: m.get("key") == "emergency-alerts" and m["data"]["alerts"])
+        service.withdraw(alert.id, admin)
+        db.session.commit()
+
+
 def test_real_time_off_means_no_toast_but_the_inbox_and_badge_still_count(app, live_server, organizer, players):
     row = db.session.get(NotificationPreference, players[0].id)
     row.realtime = False
@@ -140,17 +211,36 @@ def test_the_emergency_alert_reaches_anonymous_sockets_and_its_withdrawal_too(ap
     assert refused.value.status == 403
 
 
-def test_the_admins_recent_list_row_is_pushed_with_its_counts(app, live_server, admin, players):
-    with open_ws(live_server, "admin", cookie=session_cookie(app, admin)) as admin_ws, \
+def test_every_admins_recent_list_gets_a_broadcast_another_admin_sent(app, live_server, admin, players):
+    """Admin A sends from the form; admin B's open notification center (socket on `admin`) gets the recent list
+    with the new broadcast on top, rendered once (one fragment for the channel), then again as counts settle."""
+    other = make_user(Role.ADMIN, name="Bea Admin")
+    with open_ws(live_server, "admin", cookie=session_cookie(app, other)) as watching, \
+            open_ws(live_server, "admin", fmt="html", cookie=session_cookie(app, other)) as page, \
             open_ws(live_server, "system:role:PARTICIPANT", cookie=session_cookie(app, players[0])) as listener:
-        connect_sequence(admin_ws)
+        first = connect_sequence(watching)
+        assert next(m for m in first if m.get("key") == "notice-recent")["data"] == {"rows": []}
         connect_sequence(listener)
-        from chessweb.notifications import service
-        sent = service.send(service.Broadcast(title="Counted", message="m", roles=["PARTICIPANT"]), admin)
-        db.session.commit()
+        client = app.test_client()
+        from ..conftest import AuthActions
+        AuthActions(client).login(admin)
+        response = post_form(client, "/admin/notifications", {"title": "<b>Counted</b>", "message": "m",
+                                                              "type": "INFO", "priority": "NORMAL",
+                                                              "roles": ["PARTICIPANT"]})
+        assert response.status_code == 303
+        sent_id = db.session.query(Notification.id).filter_by(title="<b>Counted</b>").scalar()
+        db.session.rollback()  # no read transaction left open: SQLite would hold the workers' writes
         read_until(listener, lambda m: m.get("event") == "notification")
-        row, _ = read_until(admin_ws, lambda m: m.get("key") == f"notice-row-{sent.id}"
-                            and m["data"]["targeted"] == len(players))
-        assert row["data"]["email_failed"] == 0
-        # Delivered counts are written in batches; the row is pushed again once they settle.
-        read_until(admin_ws, lambda m: m.get("key") == f"notice-row-{sent.id}" and m["data"].get("delivered") == 1)
+        listed, _ = read_until(watching, lambda m: m.get("key") == "notice-recent" and m["data"]["rows"])
+        top = listed["data"]["rows"][0]
+        assert top["notification"] == sent_id and top["targeted"] == len(players) and top["email_failed"] == 0
+        # Delivered counts are written in batches; the list is pushed again once they settle.
+        read_until(watching, lambda m: m.get("key") == "notice-recent" and m["data"]["rows"][0]["delivered"] == 1)
+        frame = ""
+        while f'id="notice-row-{sent_id}"' not in frame:
+            frame = page.recv(timeout=10)
+    assert '<tbody id="recent-notifications" hx-swap-oob="true">' in frame
+    assert "&lt;b&gt;Counted&lt;/b&gt;" in frame and "<b>Counted" not in frame
+    # Only admins hear the list.
+    with open_ws(live_server, "admin", cookie=session_cookie(app, players[0])) as refused:
+        assert any(m["type"] == "error" and m.get("code") == "forbidden" for m in connect_sequence(refused))

@@ -37,7 +37,7 @@ def test_every_page_shows_the_badge_and_the_inbox_lists_newest_first(app, login,
     page = client.get("/").get_data(as_text=True)
     assert 'id="notice-badge"' in page and 'Inbox 3 unread' in page
     inbox_page = client.get("/notifications").get_data(as_text=True)
-    assert inbox_page.index("round 1: board") < inbox_page.index("Registered for")
+    assert inbox_page.index("round 1 started, board") < inbox_page.index("Registered for")
     assert "View game" in inbox_page
     response = post_form(client, "/notifications/read-all", {}, form_url="/notifications")
     assert response.status_code == 303
