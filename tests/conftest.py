@@ -209,6 +209,8 @@ def app(app_config: dict[str, Any]) -> Iterator[Flask]:
         yield app
         if "realtime" in app.extensions:
             realtime.stop(app)  # the live core's threads must not outlive the test's database
+        if "notifications_background" in app.extensions:
+            app.extensions["notifications_background"].stop()  # nor may a retry due after the test
         db.session.remove()
         db.engine.dispose()
 

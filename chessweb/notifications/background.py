@@ -27,14 +27,28 @@ class Background:
         self._order = itertools.count()
         self._running = 0
         self._thread: threading.Thread | None = None
+        self._stopping = False
 
     def schedule(self, task: Task, delay: float = 0.0) -> None:
         with self._cond:
+            if self._stopping:
+                return
             heapq.heappush(self._heap, (time.monotonic() + delay, next(self._order), task))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="notifications", daemon=True)
                 self._thread.start()
             self._cond.notify_all()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Drop what is queued and end the thread after the task it is running (an app being torn down: its
+        database may be gone). Email still owed is recorded per recipient, so nothing is sent twice."""
+        with self._cond:
+            self._heap.clear()
+            self._stopping = True
+            self._cond.notify_all()
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Until nothing is queued or running (tests). False on timeout."""
@@ -44,8 +58,10 @@ class Background:
     def _run(self) -> None:
         while True:
             with self._cond:
-                while not self._heap or self._heap[0][0] > time.monotonic():
+                while not self._stopping and (not self._heap or self._heap[0][0] > time.monotonic()):
                     self._cond.wait(max(0.0, self._heap[0][0] - time.monotonic()) if self._heap else None)
+                if self._stopping:
+                    return
                 _, _, task = heapq.heappop(self._heap)
                 self._running += 1
             try:

@@ -15,7 +15,7 @@ from ..models import (ByeRequest, Game, Registration, RegistrationStatus, Round,
 from . import crosstable as tables
 from . import queries, tiebreaks
 from .service import ServiceError
-from .settings import MAX_SWISS_ROUNDS
+from .settings import MAX_SWISS_ROUNDS, record_tournament_updated
 
 MAX_TRF_PLAYERS = MAX_PLAYERS
 
@@ -123,6 +123,8 @@ def import_trf(data: bytes | str, organizer_id: int, *, is_public: bool = True,
     try:
         _fill(tournament, table)
         db.session.add(tournament)
+        db.session.flush()
+        record_tournament_updated(tournament, organizer_id)  # open tournament lists learn of it
         db.session.commit()
     except BaseException:
         db.session.rollback()

@@ -89,6 +89,9 @@ def create_tournament(settings: TournamentSettings, organizer_id: int) -> int:
                             status=TournamentStatus.UPCOMING)
     db.session.add(tournament)
     try:
+        db.session.flush()
+        # Open tournament lists (`/`, dashboards) learn of it like of any other change.
+        record_tournament_updated(tournament, organizer_id)
         db.session.commit()
     except BaseException:
         db.session.rollback()

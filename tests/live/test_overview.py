@@ -163,3 +163,22 @@ def test_several_jobs_for_one_state_render_the_list_once(app, organizer):
     with app.test_request_context("/"):
         again = [m for m in area.messages(jobs[1]) if getattr(m, "key", None) == "tournament-list"]
     assert len(again) == 1 and _list_data({"data": again[0].data})[second]["status"] == "UPCOMING"
+
+
+def test_a_tournament_created_or_imported_appears_on_open_lists(app, organizer, live_server):
+    from chessweb.fide.simulation import simulate_round_robin
+    from chessweb.fide.trf import write_trf
+    from chessweb.tournaments import interchange
+
+    from ..conftest import AuthActions
+    from ..tournaments.helpers import create_tournament
+    own = app.test_client()
+    AuthActions(own).login(organizer)
+    with open_ws(live_server, channels.TOURNAMENTS_ALL) as program:
+        first = next(m for m in connect_sequence(program) if m.get("key") == "tournament-list")
+        assert _list_data(first) == {}
+        tid = create_tournament(own, name="Fresh Open")  # through the real form
+        pushed, _ = read_until(program, lambda m: m.get("key") == "tournament-list" and tid in _list_data(m))
+        assert _list_data(pushed)[tid]["name"] == "Fresh Open"
+        imported = interchange.import_trf(write_trf(simulate_round_robin(6, 3)), organizer.id).tournament_id
+        read_until(program, lambda m: m.get("key") == "tournament-list" and imported in _list_data(m))
