@@ -89,7 +89,7 @@ def points_of(state: tuple[int, ...], pairings: list[tuple[int, int]]) -> tuple[
 
 
 ROW = re.compile(r'<span class="pno">(\d+)</span>[^<]*(?:</a>)?</td>\s*<td class="rtg">[^<]*</td>\s*'
-                 r'<td><strong>([^<]*)</strong></td>\s*<td>([^<]*)</td>')
+                 r'<td(?: class="score")?><strong>([^<]*)</strong></td>\s*<td>([^<]*)</td>')
 
 
 def standings_points(html: str) -> tuple[tuple[int, Fraction], ...]:
