@@ -26,11 +26,27 @@ def render(template: str, macro: str, *args: Any, **context: Any) -> Markup:
     return Markup(_WHITESPACE.sub(" ", str(get_template_attribute(template, macro)(*args, **context))))
 
 
+_ROOT_ID = re.compile(r'\s*<[a-zA-Z][\w-]*\s[^>]*?\bid="([^"]+)"')
+
+
+def root_id(html: str) -> str | None:
+    """The id of the first element of `html` (the element htmx swaps by id), or None."""
+    match = _ROOT_ID.match(html)
+    return match.group(1) if match else None
+
+
 def fragment(channel: str, key: str, version: int, template: str, macro: str, context: dict[str, Any],
              data: dict[str, Any] | None = None) -> Fragment:
-    """A Fragment whose html is `render(template, macro, **context)`; its root element must have id=`key`."""
-    return Fragment(channel=channel, key=key, version=version, html=str(render(template, macro, **context)),
-                    data=data)
+    """A Fragment whose html is `render(template, macro, **context)`.
+
+    Its root element's id is the key htmx swaps by; the template spells it, and a `key` that differs from it
+    (the two spellings drifted apart) raises ValueError here, at the first render, instead of a page that
+    silently stops updating."""
+    html = str(render(template, macro, **context))
+    shown = root_id(html)
+    if shown != key:
+        raise ValueError(f"{template}:{macro} renders a root with id={shown!r}, but the fragment key is {key!r}")
+    return Fragment(channel=channel, key=key, version=version, html=html, data=data)
 
 
 class Macros:

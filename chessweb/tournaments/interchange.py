@@ -15,7 +15,7 @@ from ..models import (ByeRequest, Game, Registration, RegistrationStatus, Round,
 from . import crosstable as tables
 from . import queries, tiebreaks
 from .service import ServiceError
-from .settings import MAX_SWISS_ROUNDS, record_tournament_updated
+from .settings import MAX_SWISS_ROUNDS, record_tournament_created
 
 MAX_TRF_PLAYERS = MAX_PLAYERS
 
@@ -124,7 +124,7 @@ def import_trf(data: bytes | str, organizer_id: int, *, is_public: bool = True,
         _fill(tournament, table)
         db.session.add(tournament)
         db.session.flush()
-        record_tournament_updated(tournament, organizer_id)  # open tournament lists learn of it
+        record_tournament_created(tournament, organizer_id)
         db.session.commit()
     except BaseException:
         db.session.rollback()

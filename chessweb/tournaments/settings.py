@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .. import events
+from ..live import channels
 from ..extensions import db
 from ..fide.berger import round_robin_rounds
 from ..models import EventType, RegistrationStatus, Tournament, TournamentFormat, TournamentStatus
@@ -90,8 +91,7 @@ def create_tournament(settings: TournamentSettings, organizer_id: int) -> int:
     db.session.add(tournament)
     try:
         db.session.flush()
-        # Open tournament lists (`/`, dashboards) learn of it like of any other change.
-        record_tournament_updated(tournament, organizer_id)
+        record_tournament_created(tournament, organizer_id)
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -196,6 +196,14 @@ def refresh_round_robin_rounds(tournament: Tournament) -> None:
     """Before the start a round robin's rounds follow its field: n-1 (or twice that), one more when odd."""
     if tournament.is_round_robin and not tournament.rounds:
         tournament.planned_rounds = round_robin_round_count(active_player_count(tournament), tournament.format)
+
+
+def record_tournament_created(tournament: Tournament, actor_id: int | None) -> None:
+    """Record a new tournament (created or imported) for the open tournament lists, on `tournaments:all` only:
+    nobody watches its own pages yet, and rendering them (a whole imported event) would cost the live worker
+    seconds for no viewer."""
+    events.record_event(channels.TOURNAMENTS_ALL, EventType.TOURNAMENT_UPDATED, entity_type="tournament",
+                        entity_id=tournament.id, actor_id=actor_id, tournament_id=tournament.id)
 
 
 def record_tournament_updated(tournament: Tournament, actor_id: int | None) -> None:

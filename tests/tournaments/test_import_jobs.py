@@ -11,6 +11,7 @@ import time
 import uuid
 from http.cookiejar import CookieJar
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 from urllib.error import HTTPError
 from urllib.parse import urlencode
@@ -18,15 +19,15 @@ from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, Request, bu
 
 import pytest
 from markupsafe import escape
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
 from websockets.sync.client import connect
 
-from chessweb import jobs
+from chessweb import create_app, jobs
 from chessweb.extensions import db
 from chessweb.models import Game, Registration, Role, Round, Tournament, TournamentStatus
 from chessweb.tournaments import interchange
 
-from ..conftest import CSRF_INPUT, PASSWORD, make_user
+from ..conftest import CSRF_INPUT, PASSWORD, _upgrade, _with_search_path, make_user
 from ..processes import WAIT, AppProcess
 from .helpers import db_state
 from .test_interchange_files import upload
@@ -137,12 +138,43 @@ def multipart(fields: dict[str, str], name: str, filename: str, data: bytes) -> 
     return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
+@pytest.fixture
+def production_database(postgres_url: str) -> Iterator[str]:
+    """A migrated PostgreSQL schema of its own, whichever database this pass tests: the production setup.
+
+    With SQLite (the one-process embedded default) the child's write transaction holds the only write lock, and
+    every write of the gevent worker (a socket's row, a consumer's lease) waits for it inside the event loop."""
+    schema = f"cw_import_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(_with_search_path(postgres_url, "public"))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = _with_search_path(postgres_url, schema)
+    try:
+        _upgrade(url)
+        yield url
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 @pytest.mark.slow
-def test_the_sockets_of_the_importing_worker_keep_answering_during_a_big_import(app, database_url: str,
+def test_the_sockets_of_the_importing_worker_keep_answering_during_a_big_import(production_database: str,
                                                                                 tmp_path: Path):
     """trf-import-cpu-worker-kill: a 0.8 MB TRF (1,994 players, 31 rounds: seconds of parsing and 33,000 rows)
-    imported through the form of the one gevent worker that also holds a live socket. The socket's pings are
-    answered throughout; imported in the worker itself, nothing was answered until the import was done."""
+    imported through the form of the one gevent worker (on PostgreSQL) that also holds a live socket. The socket's
+    pings are answered throughout; imported in the worker itself, nothing was answered until the import was done."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": production_database,
+                      "BROKER_URL": "memory://", "SERVER_NAME": None})
+    with app.app_context():
+        try:
+            _import_while_pinging(production_database, tmp_path)
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def _import_while_pinging(database_url: str, tmp_path: Path) -> None:
     organizer = make_user(Role.ORGANIZER, name="Olga Import")
     data = make_trf(800_000)
     server = AppProcess("import", {"DATABASE_URL": database_url, "SECRET_KEY": uuid.uuid4().hex,
