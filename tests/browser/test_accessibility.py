@@ -104,15 +104,20 @@ def site(app, live_server):
     game = games_of(tid, 1)[0].id
     pages = ["/", f"/tournaments/{tid}", f"/tournaments/{tid}/scoreboard", f"/tournaments/{tid}/standings",
              f"/tournaments/{tid}/crosstable", f"/games/{game}", f"/tournaments/{tid}/screen", "/auth/login",
-             "/auth/register"]
+             "/auth/register", f"/tournaments/{tid}/players/1", "/search?q=Axe",
+             f"/tournaments/{tid}/search?q=Player"]
     # The open API's pages: the embeddable widget (both views, themed), tokens, webhooks and a delivery log.
     pages += [f"/embed/tournaments/{tid}/standings", f"/embed/tournaments/{tid}/pairings",
               f"/embed/tournaments/{tid}/standings?theme=dark", f"/embed/tournaments/{tid}/pairings?theme=light"]
     endpoint_id = api_pages_data(organizer, tid)
     organizer_pages = [f"/tournaments/{tid}/manage", f"/tournaments/{tid}/rounds/1", f"/tournaments/{tid}/audit",
                        f"/tournaments/{tid}/edit", "/tournaments/new", "/settings/tokens", "/settings/webhooks",
-                       f"/settings/webhooks/{endpoint_id}"]
-    return {"organizer": organizer, "pages": pages, "organizer_pages": organizer_pages}
+                       f"/settings/webhooks/{endpoint_id}", "/dashboard", "/notifications",
+                       "/notifications/preferences"]
+    admin = make_user(Role.ADMIN, name="Admin Ada")
+    admin_pages = ["/admin/system", "/admin/connections", "/admin/online", "/admin/notifications"]
+    return {"organizer": organizer, "admin": admin, "pages": pages, "organizer_pages": organizer_pages,
+            "admin_pages": admin_pages}
 
 
 @pytest.mark.parametrize("layout", list(LAYOUTS))
@@ -125,10 +130,15 @@ def test_no_axe_violations_and_no_sideways_scroll(site, live_server, browser, pa
         page = context.new_page()
         page_problems.watch(page)
         found: dict[str, list[str]] = {}
-        for logged_in in (False, True):
-            if logged_in:
-                log_in(page, live_server.url, site["organizer"].email)
-            for path in site["pages"] + (site["organizer_pages"] if logged_in else []):
+        # Three passes: a guest, the organizer (the guest pages again, and their own), an admin (admin pages).
+        passes = [("guest", None, site["pages"]),
+                  ("organizer", site["organizer"], site["pages"] + site["organizer_pages"]),
+                  ("admin", site["admin"], site["admin_pages"])]
+        for who, user, paths in passes:
+            if user is not None:
+                context.clear_cookies()
+                log_in(page, live_server.url, user.email)
+            for path in paths:
                 page.goto(live_server.url + path)
                 page.wait_for_load_state("networkidle")
                 problems = violations(page)
@@ -138,7 +148,7 @@ def test_no_axe_violations_and_no_sideways_scroll(site, live_server, browser, pa
                     problems.append(f"scrolls sideways: {page.evaluate('document.documentElement.scrollWidth')} px"
                                     f" ({page.evaluate(WIDEST)})")
                 if problems:
-                    found[f"{path} ({'organizer' if logged_in else 'guest'})"] = problems
+                    found[f"{path} ({who})"] = problems
         assert not found, "\n".join(f"{path}: {p}" for path, problems in found.items() for p in problems)
     finally:
         context.close()
