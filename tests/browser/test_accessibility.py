@@ -2,6 +2,7 @@
 on any page in light, dark and phone layouts, and no page scrolls sideways at 360 px."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -96,6 +97,18 @@ def api_pages_data(organizer, tid: int) -> int:
     return endpoint.id
 
 
+def health_history(app) -> None:
+    """Ten minutes of made-up monitor history (one point per minute, oldest first), so /admin/system draws its
+    three SVG charts instead of "The charts appear after the first samples"."""
+    monitor = app.extensions["monitoring"]
+    now = time.time()
+    for i in range(10):
+        monitor.store.push_history({"at": now - (9 - i) * 60, "sockets": 5 + i, "anonymous": 2, "connects": 10 * i,
+                                    "delivered": 400 * i, "requests": 50 * i, "errors5xx": i // 4, "cpu": 3.0 * i,
+                                    "rss": 80e6, "fanout": []})
+    monitor.charts()
+
+
 @pytest.fixture
 def site(app, live_server):
     organizer = make_user(Role.ORGANIZER, name="Arbiter Anna")
@@ -115,6 +128,7 @@ def site(app, live_server):
                        f"/settings/webhooks/{endpoint_id}", "/dashboard", "/notifications",
                        "/notifications/preferences"]
     admin = make_user(Role.ADMIN, name="Admin Ada")
+    health_history(app)
     admin_pages = ["/admin/system", "/admin/connections", "/admin/online", "/admin/notifications"]
     return {"organizer": organizer, "admin": admin, "pages": pages, "organizer_pages": organizer_pages,
             "admin_pages": admin_pages}
@@ -142,6 +156,8 @@ def test_no_axe_violations_and_no_sideways_scroll(site, live_server, browser, pa
                 page.goto(live_server.url + path)
                 page.wait_for_load_state("networkidle")
                 problems = violations(page)
+                if path == "/admin/system" and page.locator("#system-charts svg").count() != 3:
+                    problems.append("the three health charts are missing: the charts went unchecked")
                 if viewport["width"] < 600:  # phone and narrow: tap targets
                     problems += page.evaluate(SMALL_TARGETS)
                 if page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"):
