@@ -26,7 +26,8 @@ _STYLE = Style(background="transparent", plot_background="transparent", foregrou
 
 def line_chart(title: str, history: list[dict[str, Any]], series: dict[str, list[float]]) -> Markup:
     """An SVG line chart (scales to its container) of `series` (label -> values, one per history point,
-    oldest first) over the history's minutes; its title doubles as the accessible name."""
+    oldest first) over the history's minutes. Its accessible name is the title and the newest value of each
+    series, e.g. "Open sockets; now: open 14, logged in 12" (escaped)."""
     chart = pygal.Line(style=_STYLE, title=title, width=640, height=260, explicit_size=False, js=[],
                        show_dots=False, fill=False, show_x_labels=True, x_labels_major_count=6,
                        show_minor_x_labels=False, legend_at_bottom=True, legend_at_bottom_columns=4,
@@ -36,7 +37,11 @@ def line_chart(title: str, history: list[dict[str, Any]], series: dict[str, list
     for label, values in series.items():
         chart.add(label, values)
     svg = chart.render(is_unicode=True)
-    return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{title}" ', 1))
+    # role=img makes the drawing one image to assistive technology (WCAG 1.1.1); its name carries the newest
+    # value of each series, so a screen reader user gets the figure the picture shows, not only its title.
+    newest_values = ", ".join(f"{label} {round(values[-1], 1):g}" for label, values in series.items() if values)
+    label = f"{title}; now: {newest_values}" if newest_values else title
+    return Markup(svg.replace("<svg ", Markup('<svg role="img" aria-label="{}" ').format(label), 1))
 
 
 POINTS = 60  # points per chart: 30 minutes at 30 s; more costs render time and bytes, not legibility
