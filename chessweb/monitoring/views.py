@@ -9,7 +9,7 @@ from ..live import channels
 from ..models import Role
 from ..permissions import role_required
 from ..tournaments.web import live_url
-from . import activity, connections
+from . import activity, charts, connections
 from .blueprint import bp
 from .forms import CloseConnectionForm
 
@@ -22,6 +22,16 @@ def system():
     charts = monitor.last_charts or monitor.charts()
     return render_template("monitoring/system.html", health_html=monitor.current().html, charts_html=charts.html,
                            live_url=live_url(channels.ADMIN))
+
+
+@bp.get("/system/charts.css")
+@role_required(Role.ADMIN)
+def charts_css():
+    """The health charts' stylesheet: pygal's inline <style>, served from this site for the CSP."""
+    response = current_app.response_class(charts.stylesheet(), mimetype="text/css")
+    response.cache_control.private = True
+    response.cache_control.max_age = 3600
+    return response
 
 
 @bp.get("/connections")

@@ -282,3 +282,25 @@ def test_users_online_by_role_count_a_user_with_sockets_in_two_processes_once():
     # a process of the previous version sends counts: they add up rather than break the tick
     figures = health.aggregate([sample("a", {"PARTICIPANT": [1, 2]}), sample("old", {"PARTICIPANT": 2})])
     assert figures["total"]["roles"] == {"PARTICIPANT": 4}
+
+
+def test_the_charts_carry_no_inline_style_and_their_stylesheet_comes_from_the_site(app, client):
+    """The Content-Security-Policy (style-src 'self') refuses an inline <style>: pygal's must be served instead,
+    or the charts are drawn unstyled (filled black shapes) on the real page."""
+    from chessweb.monitoring import charts
+    history = [{"at": 1000.0 + 30 * i, "sockets": i, "anonymous": 1, "connects": i, "delivered": 3 * i,
+                "requests": i, "errors5xx": 0, "cpu": 0.1 * i, "rss": 10**8} for i in range(6)]
+    drawn = charts.health_charts(history)
+    for name, svg in drawn.items():
+        assert "<style" not in svg and f'id="chart-{name}"' in svg
+    admin = make_user(Role.ADMIN)
+    admin_client, _ = _cookie(app, admin)
+    page = admin_client.get("/admin/system").get_data(as_text=True)
+    assert 'href="/admin/system/charts.css"' in page and "<style" not in page.split("<main", 1)[-1]
+    css = admin_client.get("/admin/system/charts.css")
+    assert css.status_code == 200 and css.mimetype == "text/css"
+    text = css.get_data(as_text=True)
+    assert all(f"#chart-{name} " in text for name in drawn) and ".line{" in text.replace(" ", "")
+    participant_client, _ = _cookie(app, make_user(Role.PARTICIPANT))
+    assert participant_client.get("/admin/system/charts.css").status_code == 403
+    realtime.stop(app)
