@@ -14,6 +14,7 @@ import shutil
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -141,15 +142,22 @@ def test_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
         _upgrade(f"sqlite:///{template}")
         yield TestDatabase(url="", template=template)
         return
-    pg_url = request.getfixturevalue("postgres_url")
-    schema = f"cw_test_{uuid.uuid4().hex[:10]}"
+    with migrated_schema(request.getfixturevalue("postgres_url")) as url:
+        yield TestDatabase(url=url, schema=url.rsplit("%3D", 1)[1])
+
+
+@contextmanager
+def migrated_schema(pg_url: str, prefix: str = "cw_test") -> Iterator[str]:
+    """A URL of `pg_url` whose search_path is a new schema, migrated to the head; dropped with all its tables
+    at the end."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(_with_search_path(pg_url, "public"))
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     url = _with_search_path(pg_url, schema)
     try:
         _upgrade(url)
-        yield TestDatabase(url=url, schema=schema)
+        yield url
     finally:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

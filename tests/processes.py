@@ -8,8 +8,12 @@ import re
 import subprocess
 import sys
 import time
+from http.cookiejar import CookieJar
 from pathlib import Path
-from urllib.request import Request, urlopen
+from typing import Any
+from urllib.error import HTTPError
+from urllib.parse import urlencode
+from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, Request, build_opener, urlopen
 
 from .conftest import free_port
 
@@ -99,3 +103,44 @@ def _parent_pid(proc_entry: Path) -> int | None:
     except OSError:
         return None
     return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+class _NoRedirect(HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # a 303 is the answer we check, not something to follow
+
+
+class Browser:
+    """Plain HTTP with a cookie jar, as a browser without JavaScript submits forms to a real server process."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self._opener = build_opener(HTTPCookieProcessor(CookieJar()), _NoRedirect())
+
+    def get(self, path: str) -> str:
+        with self._opener.open(self.base_url + path, timeout=WAIT) as response:
+            return response.read().decode()
+
+    def token(self, path: str) -> str:
+        """The CSRF token of the form on the page at `path`."""
+        match = CSRF_INPUT.search(self.get(path))
+        assert match, f"no CSRF token on {path}"
+        return match.group(1) or match.group(2)
+
+    def post(self, path: str, body: bytes, content_type: str = "application/x-www-form-urlencoded",
+             timeout: float = WAIT) -> int:
+        """POST `body`; returns the status (a 303 is not followed)."""
+        request = Request(self.base_url + path, data=body, method="POST", headers={"Content-Type": content_type})
+        try:
+            with self._opener.open(request, timeout=timeout) as response:
+                return response.status
+        except HTTPError as error:  # 303 lands here (no redirect handler follows it), like 4xx
+            error.close()
+            return error.code
+
+    def submit(self, path: str, fields: dict[str, str], *, form_path: str) -> int:
+        """POST a form with the CSRF token read from the page that shows it; returns the status."""
+        return self.post(path, urlencode({"csrf_token": self.token(form_path), **fields}).encode())

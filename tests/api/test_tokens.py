@@ -12,7 +12,7 @@ from chessweb.api.tokens_model import ApiToken
 from chessweb.extensions import db
 from chessweb.models import Game, Role
 
-from ..conftest import csrf_token, make_user, post_form
+from ..conftest import make_user, post_form
 from ..tournaments.conftest import setup_tournament, start_round
 from ..tournaments.helpers import games_of
 

@@ -2,7 +2,6 @@
 (through real sockets on a real server)."""
 from __future__ import annotations
 
-import json
 
 from websockets.sync.client import connect
 

@@ -12,12 +12,8 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
-from urllib.error import HTTPError
-from urllib.parse import urlencode
-from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, Request, build_opener
 
 import pytest
 import redis
@@ -30,40 +26,10 @@ from chessweb.tournaments import results
 from ..conftest import PASSWORD, make_user
 from ..tournaments.conftest import setup_tournament, start_round
 from ..tournaments.helpers import games_of
-from ..processes import WAIT, AppProcess
+from ..processes import WAIT, AppProcess, Browser  # noqa: F401  (Browser: others import it from here)
 
 pytestmark = [pytest.mark.slow, pytest.mark.scale_out]
 CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
-
-
-class _NoRedirect(HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # a 303 is the answer we check, not something to follow
-
-
-class Browser:
-    """Plain HTTP with a cookie jar, as a browser without JavaScript submits forms."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self._opener = build_opener(HTTPCookieProcessor(CookieJar()), _NoRedirect())
-
-    def get(self, path: str) -> str:
-        with self._opener.open(self.base_url + path, timeout=WAIT) as response:
-            return response.read().decode()
-
-    def submit(self, path: str, fields: dict[str, str], *, form_path: str) -> int:
-        """POST a form with the CSRF token read from the page that shows it; returns the status."""
-        match = CSRF_INPUT.search(self.get(form_path))
-        assert match, f"no CSRF token on {form_path}"
-        body = urlencode({"csrf_token": match.group(1) or match.group(2), **fields}).encode()
-        request = Request(self.base_url + path, data=body, method="POST")
-        try:
-            with self._opener.open(request, timeout=WAIT) as response:
-                return response.status
-        except HTTPError as error:  # 303 lands here (no redirect handler follows it), like 4xx
-            error.close()
-            return error.code
 
 
 # --------------------------------------------------------------------------- fixtures

@@ -3,7 +3,6 @@ request id and never a stack trace, and the health fragment is pushed on the tic
 from __future__ import annotations
 
 import pytest
-from flask import abort
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 

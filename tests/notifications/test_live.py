@@ -10,7 +10,7 @@ from chessweb.models import Notification, NotificationPreference, Role, Tourname
 from chessweb.realtime import realtime
 
 from ..conftest import make_user, post_form
-from ..live.test_channels import connect_sequence, open_ws, read_json, read_until, session_cookie
+from ..live.test_channels import connect_sequence, open_ws, read_until, session_cookie
 from ..tournaments.conftest import setup_tournament, start_round
 from ..tournaments.helpers import games_of
 

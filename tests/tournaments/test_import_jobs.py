@@ -9,17 +9,14 @@ import sys
 import threading
 import time
 import uuid
-from http.cookiejar import CookieJar
 from pathlib import Path
 from collections.abc import Iterator
 from typing import Any
-from urllib.error import HTTPError
 from urllib.parse import urlencode
-from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, Request, build_opener
 
 import pytest
 from markupsafe import escape
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 from websockets.sync.client import connect
 
 from chessweb import create_app, jobs
@@ -27,8 +24,8 @@ from chessweb.extensions import db
 from chessweb.models import Game, Registration, Role, Round, Tournament, TournamentStatus
 from chessweb.tournaments import interchange
 
-from ..conftest import CSRF_INPUT, PASSWORD, _upgrade, _with_search_path, make_user
-from ..processes import WAIT, AppProcess
+from ..conftest import PASSWORD, make_user, migrated_schema
+from ..processes import WAIT, AppProcess, Browser
 from .helpers import db_state
 from .test_interchange_files import upload
 
@@ -98,37 +95,6 @@ def test_a_child_that_dies_is_a_500_that_says_so_and_writes_nothing(app, org_cli
 
 # --------------------------------------------------------------------------- the sockets, under gunicorn
 
-class _NoRedirect(HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # a 303 is the answer we check, not something to follow
-
-
-class Browser:
-    """Plain HTTP with a cookie jar, as a browser without JavaScript submits forms."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self._opener = build_opener(HTTPCookieProcessor(CookieJar()), _NoRedirect())
-
-    def get(self, path: str) -> str:
-        with self._opener.open(self.base_url + path, timeout=WAIT) as response:
-            return response.read().decode()
-
-    def post(self, path: str, body: bytes, content_type: str, timeout: float = WAIT) -> int:
-        request = Request(self.base_url + path, data=body, method="POST", headers={"Content-Type": content_type})
-        try:
-            with self._opener.open(request, timeout=timeout) as response:
-                return response.status
-        except HTTPError as error:  # 303 lands here (no redirect handler follows it), like 4xx
-            error.close()
-            return error.code
-
-    def token(self, path: str) -> str:
-        match = CSRF_INPUT.search(self.get(path))
-        assert match, f"no CSRF token on {path}"
-        return match.group(1) or match.group(2)
-
-
 def multipart(fields: dict[str, str], name: str, filename: str, data: bytes) -> tuple[bytes, str]:
     boundary = uuid.uuid4().hex
     parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
@@ -144,18 +110,8 @@ def production_database(postgres_url: str) -> Iterator[str]:
 
     With SQLite (the one-process embedded default) the child's write transaction holds the only write lock, and
     every write of the gevent worker (a socket's row, a consumer's lease) waits for it inside the event loop."""
-    schema = f"cw_import_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(_with_search_path(postgres_url, "public"))
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = _with_search_path(postgres_url, schema)
-    try:
-        _upgrade(url)
+    with migrated_schema(postgres_url, "cw_import") as url:
         yield url
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.mark.slow

@@ -366,7 +366,7 @@ def test_a_player_withdrawal_for_a_round_that_was_paired_meanwhile_is_refused(lo
     pia = login(players[0])
     page = f"/tournaments/{running}"
     html = pia.get(page).get_data(as_text=True)  # "from round 2"
-    from chessweb.tournaments import results, rounds
+    from chessweb.tournaments import results
     for game in games_of(running, 1):
         results.set_result(running, game.id, "1-0", organizer.id)
     start_round(running, organizer)
