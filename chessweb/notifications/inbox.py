@@ -50,9 +50,17 @@ def _is_read(user_id: int, mark: int) -> ColumnElement[bool]:
 
 def unread_count(user: User) -> int:
     """How many notifications in the inbox are unread (what the header badge shows)."""
+    return unread_state(user)[0]
+
+
+def unread_state(user: User) -> tuple[int, int]:
+    """(unread count, id of the newest notification in the inbox, 0 when empty), read in one query: the page
+    adds a broadcast's toast to the count only if its id is newer than the newest one the count saw."""
     mark = _read_through(user.id)
-    return int(db.session.scalar(select(func.count(Notification.id)).where(
-        visible_to(user), ~_is_read(user.id, mark))) or 0)
+    count, newest = db.session.execute(select(
+        func.count(Notification.id).filter(~_is_read(user.id, mark)), func.max(Notification.id))
+        .where(visible_to(user))).one()
+    return int(count or 0), int(newest or 0)
 
 
 def page(user: User, number: int = 1, *, unread_only: bool = False) -> tuple[list[InboxItem], bool]:

@@ -27,6 +27,8 @@ def version_now() -> int:
 
 
 def toast_html(notification: Notification, *, unread_delta: int = 1) -> str:
+    """The toast of a notification; the page adds `unread_delta` to its badge only if the badge's count has not
+    seen this notification yet (its id is newer than the newest id the count saw: notifications.js)."""
     return _render("toast", n=notification, unread_delta=unread_delta, at=version_now())
 
 
@@ -50,9 +52,9 @@ def as_data(notification: Notification) -> dict[str, Any]:
 def badge_fragment(user: Any) -> Fragment:
     """The unread badge of one user, on their own channel (so the connect snapshot carries it)."""
     version = version_now()  # taken before counting: the count is at least as new as its stamp
-    count = inbox.unread_count(user)
+    count, seen = inbox.unread_state(user)
     return Fragment(channel=user_channel(user.id), key="notice-badge-state", version=version,
-                    html=_render("badge_state", count=count, at=version), data={"unread": count})
+                    html=_render("badge_state", count=count, at=version, seen=seen), data={"unread": count})
 
 
 def alerts_fragment() -> Fragment:

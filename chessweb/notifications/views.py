@@ -34,8 +34,9 @@ def header_context() -> dict[str, Any]:
         return g.notice_header
     dismissed = set(session.get(DISMISSED, []))
     alerts = [n for n in inbox.active_alerts() if n.id not in dismissed]
-    unread = inbox.unread_count(current_user) if current_user.is_authenticated else 0
-    g.notice_header = {"unread": unread, "alerts": alerts, "at": time.time_ns() // 1000}
+    at = time.time_ns() // 1000  # read before counting: the count is at least as new as its stamp
+    unread, seen = inbox.unread_state(current_user) if current_user.is_authenticated else (0, 0)
+    g.notice_header = {"unread": unread, "alerts": alerts, "at": at, "seen": seen}
     return g.notice_header
 
 

@@ -43,8 +43,12 @@
     var state = document.getElementById("notice-badge-state");
     var badge = document.getElementById("notice-badge");
     if (!state || !badge) { return; }
-    if (parseInt(state.dataset.at || "0", 10) > parseInt(badge.dataset.at || "0", 10)) {
+    var seen = parseInt(state.dataset.seen || "0", 10);
+    // Newer than what the badge shows, and it saw every notice a toast already added to the badge.
+    if (parseInt(state.dataset.at || "0", 10) > parseInt(badge.dataset.at || "0", 10)
+        && seen >= parseInt(badge.dataset.seen || "0", 10)) {
       badge.dataset.at = state.dataset.at;
+      badge.dataset.seen = String(seen);
       showCount(badge, parseInt(state.getAttribute("value") || "0", 10));
     }
   }
@@ -69,10 +73,10 @@
         });
         var delta = parseInt(toast.dataset.unreadDelta || "0", 10);
         var badge = document.getElementById("notice-badge");
-        if (delta && badge) {
+        // Only a count that has not seen this notice lacks it: ids grow as notices are made.
+        if (delta && badge && parseInt(id, 10) > parseInt(badge.dataset.seen || "0", 10)) {
           showCount(badge, parseInt(badge.dataset.unread || "0", 10) + delta);
-          // Counted as of the broadcast: an older pushed count (a cached snapshot) must not undo it.
-          badge.dataset.at = String(Math.max(parseInt(badge.dataset.at || "0", 10), parseInt(toast.dataset.at || "0", 10)));
+          badge.dataset.seen = id;  // a pushed count that has not seen it (an older snapshot) must not undo it
         }
       }
     });
