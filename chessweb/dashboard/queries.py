@@ -11,6 +11,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
+from ..tournaments.overview import current_rounds, player_counts
 from ..models import (Game, GameResult, Registration, RegistrationStatus, Round, RoundStatus, Tournament,
                       TournamentStatus)
 
@@ -48,17 +49,9 @@ def overview_context(watching: Callable[[int], int]) -> dict[str, Any]:
         select(Tournament.id, Tournament.name, Tournament.planned_rounds)
         .where(Tournament.is_public, Tournament.status == TournamentStatus.ACTIVE).order_by(Tournament.name)).all()
     ids = [row.id for row in active]
-    players: dict[int, int] = {}
-    rounds: dict[int, int] = {}
+    players, rounds = player_counts(ids), current_rounds(ids)
     playing: dict[int, int] = {}
     if ids:
-        players = dict(db.session.execute(
-            select(Registration.tournament_id, func.count()).where(
-                Registration.tournament_id.in_(ids), Registration.status == RegistrationStatus.ACTIVE)
-            .group_by(Registration.tournament_id)).all())
-        rounds = dict(db.session.execute(
-            select(Round.tournament_id, func.max(Round.number)).where(
-                Round.tournament_id.in_(ids), Round.status != RoundStatus.DRAFT).group_by(Round.tournament_id)).all())
         playing = dict(db.session.execute(
             select(Round.tournament_id, func.count(Game.id)).join(Game, Game.round_id == Round.id).where(
                 Round.tournament_id.in_(ids), Round.status == RoundStatus.PUBLISHED,

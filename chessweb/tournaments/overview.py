@@ -125,6 +125,25 @@ def list_state() -> tuple[int, int]:
     return int(total or 0), int(count or 0)
 
 
+def player_counts(ids: Sequence[int]) -> dict[int, int]:
+    """{tournament id: active players} of the tournaments `ids` (one query; absent when none)."""
+    if not ids:
+        return {}
+    return dict(db.session.execute(
+        select(Registration.tournament_id, func.count()).where(
+            Registration.tournament_id.in_(ids), Registration.status == RegistrationStatus.ACTIVE)
+        .group_by(Registration.tournament_id)).all())
+
+
+def current_rounds(ids: Sequence[int]) -> dict[int, int]:
+    """{tournament id: number of its newest published round} of the tournaments `ids` (one query)."""
+    if not ids:
+        return {}
+    return dict(db.session.execute(
+        select(Round.tournament_id, func.max(Round.number)).where(
+            Round.tournament_id.in_(ids), Round.status != RoundStatus.DRAFT).group_by(Round.tournament_id)).all())
+
+
 def list_rows(*, public: bool = True, ids: Sequence[int] | None = None) -> list[ListedTournament]:
     """The rows of the public tournaments (`public=True`), or of the tournaments `ids` (`public=False`: whatever
     their visibility; the caller has checked who may see them), newest start first."""
@@ -132,17 +151,7 @@ def list_rows(*, public: bool = True, ids: Sequence[int] | None = None) -> list[
     query = query.where(Tournament.is_public) if public else query.where(Tournament.id.in_(list(ids or ())))
     tournaments = db.session.scalars(query).all()
     found = [t.id for t in tournaments]
-    players: dict[int, int] = {}
-    rounds: dict[int, int] = {}
-    if found:
-        players = dict(db.session.execute(
-            select(Registration.tournament_id, func.count()).where(
-                Registration.tournament_id.in_(found), Registration.status == RegistrationStatus.ACTIVE)
-            .group_by(Registration.tournament_id)).all())
-        rounds = dict(db.session.execute(
-            select(Round.tournament_id, func.max(Round.number)).where(
-                Round.tournament_id.in_(found), Round.status != RoundStatus.DRAFT)
-            .group_by(Round.tournament_id)).all())
+    players, rounds = player_counts(found), current_rounds(found)
     return [ListedTournament(id=t.id, name=t.name, status=t.status, format=t.format, planned_rounds=t.planned_rounds,
                              current_round=rounds.get(t.id), players=players.get(t.id, 0), start_date=t.start_date,
                              venue=t.venue) for t in tournaments]
