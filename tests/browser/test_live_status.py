@@ -5,6 +5,8 @@ htmx will not come back from, the page must not claim "Reconnecting…" for ever
 offers a reload."""
 from __future__ import annotations
 
+import time
+
 import pytest
 from playwright.sync_api import expect
 
@@ -62,6 +64,9 @@ def test_a_stalled_page_closed_with_a_reconnect_code_comes_back_live(app, live_s
     from chessweb.realtime.connection import CLOSE_GOING_AWAY
     for connection in core.connections():
         connection.request_close(CLOSE_GOING_AWAY, "ping timeout")
-    spectator.wait_for_function("window.liveStates.includes('reconnecting')", timeout=10_000)
+    deadline = time.monotonic() + 10  # polled from here: the page's policy refuses eval'd predicates
+    while not spectator.evaluate("window.liveStates.includes('reconnecting')"):
+        assert time.monotonic() < deadline, spectator.evaluate("window.liveStates")
+        spectator.wait_for_timeout(50)
     wait_live(spectator)
     assert spectator.evaluate("performance.getEntriesByType('navigation').length") == 1

