@@ -105,7 +105,7 @@ def test_player_reports_and_opponent_confirms(login, running, players, client):
     game = games_of(running, 1)[0]
     assert (game.result, game.confirmed_by_id) == (GameResult.BLACK_WIN, players[2].id)
     assert [row[0] for row in audit_rows()] == ["result_reported", "result_confirmed"]
-    events = [e.type for e in db.session.scalars(select(RealtimeEvent).where(RealtimeEvent.entity_type == "game"))]
+    events = [e.type for e in db.session.scalars(select(RealtimeEvent).where(RealtimeEvent.entity_type == "game").order_by(RealtimeEvent.id))]
     assert events == [EventType.GAME_RESULT_SUBMITTED, EventType.GAME_COMPLETED]
 
 
