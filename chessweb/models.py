@@ -436,6 +436,10 @@ class Notification(db.Model):
     targeted_count: Mapped[int] = mapped_column(default=0)
     email_sent: Mapped[int] = mapped_column(default=0)
     email_failed: Mapped[int] = mapped_column(default=0)
+    # Email and push still owed (set in the creating transaction) and the lease of the process sending them:
+    # a crash loses neither (notifications/outgoing.py).
+    outgoing_due: Mapped[bool] = mapped_column(default=False, index=True)
+    outgoing_lease_until: Mapped[datetime | None]
 
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
 

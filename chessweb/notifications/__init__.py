@@ -4,7 +4,8 @@ commit (delivery, mail).
 
 Modules: kinds (types and preference groups), preferences, service (create, broadcast, withdraw),
 triggers (from recorded tournament events), inbox (queries, lazy read state), channels (live channel
-names and subscriptions), render (fragments), delivery (after commit), mail, background, views, admin_view.
+names and subscriptions), render (fragments), delivery (after commit), outgoing (email and push owed, resumed after a crash), mail,
+push, background, views, admin_view.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ def init_app(app: Flask) -> None:
     from flask_mailman import Mail
 
     from ..extensions import db
-    from . import admin_view, delivery, triggers, views  # noqa: F401  (routes)
+    from . import admin_view, delivery, outgoing, triggers, views  # noqa: F401  (routes)
     # Real SMTP in tests too (Flask-Mailman would otherwise keep test mail in memory).
     app.config.setdefault("MAIL_BACKEND", "smtp")
     app.config.setdefault("MAIL_TIMEOUT", 10)
@@ -28,11 +29,17 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("MAIL_RETRY_SECONDS", 1.0)
     # A claimed email still "sending" after this long belongs to a dead worker (above every attempt's timeout).
     app.config.setdefault("MAIL_CLAIM_SECONDS", 300)
+    # Email and push owed: claimed for a lease, renewed per batch; the sweep takes what nobody claimed after
+    # the grace period or what a dead process left (notifications/outgoing.py).
+    app.config.setdefault("OUTGOING_LEASE_SECONDS", 600)
+    app.config.setdefault("OUTGOING_GRACE_SECONDS", 60)
+    app.config.setdefault("OUTGOING_SWEEP_SECONDS", 30)
     Mail(app)
     app.register_blueprint(bp)
     views.register_cli(app)
     triggers.install(db.session)
     delivery.register(app)
+    outgoing.register(app)
 
     @app.context_processor
     def notification_context() -> dict:

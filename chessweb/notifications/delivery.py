@@ -8,6 +8,8 @@ Two ways, by what a loss would cost:
 - Personal notices, the badge and a change of preferences are per-user and best effort (`_after_commit`, on
   the live core's after-commit worker): the inbox holds the notices, and a page that missed a badge gets the
   current one on its next connect (NotificationsArea.snapshot).
+Email and push are owed durably either way: the creating transaction marks them, and outgoing.py sends them
+after commit or, when this process died first, from any process's sweep.
 """
 from __future__ import annotations
 
@@ -21,9 +23,9 @@ from ..extensions import db
 from ..live import CommittedEvent, Consumer
 from ..models import Notification, Priority, User
 from ..realtime import Event, Message, realtime
-from . import mail, preferences, push, render
+from . import outgoing, preferences, render
 from .admin_rows import refresh_admin_list
-from .audience import count_targeted, recipients_query
+from .audience import count_targeted
 from .background import background
 from .channels import ALERTS, role_channel, tournament_channel, user_channel
 from .urls import url_context
@@ -110,7 +112,7 @@ def preferences_changed_after_commit(user_id: int) -> None:
 # --------------------------------------------------------------------------- the jobs (worker thread)
 
 def personal_messages(notification_id: int) -> list[Message]:
-    """A personal notice: toast (if real-time is on) and the new badge on `user:<id>`; email queued."""
+    """A personal notice: toast (if real-time is on) and the new badge on `user:<id>`; email and push queued."""
     notification = db.session.get(Notification, notification_id)
     if notification is None or notification.recipient_id is None:
         return []
@@ -125,10 +127,7 @@ def personal_messages(notification_id: int) -> list[Message]:
             messages.append(Event(channel=user_channel(user.id), type="notification",
                                   data=render.as_data(notification), html=render.toast_html(notification,
                                                                                            unread_delta=0)))
-    if prefs.email:
-        mail.queue(notification.id, [user.id])
-    if prefs.push:
-        push.queue(notification.id, [user.id])
+    outgoing.deliver(notification.id)
     return messages
 
 
@@ -157,10 +156,7 @@ def broadcast_messages(notification_id: int) -> list[Message]:
             channels += [user_channel(uid) for uid, prefs in chosen.items() if prefs.wants("system_alerts", "realtime")]
     messages += [Event(channel=channel, type="notification", data=data, html=html,
                        event_id=notification.realtime_event_id) for channel in channels]
-    if mail.enabled() or push.enabled():
-        recipients = list(db.session.scalars(recipients_query(notification).with_only_columns(User.id)))
-        mail.queue(notification.id, recipients)
-        push.queue(notification.id, recipients)
+    outgoing.deliver(notification.id)
     background().schedule(lambda: refresh_admin_list(notification_id), COUNTS_SETTLE_SECONDS)
     refresh_admin_list(notification_id)
     return messages

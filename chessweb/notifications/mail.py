@@ -1,6 +1,7 @@
 """Email for notifications, through Flask-Mailman (SMTP, MAIL_* settings). Off when MAIL_SERVER is unset.
 
-Messages are sent by the background worker after commit, each tried up to MAIL_ATTEMPTS times with a
+Messages are sent by the background worker after commit (batches queued by outgoing.py, which resumes them
+after a crash), each tried up to MAIL_ATTEMPTS times with a
 growing pause; the notification counts what was sent and what failed for good.
 
 Each (notification, user) email is sent at most once, whatever runs the batch again (a retried consumer claim
@@ -23,7 +24,6 @@ from ..models import Notification, NotificationEmail, User, utcnow
 from . import preferences
 from .admin_rows import refresh_admin_list
 from .audience import add_email_counts
-from .background import background
 from .urls import url_context
 
 log = logging.getLogger(__name__)
@@ -32,16 +32,6 @@ log = logging.getLogger(__name__)
 def enabled() -> bool:
     """Email is on when an SMTP server is configured."""
     return bool(current_app.config.get("MAIL_SERVER"))
-
-
-def queue(notification_id: int, user_ids: list[int]) -> None:
-    """Send the notification to these users (those who keep email on), off the request path."""
-    if not enabled() or not user_ids:
-        return
-    worker = background()
-    for start in range(0, len(user_ids), 100):
-        batch = user_ids[start:start + 100]
-        worker.schedule(lambda b=batch: send_batch(notification_id, b))
 
 
 def send_batch(notification_id: int, user_ids: list[int]) -> None:

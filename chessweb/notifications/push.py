@@ -2,7 +2,7 @@
 
 Off unless VAPID_PRIVATE_KEY and VAPID_PUBLIC_KEY are set (`flask --app app notifications vapid` makes a
 pair). Browsers only subscribe on HTTPS pages (or localhost) and need their vendor's push service reachable.
-Sent by the background worker after commit; a subscription the push service says is gone (404, 410) is
+Sent by the background worker after commit (batches queued by outgoing.py); a subscription the push service says is gone (404, 410) is
 deleted. The payload is JSON text (title, message, url): the service worker shows it as plain text.
 """
 from __future__ import annotations
@@ -16,7 +16,6 @@ from sqlalchemy import delete, select
 from ..extensions import db
 from ..models import Notification, PushSubscription
 from . import preferences
-from .background import background
 
 log = logging.getLogger(__name__)
 
@@ -54,16 +53,9 @@ def subscribe(user_id: int, endpoint: str, p256dh: str, auth: str) -> PushSubscr
     return row
 
 
-def queue(notification_id: int, user_ids: list[int]) -> None:
-    """Push the notification to these users' devices (those who keep push and its group on)."""
-    if not enabled() or not user_ids:
-        return
-    for start in range(0, len(user_ids), 100):
-        batch = user_ids[start:start + 100]
-        background().schedule(lambda b=batch: _send_batch(notification_id, b))
-
-
-def _send_batch(notification_id: int, user_ids: list[int]) -> None:
+def send_batch(notification_id: int, user_ids: list[int]) -> None:
+    """Push the notification to the devices of these users (ids) who keep push and its group on. A device
+    the push service says is gone (404, 410) is forgotten; other failures are logged (the inbox has it)."""
     from pywebpush import WebPushException, webpush
     notification = db.session.get(Notification, notification_id)
     if notification is None:

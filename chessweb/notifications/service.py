@@ -14,7 +14,7 @@ from ..extensions import db
 from ..live import channels
 from ..models import (EventType, Notification, NotificationAudience, NotificationType, Priority, Role,
                       Tournament, User, utcnow)
-from . import delivery, preferences
+from . import delivery, mail, outgoing, preferences, push
 from .kinds import group_of
 
 TITLE_MAX = 120
@@ -43,12 +43,14 @@ def notify_user(user_id: int, kind: str, title: str, message: str, *, link: str 
     Delivery (toast on `user:<id>`, unread badge, email) is queued for after commit.
     """
     group = group_of(kind)
-    if not preferences.load(user_id).wants(group):
+    prefs = preferences.load(user_id)
+    if not prefs.wants(group):
         return None
     notification = Notification(kind=kind, title=title[:TITLE_MAX], message=message[:MESSAGE_MAX],
                                 type=NotificationType.INFO, priority=Priority.NORMAL, category=group,
                                 recipient_id=user_id, link=link[:200], tournament_id=tournament_id,
-                                data=data or {}, targeted_count=1, target_roles=[], target_user_ids=[user_id])
+                                data=data or {}, targeted_count=1, target_roles=[], target_user_ids=[user_id],
+                                outgoing_due=(prefs.email and mail.enabled()) or (prefs.push and push.enabled()))
     db.session.add(notification)
     db.session.flush()
     delivery.personal_after_commit(notification.id)
@@ -121,7 +123,8 @@ def send(broadcast: Broadcast, sender: User) -> Notification:
                                 category=None if critical else "system_alerts", kind="",
                                 target_roles=roles, target_user_ids=user_ids,
                                 tournament_id=tournament.id if tournament else None, created_by_id=sender.id,
-                                created_at=now, expires_at=now + ALERT_LIFETIME if critical else None, data={})
+                                created_at=now, expires_at=now + ALERT_LIFETIME if critical else None, data={},
+                                outgoing_due=outgoing.enabled())
     db.session.add(notification)
     db.session.flush()
     audience = ([("everyone", "")] if critical else
@@ -153,7 +156,7 @@ def system_notice(title: str, message: str, *, type: NotificationType = Notifica
         raise ValueError("a system notice to admins cannot be CRITICAL: that is the emergency alert to everyone")
     notification = Notification(title=title, message=message, type=type, priority=priority,
                                 category="system_alerts", kind="", target_roles=[Role.ADMIN.value],
-                                target_user_ids=[], created_at=utcnow(), data={})
+                                target_user_ids=[], created_at=utcnow(), data={}, outgoing_due=outgoing.enabled())
     db.session.add(notification)
     db.session.flush()
     db.session.add(NotificationAudience(notification_id=notification.id, kind="role", value=Role.ADMIN.value))

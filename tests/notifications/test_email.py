@@ -172,3 +172,89 @@ def test_a_batch_killed_half_way_and_retried_emails_nobody_twice(app, app_config
     counted = db.session.get(Notification, notification.id)
     # The interrupted send is counted failed: whether it arrived is unknown to the worker, so it is not resent.
     assert (counted.email_sent, counted.email_failed) == (4, 1)
+
+
+DIES_AS_IT_COMMITS = """
+import json, os, signal, sys
+from sqlalchemy import event
+from chessweb import create_app
+from chessweb.extensions import db
+from chessweb.models import User
+from chessweb.notifications import service
+
+app = create_app(json.loads(sys.argv[1]))
+with app.app_context():
+    admin = db.session.get(User, int(sys.argv[2]))
+    ids = json.loads(sys.argv[3])
+    service.send(service.Broadcast(title="Hall closes", message="at 9", user_ids=ids[:-1]), admin)
+    service.notify_user(ids[-1], "registration_accepted", "Registration accepted", "You are in")
+    # The process dies as the commit returns: before its after-commit jobs, its consumer or any email batch.
+    event.listen(db.session, "after_commit", lambda session: os.kill(os.getpid(), signal.SIGKILL))
+    db.session.commit()
+print("not killed")
+"""
+
+
+def test_email_owed_by_a_process_that_died_at_commit_is_sent_by_another_ones_sweep(app, app_config, smtp):
+    """A broadcast and a personal notice are committed by a process that is SIGKILLed at once. Nothing was
+    sent; another process's sweep sends every email, exactly once, and a second sweep finds nothing owed."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from chessweb.notifications import outgoing
+
+    from .test_areas import ROOT
+    inbox, _port = smtp
+    admin = make_user(Role.ADMIN, name="Ada Admin")
+    users = [make_user(Role.PARTICIPANT, name=f"Player {i}") for i in range(4)]
+    db.session.commit()
+    child = subprocess.run([sys.executable, "-c", DIES_AS_IT_COMMITS, json.dumps(app_config), str(admin.id),
+                            json.dumps([u.id for u in users])], cwd=ROOT,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=60)
+    assert child.returncode == -9, child.stderr
+    assert not inbox.messages
+    owed = db.session.scalars(select(Notification).where(Notification.outgoing_due.is_(True))).all()
+    assert len(owed) == 2
+    assert outgoing.sweep() == 0  # within the grace period the sender may still be alive: left alone
+    app.config["OUTGOING_GRACE_SECONDS"] = 0
+    assert outgoing.sweep() >= 1  # (this app's consumer sweep may have taken the broadcast first)
+    settle(app)
+    assert [len(inbox.to(u.email)) for u in users] == [1, 1, 1, 1]
+    assert inbox.to(users[3].email)[0]["Subject"] == "[ChessWeb] Registration accepted"
+    db.session.expire_all()
+    assert not db.session.scalars(select(Notification).where(Notification.outgoing_due.is_(True))).all()
+    assert outgoing.sweep() == 0
+    settle(app)
+    assert len(inbox.messages) == 4
+
+
+def test_a_lease_held_by_a_live_sender_is_respected_and_a_withdrawn_broadcast_is_not_emailed(app, smtp, players):
+    from datetime import timedelta
+
+    from chessweb.models import utcnow
+    from chessweb.notifications import outgoing
+    inbox, _port = smtp
+    app.config["OUTGOING_GRACE_SECONDS"] = 0
+    admin = make_user(Role.ADMIN, name="Ada Admin")
+    app.config["MAIL_SERVER"] = None  # stored only, as if the sender were still busy with it
+    held = service.send(service.Broadcast(title="Held", message="m", user_ids=[players[0].id]), admin)
+    withdrawn = service.send(service.Broadcast(title="Gone", message="m", user_ids=[players[1].id]), admin)
+    held.outgoing_due = withdrawn.outgoing_due = True
+    held.outgoing_lease_until = utcnow() + timedelta(minutes=5)
+    db.session.commit()
+    service.withdraw(withdrawn.id, admin)
+    db.session.commit()
+    settle(app)
+    app.config["MAIL_SERVER"] = "127.0.0.1"
+    assert outgoing.sweep() == 0  # the held one is leased; the withdrawn one is dropped, not sent
+    settle(app)
+    assert not inbox.messages
+    db.session.expire_all()
+    assert not db.session.get(Notification, withdrawn.id).outgoing_due
+    db.session.get(Notification, held.id).outgoing_lease_until = utcnow() - timedelta(seconds=1)  # sender died
+    db.session.commit()
+    assert outgoing.sweep() == 1
+    settle(app)
+    assert [m["Subject"] for m in inbox.messages] == ["[ChessWeb] Held"]
