@@ -433,6 +433,8 @@ class Notification(db.Model):
     withdrawn_at: Mapped[datetime | None]
     # The RealtimeEvent row the live core credits with sockets reached (no key: events are pruned).
     realtime_event_id: Mapped[int | None]
+    # A personal notice: the RealtimeEvent of the change it tells of; delivered when that event is consumed.
+    source_event_id: Mapped[int | None] = mapped_column(index=True)
     targeted_count: Mapped[int] = mapped_column(default=0)
     email_sent: Mapped[int] = mapped_column(default=0)
     email_failed: Mapped[int] = mapped_column(default=0)

@@ -5,9 +5,11 @@ Two ways, by what a loss would cost:
   `service` records a RealtimeEvent for each (entity_type NOTICE_EVENT / WITHDRAWN_EVENT) in the transaction,
   and the `notifications` consumer (registered by `register`, chessweb/live/consumers.py) renders and
   publishes them after the commit, at least once, taken over by another process if this one dies.
-- Personal notices, the badge and a change of preferences are per-user and best effort (`_after_commit`, on
-  the live core's after-commit worker): the inbox holds the notices, and a page that missed a badge gets the
-  current one on its next connect (NotificationsArea.snapshot).
+- Personal notices are delivered by the same consumer, with the event of the change they tell of
+  (Notification.source_event_id): a toast and the new badge on `user:<id>`, at least once.
+- The badge after marking read and a change of preferences are per-user and best effort (`_after_commit`, on
+  the live core's after-commit worker): a page that missed a badge gets the current one on its next connect
+  (NotificationsArea.snapshot).
 Email and push are owed durably either way: the creating transaction marks them, and outgoing.py sends them
 after commit or, when this process died first, from any process's sweep.
 """
@@ -16,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from flask import Flask
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from .. import live
 from ..extensions import db
@@ -43,9 +45,18 @@ def register(app: Flask) -> None:
 
 
 def handle_events(events: Sequence[CommittedEvent]) -> None:
-    """The consumer: publish every broadcast sent or withdrawn in these committed events; others are ignored.
+    """The consumer: publish every broadcast sent or withdrawn in these committed events, and the personal
+    notices the changes they record gave rise to (Notification.source_event_id).
     Raises TimeoutError when the messages did not leave the process (the claim is retried)."""
     published = False
+    personal = db.session.scalars(select(Notification.id).where(
+        Notification.source_event_id.in_([e.id for e in events]), Notification.recipient_id.is_not(None))
+        .order_by(Notification.id)).all()
+    for notification_id in personal:
+        messages = personal_messages(notification_id)
+        for message in messages:
+            _publish(message)
+        published = published or bool(messages)
     for committed in events:
         if committed.entity_id is None:
             continue
@@ -71,10 +82,6 @@ def _publish(message: Message) -> None:
 
 
 # --------------------------------------------------------------------------- queued by the service
-
-def personal_after_commit(notification_id: int) -> None:
-    _after_commit(f"notice:{notification_id}", lambda: personal_messages(notification_id))
-
 
 def withdrawn_messages(notification_id: int) -> list[Message]:
     """A broadcast withdrawn: the banner as it is now (without it), and the admins' row."""

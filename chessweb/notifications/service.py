@@ -36,11 +36,14 @@ class NotificationError(ValueError):
 
 # --------------------------------------------------------------------------- personal
 
-def notify_user(user_id: int, kind: str, title: str, message: str, *, link: str = "",
+def notify_user(user_id: int, kind: str, title: str, message: str, *, source_event_id: int, link: str = "",
                 tournament_id: int | None = None, data: dict[str, Any] | None = None) -> Notification | None:
     """Store a personal notification for one user, unless they turned its group off (then None).
 
-    Delivery (toast on `user:<id>`, unread badge, email) is queued for after commit.
+    `source_event_id`: the RealtimeEvent of the change it tells of, in the same transaction. The
+    `notifications` consumer delivers the notice (toast on `user:<id>`, unread badge) when it handles that
+    event, after the commit and at least once whatever process dies; email and push are owed on the row
+    (outgoing.py).
     """
     group = group_of(kind)
     prefs = preferences.load(user_id)
@@ -50,10 +53,10 @@ def notify_user(user_id: int, kind: str, title: str, message: str, *, link: str 
                                 type=NotificationType.INFO, priority=Priority.NORMAL, category=group,
                                 recipient_id=user_id, link=link[:200], tournament_id=tournament_id,
                                 data=data or {}, targeted_count=1, target_roles=[], target_user_ids=[user_id],
-                                outgoing_due=(prefs.email and mail.enabled()) or (prefs.push and push.enabled()))
+                                outgoing_due=(prefs.email and mail.enabled()) or (prefs.push and push.enabled()),
+                                source_event_id=source_event_id)
     db.session.add(notification)
     db.session.flush()
-    delivery.personal_after_commit(notification.id)
     return notification
 
 

@@ -80,7 +80,8 @@ def notices_for(ev: RealtimeEvent) -> list[tuple[tuple[Any, ...], dict[str, Any]
         return []
     out: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
     with url_context():
-        handler(ev, tournament, lambda *args, **kwargs: out.append((args, kwargs)))
+        # Each notice names the event it comes from: the `notifications` consumer delivers it with that event.
+        handler(ev, tournament, lambda *args, **kwargs: out.append((args, {**kwargs, "source_event_id": ev.id})))
     return out
 
 

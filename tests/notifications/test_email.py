@@ -14,6 +14,7 @@ from chessweb.extensions import db
 from chessweb.models import Notification, NotificationPreference, Role, TournamentFormat
 from chessweb.notifications import service
 from chessweb.notifications.background import background
+from chessweb.tournaments import registration
 from chessweb.realtime import realtime
 
 from ..conftest import free_port, make_user
@@ -181,13 +182,14 @@ from chessweb import create_app
 from chessweb.extensions import db
 from chessweb.models import User
 from chessweb.notifications import service
+from chessweb.tournaments import registration
 
 app = create_app(json.loads(sys.argv[1]))
 with app.app_context():
     admin = db.session.get(User, int(sys.argv[2]))
     ids = json.loads(sys.argv[3])
     service.send(service.Broadcast(title="Hall closes", message="at 9", user_ids=ids[:-1]), admin)
-    service.notify_user(ids[-1], "registration_accepted", "Registration accepted", "You are in")
+    registration.register_self(int(sys.argv[4]), ids[-1])  # a personal notice: "registration accepted"
     # The process dies as the commit returns: before its after-commit jobs, its consumer or any email batch.
     event.listen(db.session, "after_commit", lambda session: os.kill(os.getpid(), signal.SIGKILL))
     db.session.commit()
@@ -195,7 +197,8 @@ print("not killed")
 """
 
 
-def test_email_owed_by_a_process_that_died_at_commit_is_sent_by_another_ones_sweep(app, app_config, smtp):
+def test_email_owed_by_a_process_that_died_at_commit_is_sent_by_another_ones_sweep(app, app_config, smtp,
+                                                                                   organizer):
     """A broadcast and a personal notice are committed by a process that is SIGKILLed at once. Nothing was
     sent; another process's sweep sends every email, exactly once, and a second sweep finds nothing owed."""
     import json
@@ -209,9 +212,11 @@ def test_email_owed_by_a_process_that_died_at_commit_is_sent_by_another_ones_swe
     inbox, _port = smtp
     admin = make_user(Role.ADMIN, name="Ada Admin")
     users = [make_user(Role.PARTICIPANT, name=f"Player {i}") for i in range(4)]
+    tid = setup_tournament(organizer, 0)
+    registration.open_registration(tid, organizer.id)
     db.session.commit()
     child = subprocess.run([sys.executable, "-c", DIES_AS_IT_COMMITS, json.dumps(app_config), str(admin.id),
-                            json.dumps([u.id for u in users])], cwd=ROOT,
+                            json.dumps([u.id for u in users]), str(tid)], cwd=ROOT,
                            env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=60)
     assert child.returncode == -9, child.stderr
     assert not inbox.messages
@@ -222,7 +227,7 @@ def test_email_owed_by_a_process_that_died_at_commit_is_sent_by_another_ones_swe
     assert outgoing.sweep() >= 1  # (this app's consumer sweep may have taken the broadcast first)
     settle(app)
     assert [len(inbox.to(u.email)) for u in users] == [1, 1, 1, 1]
-    assert inbox.to(users[3].email)[0]["Subject"] == "[ChessWeb] Registration accepted"
+    assert inbox.to(users[3].email)[0]["Subject"] == "[ChessWeb] Registered for Test Open"
     db.session.expire_all()
     assert not db.session.scalars(select(Notification).where(Notification.outgoing_due.is_(True))).all()
     assert outgoing.sweep() == 0

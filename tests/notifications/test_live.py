@@ -244,3 +244,50 @@ def test_every_admins_recent_list_gets_a_broadcast_another_admin_sent(app, live_
     # Only admins hear the list.
     with open_ws(live_server, "admin", cookie=session_cookie(app, players[0])) as refused:
         assert any(m["type"] == "error" and m.get("code") == "forbidden" for m in connect_sequence(refused))
+
+
+REGISTERS_AND_DIES_AT_COMMIT = """
+import json, os, signal, sys
+from sqlalchemy import event
+from chessweb import create_app
+from chessweb.extensions import db
+from chessweb.tournaments import registration
+
+app = create_app(json.loads(sys.argv[1]))
+with app.app_context():
+    registration.register_self(int(sys.argv[2]), int(sys.argv[3]))
+    # Killed as the commit returns: this process never delivers the notice it committed.
+    event.listen(db.session, "after_commit", lambda session: os.kill(os.getpid(), signal.SIGKILL))
+    db.session.commit()
+print("not killed")
+"""
+
+
+def test_a_notice_committed_by_a_process_that_died_reaches_the_player_from_another(app, app_config, live_server,
+                                                                                 organizer, players):
+    """Another process registers the player and is SIGKILLed at commit; this server's consumer sweep takes the
+    orphaned event over and the player's open page gets the toast and the new badge."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from chessweb.tournaments import registration
+
+    from .test_areas import ROOT
+    tid = setup_tournament(organizer, 0)
+    registration.open_registration(tid, organizer.id)
+    db.session.commit()
+    realtime.flush()
+    me = players[0]
+    with open_ws(live_server, f"user:{me.id}", cookie=session_cookie(app, me)) as mine:
+        connect_sequence(mine)
+        child = subprocess.run([sys.executable, "-c", REGISTERS_AND_DIES_AT_COMMIT, json.dumps(app_config),
+                                str(tid), str(me.id)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                               capture_output=True, text=True, timeout=60)
+        assert child.returncode == -9, child.stderr
+        # The dead process's claim lasts LIVE_CLAIM_SECONDS; the sweep then delivers.
+        message, before = read_until(mine, lambda m: m.get("event") == "notification")
+        assert message["data"]["kind"] == "registration_accepted"
+        badges = [m for m in before + nothing_more(mine) if m.get("key") == "notice-badge-state"]
+        assert badges and badges[-1]["data"]["unread"] == 1
