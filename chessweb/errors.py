@@ -12,6 +12,7 @@ from sqlalchemy import exc as sql
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db, login_manager
+from .realtime.failures import database_unavailable
 
 MESSAGES = {
     400: "The request could not be understood.",
@@ -121,22 +122,6 @@ def _client_gone(error: OSError) -> Any:
     current_app.logger.info("Client closed the connection during %s %s (request %s): %s", request.method,
                             request.path, g.get("request_id", "-"), type(error).__name__)
     return current_app.response_class(status=CLIENT_CLOSED_REQUEST)
-
-
-def database_unavailable(error: Exception) -> bool:
-    """True if `error` means the database cannot be reached now (it restarts, fails over, refuses connections,
-    its pool is exhausted, or SQLite's file is locked), as opposed to a fault in a query."""
-    if isinstance(error, sql.TimeoutError):  # the connection pool's: every connection is busy
-        return True
-    if isinstance(error, sql.DBAPIError):
-        if error.connection_invalidated:
-            return True
-        orig = error.orig
-        module = type(orig).__module__ if orig is not None else ""
-        if module.startswith("psycopg"):  # psycopg's OperationalError/InterfaceError: SQLSTATE classes 08, 57
-            return True
-        return "database is locked" in str(orig)
-    return False
 
 
 def _database_error(error: Exception) -> Any:

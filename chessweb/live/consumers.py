@@ -26,6 +26,7 @@ from ..extensions import db
 from ..models import PendingEvent, RealtimeEvent, utcnow
 from ..realtime import realtime
 from . import channels
+from ..realtime.failures import log_failure
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +103,9 @@ class Consumers:
         for name in [name for name in self.registered if name in expired]:
             try:
                 handled += self.run(name, expired_only=True)
-            except Exception:
-                log.exception("live consumers: sweep of %r failed; retried when the lease runs out", name)
+            except Exception as error:
+                log_failure(log, "live consumers: sweep of %r failed; retried when the lease runs out", name,
+                            error=error)
                 db.session.rollback()
         return handled
 

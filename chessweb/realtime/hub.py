@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 from . import metrics, protocol
 from .messages import Event, Fragment, Message, Recheck
 from .outbox import Encoded, Item
+from .failures import log_failure
 
 if TYPE_CHECKING:
     from .connection import UserInfo
@@ -250,8 +251,8 @@ class Hub:
             return None
         try:
             return self._current_version(channel)
-        except Exception:  # the cache is still the best there is
-            log.exception("realtime hub: reading the current version of %s failed", channel)
+        except Exception as error:  # the cache is still the best there is
+            log_failure(log, "realtime hub: reading the current version of %s failed", channel, error=error)
             return None
 
     def _prune(self, channel: str, rendered: list[Fragment], latest: int | None) -> None:
@@ -276,8 +277,8 @@ class Hub:
         for channel in channels:
             try:
                 fragments = self.current(channel)
-            except Exception:
-                log.exception("realtime hub: snapshot of %s failed during resync", channel)
+            except Exception as error:
+                log_failure(log, "realtime hub: snapshot of %s failed during resync", channel, error=error)
                 continue
             for fragment in fragments:
                 self._fan_out_fragment(fragment, self._members(channel))

@@ -13,6 +13,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
+from .failures import log_failure
 
 log = logging.getLogger(__name__)
 
@@ -172,14 +173,14 @@ class Presence:
                 try:
                     self.store.write(dirty)
                     self._report(list(dirty))
-                except Exception:
-                    log.exception("realtime presence: update failed")
+                except Exception as error:
+                    log_failure(log, "realtime presence: update failed", error=error)
             if time.monotonic() >= next_refresh:
                 next_refresh = time.monotonic() + self._refresh_every
                 try:
                     self.store.refresh(self._local_counts())
-                except Exception:
-                    log.exception("realtime presence: refresh failed")
+                except Exception as error:
+                    log_failure(log, "realtime presence: refresh failed", error=error)
 
     def _report(self, channels: list[str]) -> None:
         if self._on_change is None or self._stopping.is_set():

@@ -12,6 +12,7 @@ from flask import Flask
 
 from . import metrics
 from .messages import Message
+from .failures import log_failure
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,6 @@ class Worker:
                 messages = job()
                 for message in messages or ():
                     self._publish(message)
-        except Exception:
+        except Exception as error:
             metrics.JOB_FAILURES.inc()
-            log.exception("realtime: after-commit job %r failed", key)
+            log_failure(log, "realtime: after-commit job %r failed", key, error=error)

@@ -13,6 +13,7 @@ from flask import Flask
 
 from .metrics import DeliveryCounts
 from .storage import ConnectionRecord, RecordBatch, Storage, utcnow
+from .failures import log_failure
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +103,8 @@ class Records:
                     self.storage.mark_inactive(self.server_id, utcnow())
                 finally:
                     self.storage.release()
-        except Exception:
-            log.exception("realtime records: marking this process's rows inactive failed")
+        except Exception as error:
+            log_failure(log, "realtime records: marking this process's rows inactive failed", error=error)
 
     def _run(self) -> None:
         self.retire_dead_servers()
@@ -133,8 +134,8 @@ class Records:
         try:
             with self.app.app_context():
                 self._write(new, subscriptions, closed, counts, heartbeat)
-        except Exception:
-            log.exception("realtime records: write failed; will retry")
+        except Exception as error:
+            log_failure(log, "realtime records: write failed; will retry", error=error)
             with self._lock:
                 self._new = {**new, **self._new}
                 self._subscriptions = {**subscriptions, **self._subscriptions}
@@ -159,8 +160,8 @@ class Records:
                     return self.storage.retire_dead_servers(self.server_id, cutoff, utcnow())
                 finally:
                     self.storage.release()
-        except Exception:
-            log.exception("realtime records: retiring dead rows failed")
+        except Exception as error:
+            log_failure(log, "realtime records: retiring dead rows failed", error=error)
             return 0
 
     def _prune_when_due(self) -> None:
@@ -182,6 +183,6 @@ class Records:
                         now - self.event_retention if self.event_retention is not None else None)
                 finally:
                     self.storage.release()
-        except Exception:
-            log.exception("realtime records: pruning old rows failed")
+        except Exception as error:
+            log_failure(log, "realtime records: pruning old rows failed", error=error)
             return 0, 0

@@ -16,6 +16,7 @@ from .hub import encode_fragment
 from .outbox import Encoded, Item
 from .protocol import Ping, ProtocolError, Subscribe, TokenBucket, Unsubscribe, Verdict
 from .storage import ConnectionRecord
+from .failures import log_failure
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -94,8 +95,8 @@ class LiveSession:
         try:
             # A page's own channels skip what it already shows; a later subscribe frame gets everything.
             fragments = self.core.hub.current(channel, since=None if asked else self.since)
-        except Exception:
-            log.exception("realtime: snapshot of %s failed", channel)
+        except Exception as error:
+            log_failure(log, "realtime: snapshot of %s failed", channel, error=error)
             self._reply(protocol.error("unavailable", "current state could not be loaded", channel))
             return True
         for fragment in fragments:
@@ -112,8 +113,8 @@ class LiveSession:
     def _authorized(self, channel: str) -> bool:
         try:
             return bool(self._with_db(self.core.authorize, self.user, channel))
-        except Exception:
-            log.exception("realtime: authorizing %s for user %s failed", channel, self.user.id)
+        except Exception as error:
+            log_failure(log, "realtime: authorizing %s for user %s failed", channel, self.user.id, error=error)
             return False
 
     def _refuse(self, code: str, message: str, channel: str, asked: bool) -> bool:
