@@ -25,6 +25,7 @@ _STYLE = Style(background="transparent", plot_background="transparent", foregrou
 
 
 _STYLE_ELEMENT = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
+_STYLE_ATTRIBUTE = re.compile(r'\sstyle="[^"]*"')
 _CHART_UUID = re.compile(r'id="chart-([0-9a-f-]{36})"')
 _CSS: dict[str, str] = {}  # chart name -> pygal's stylesheet for it (the same for every render)
 
@@ -34,7 +35,7 @@ def line_chart(name: str, title: str, history: list[dict[str, Any]], series: dic
     oldest first) over the history's minutes. Its accessible name is the title and the newest value of each
     series, e.g. "Open sockets; now: open 14, logged in 12" (escaped).
 
-    The SVG's root id is `chart-<name>` and it holds no <style>: pygal writes one inline, which the site's
+    The SVG's root id is `chart-<name>` and it holds no <style> and no style attribute: pygal writes them inline, which the site's
     Content-Security-Policy (style-src 'self') refuses, and a fragment pushed to every admin cannot carry a
     page's nonce. The stylesheet is served from this site instead (`stylesheet()`)."""
     chart = pygal.Line(style=_STYLE, title=title, width=640, height=260, explicit_size=False, js=[],
@@ -49,8 +50,9 @@ def line_chart(name: str, title: str, history: list[dict[str, Any]], series: dic
     found = _CHART_UUID.search(svg)
     if found:  # pygal names every id and CSS selector of the chart after a random uuid: make them stable
         svg = svg.replace(found.group(1), name)
-    _CSS[name] = "\n".join(_STYLE_ELEMENT.findall(svg))
-    svg = _STYLE_ELEMENT.sub("", svg)
+    # The tooltip group's style="opacity: 0" (and any style attribute) would be refused too: as CSS instead.
+    _CSS[name] = "\n".join(_STYLE_ELEMENT.findall(svg) + [f"#chart-{name} .tooltip {{ opacity: 0; }}"])
+    svg = _STYLE_ATTRIBUTE.sub("", _STYLE_ELEMENT.sub("", svg))
     # role=img makes the drawing one image to assistive technology (WCAG 1.1.1); its name carries the newest
     # value of each series, so a screen reader user gets the figure the picture shows, not only its title.
     newest_values = ", ".join(f"{label} {round(values[-1], 1):g}" for label, values in series.items() if values)

@@ -40,7 +40,8 @@ class PageProblems:
         self.allowed: list[str] = []  # substrings of problems a test expects (e.g. a deliberate 403)
 
     def watch(self, page) -> None:
-        page.on("console", lambda msg: msg.type == "error" and self.items.append(f"console: {msg.text}"))
+        page.on("console", lambda msg: msg.type == "error" and self.items.append(
+            f"console: {msg.text} (at {msg.location.get('url')}:{msg.location.get('lineNumber')}, page {page.url})"))
         page.on("pageerror", lambda exc: self.items.append(f"page error: {exc}"))
         page.on("response", lambda r: r.status >= 400 and self.items.append(f"HTTP {r.status} {r.url}"))
 

@@ -292,6 +292,9 @@ def test_the_charts_carry_no_inline_style_and_their_stylesheet_comes_from_the_si
     drawn = charts.health_charts(history)
     for name, svg in drawn.items():
         assert "<style" not in svg and f'id="chart-{name}"' in svg
+        # Nor a style attribute: pygal's tooltip had style="opacity: 0", refused (a console error) each time
+        # the charts were pushed to an admin page.
+        assert " style=" not in svg
     admin = make_user(Role.ADMIN)
     admin_client, _ = _cookie(app, admin)
     page = admin_client.get("/admin/system").get_data(as_text=True)
@@ -300,6 +303,7 @@ def test_the_charts_carry_no_inline_style_and_their_stylesheet_comes_from_the_si
     assert css.status_code == 200 and css.mimetype == "text/css"
     text = css.get_data(as_text=True)
     assert all(f"#chart-{name} " in text for name in drawn) and ".line{" in text.replace(" ", "")
+    assert all(f"#chart-{name} .tooltip {{ opacity: 0; }}" in text for name in drawn)
     participant_client, _ = _cookie(app, make_user(Role.PARTICIPANT))
     assert participant_client.get("/admin/system/charts.css").status_code == 403
     realtime.stop(app)
