@@ -134,7 +134,8 @@ def personal_messages(notification_id: int) -> list[Message]:
             messages.append(Event(channel=user_channel(user.id), type="notification",
                                   data=render.as_data(notification), html=render.toast_html(notification,
                                                                                            unread_delta=0)))
-    outgoing.deliver(notification.id)
+    if notification.outgoing_due:  # email or push owed (one UPDATE to lease it; none when both are off)
+        outgoing.deliver(notification.id)
     return messages
 
 
@@ -163,7 +164,8 @@ def broadcast_messages(notification_id: int) -> list[Message]:
             channels += [user_channel(uid) for uid, prefs in chosen.items() if prefs.wants("system_alerts", "realtime")]
     messages += [Event(channel=channel, type="notification", data=data, html=html,
                        event_id=notification.realtime_event_id) for channel in channels]
-    outgoing.deliver(notification.id)
+    if notification.outgoing_due:  # email or push owed (one UPDATE to lease it; none when both are off)
+        outgoing.deliver(notification.id)
     background().schedule(lambda: refresh_admin_list(notification_id), COUNTS_SETTLE_SECONDS)
     refresh_admin_list(notification_id)
     return messages
