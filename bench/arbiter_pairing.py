@@ -74,7 +74,7 @@ def measure_arbiter_round(trf: str, repeat: int, database_url: str | None = None
                 db.session.add(NotificationPreference(user_id=organizer.id))
                 db.session.commit()
                 organizer_id = organizer.id
-                tid = interchange.import_trf(trf, organizer_id)
+                tid = interchange.import_trf(trf, organizer_id).tournament_id
                 db.session.remove()
             client = app.test_client()
             login = client.get("/auth/login").get_data(as_text=True)

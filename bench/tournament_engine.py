@@ -30,14 +30,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from arbiter_pairing import measure_arbiter_round  # noqa: E402 - bench/ is on the path as the script's folder
+from arbiter_pairing import measure_arbiter_round
 
 from chessweb.fide.crosstable import Crosstable, ResultCode
 from chessweb.fide.dutch import pair_next_round
 from chessweb.fide.simulation import Mishaps, coin_result, game_result, simulate_swiss
-from chessweb.fide.trf import write_trf
 from chessweb.fide.standings import standings
 from chessweb.fide.tiebreaks import TieBreak
+from chessweb.fide.trf import write_trf
 
 PAIRING_GOAL_S = 5.0
 ARBITER_GOALS_S = {300: 2.0, 1000: 10.0}  # issue: a 300-player round <= 2 s, 1,000 <= 10 s (2,000: possible)
@@ -121,7 +121,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--arbiter", default="300:elo:2026,300:coin:5",
                         help="round-2 cases paired through the app, players:elo|coin:seed, comma-separated "
-                             "('' skips); 1000:coin:3 is a hard 1,000-player round")
+                             "('' skips); 1000:coin:8 is a hard 1,000-player round (a 640-player bracket "
+                             "goes to the blossom matching)")
     parser.add_argument("--database-url", default=None,
                         help="PostgreSQL URL with an empty current schema for the arbiter's path (default SQLite)")
     args = parser.parse_args()
