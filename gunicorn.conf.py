@@ -72,6 +72,9 @@ def post_worker_init(worker: Worker) -> None:
     """
     import gevent
 
+    # gevent records, for every greenlet, the stack that spawned it and its parent (for debugging tools only):
+    # a dozen frame records and a dict per greenlet, and each WebSocket holds two greenlets for its lifetime.
+    gevent.config.track_greenlet_tree = False
     _route_app_logs()
     _refuse_an_unthought_proxy(worker)
     stop_accepting = worker.handle_exit  # alive = False; the run loop then closes the listeners

@@ -11,8 +11,10 @@ Latency is measured from just before a result's POST is sent to the moment each 
 standings fragment that reflects it (read from the fragment's points, so rendering and delivery are inside
 the measurement). Results walk a cyclic Gray code over the four boards of a completed round 1, so every
 standings state within 81 results is distinct. Server CPU per recipient is the worker's CPU time over the
-phase divided by the fragments delivered in it (request handling and rendering included); memory per
-connection is the worker's RSS growth while the clients connect, divided by N.
+phase divided by the fragments delivered in it (request handling and rendering included, so at small N it is
+mostly the per-result cost); memory per connection is the worker's RSS growth while the clients connect, divided
+by N, in KiB. bench/socket_cost.py measures the fan-out alone (CPU per recipient beside the floor of one `send`
+per socket) and where the memory of an idle socket goes.
 
     python bench/fanout.py --clients 1000,5000,10000 --rates 1,2 --duration 20
     python bench/fanout.py --quick          # 200 clients, 5 s per rate: a smoke run of under a minute
@@ -644,7 +646,7 @@ COLUMNS = [("target", "target", 9), ("clients", "N", 6), ("rate", "rate/s", 6), 
            ("p99_ms", "p99 ms", 8), ("max_ms", "max ms", 8), ("delivery", "deliv.", 7),
            ("frames_per_result", "frames/res", 10), ("post_p50_ms", "POST p50", 9), ("post_p99_ms", "POST p99", 9),
            ("server_cpu_per_recipient_us", "CPU/rcpt µs", 11), ("server_cpu_share", "srv CPU", 8),
-           ("memory_per_connection_kb", "KB/conn", 8), ("loadgen_cpu_share", "gen CPU", 8),
+           ("memory_per_connection_kb", "KiB/conn", 8), ("loadgen_cpu_share", "gen CPU", 8),
            ("p50_growth", "growth", 7)]
 
 
@@ -771,11 +773,13 @@ def main() -> None:
     print_table(rows)
     if ratio_rows:
         print("\nChessWeb ÷ Flask-SocketIO peer (below 1: ChessWeb does better):")
-        print(f"{'N':>6} {'rate/s':>6} {'p50':>6} {'p99':>6} {'max':>6} {'CPU/rcpt':>9} {'KB/conn':>8} {'gen CPU':>8}")
+        print(f"{'N':>6} {'rate/s':>6} {'p50':>6} {'p99':>6} {'max':>6} {'CPU/rcpt':>9} {'KiB/conn':>8} {'gen CPU':>8}")
         for r in ratio_rows:
             print(f"{r['clients']:>6} {r['rate']:>6} {_fmt(r['p50_ms']):>6} {_fmt(r['p99_ms']):>6} "
                   f"{_fmt(r['max_ms']):>6} {_fmt(r['server_cpu_per_recipient_us']):>9} "
                   f"{_fmt(r['memory_per_connection_kb']):>8} {_fmt(r['loadgen_cpu_share']):>8}")
+    print("\nCPU/rcpt: the worker's CPU over a phase (POSTs and renders included) ÷ frames delivered; "
+          "KiB/conn: RSS growth ÷ sockets. The fan-out alone: bench/socket_cost.py.")
     verdicts = goals(rows, ratio_rows)
     if verdicts:
         print("\nGoals:")

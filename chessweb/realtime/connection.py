@@ -63,6 +63,7 @@ class UserInfo:
 
 class LockedSocket:
     """A socket whose every write is a whole `sendall` under one lock; everything else is delegated."""
+    __slots__ = ("_lock", "_on_close", "_sock")
 
     def __init__(self, sock: Any, lock: threading.Lock, on_close: Callable[[], None] | None = None) -> None:
         self._sock = sock
@@ -115,6 +116,7 @@ class StampedBuffer(list[Any]):
     Its reader thread appends a frame as soon as it arrives; the writer loop takes frames when it gets round
     to them, which under load can be much later. Rate limits must count the client's pace, not ours, so
     they use the arrival time (time.monotonic(), seconds) kept here."""
+    __slots__ = ("_lock", "_stamps")
 
     def __init__(self, frames: list[Any] | None = None) -> None:
         super().__init__()
@@ -153,6 +155,10 @@ def permessage_deflate_negotiated(ws: Any) -> bool:
 
 class Connection:
     """Outgoing side of one socket. `offer*` are called from any thread; `run` is the writer loop."""
+    # One per socket, thousands per process: no instance dict.
+    __slots__ = ("__weakref__", "_close_code", "_close_reason", "_counts", "_direct", "_raw", "_unsent",
+                 "_write_lock", "_writing", "close_cause", "closed", "deflate", "format", "outbox",
+                 "ping_interval", "send_timeout", "session_id", "user", "ws")
 
     def __init__(self, ws: Any, *, session_id: str, user: UserInfo, fmt: str, outbox_size: int,
                  send_timeout: float, counts: DeliveryCounts, ping_interval: float | None = None) -> None:
@@ -195,7 +201,17 @@ class Connection:
         if self.closed or self._close_code is not None:
             self._counts.record(item.event_id, delivered=False)
             return
-        outcome, replaced = self.outbox.put_fragment(key, version, item, force=force)
+        if self._direct and self._lock_for_direct_write():
+            # The usual case at a fan-out: nothing pending, the writer idle; one lock, one send, no queue.
+            try:
+                outcome, replaced = self.outbox.put_fragment(key, version, item, force=force, direct=True)
+                if outcome is Put.DIRECT:
+                    self._send_now([item])
+                    return
+            finally:
+                self._write_lock.release()
+        else:
+            outcome, replaced = self.outbox.put_fragment(key, version, item, force=force)
         if outcome is Put.STALE:
             metrics.DROPPED["old_version"].inc()
         elif outcome is Put.FULL:
@@ -225,24 +241,31 @@ class Connection:
         which cost more than the send itself. Only whole buffers the kernel takes at once are written here;
         anything else (a full socket buffer, an error) is left to the writer, which is woken: False.
         """
-        if self._writing or self._unsent is not None or self._close_code is not None or self.closed:
-            return False
-        if not self._write_lock.acquire(blocking=False):  # simple-websocket is writing a pong or a close
+        if self._close_code is not None or self.closed or not self._lock_for_direct_write():
             return False
         try:
             items = self.outbox.take_all()
-            if not items:
-                return True
-            data = self._frames(items)
-            try:
-                sent = self._raw.send(data, 0, 0.0)
-            except OSError:  # BlockingIOError included: the writer retries, and handles a real error
-                sent = 0
-            if sent < len(data):
-                self._unsent = (memoryview(data)[sent:], items)
-                return False
+            return self._send_now(items) if items else True
         finally:
             self._write_lock.release()
+
+    def _lock_for_direct_write(self) -> bool:
+        """Take the write lock without waiting, if the writer is idle and nothing of a direct write is left.
+        False when simple-websocket is writing a pong or a close, or the writer is busy."""
+        return not self._writing and self._unsent is None and self._write_lock.acquire(blocking=False)
+
+    def _send_now(self, items: list[Item]) -> bool:
+        """Write `items` without waiting (write lock held). What the kernel does not take at once is left to
+        the writer, which is woken: False."""
+        data = self._frames(items)
+        try:
+            sent = self._raw.send(data, 0, 0.0)
+        except OSError:  # BlockingIOError included: the writer retries, and handles a real error
+            sent = 0
+        if sent < len(data):
+            self._unsent = (memoryview(data)[sent:], items)
+            self._wake()
+            return False
         self._delivered(items)
         return True
 
@@ -368,10 +391,7 @@ class Connection:
         return b"".join(item.encoded.frame_for(self.deflate) for item in items)
 
     def _delivered(self, items: list[Item]) -> None:
-        metrics.MESSAGES_DELIVERED.inc(len(items))
-        metrics.FANOUT_LATENCY.observe(time.monotonic() - min(item.created for item in items))  # once per write
-        for item in items:
-            self._counts.record(item.event_id, delivered=True)
+        metrics.written(self._counts, items)  # counted once per fan-out (metrics.batch), not per socket
 
     def _send_whole(self, data: bytes | memoryview) -> None:
         """Write all of `data` within send_timeout. One `send` nearly always takes it all; gevent's `sendall`

@@ -308,22 +308,28 @@ class Hub:
         elif isinstance(message, Event):
             targets = self._members(message.channel)
             encoded: dict[str, Item | None] = {}
-            for subscriber in targets:
-                if message.roles is not None and subscriber.role not in message.roles:
-                    continue
-                fmt = subscriber.format
-                if fmt not in encoded:
-                    encoded[fmt] = encode_event(message, fmt)
-                item = encoded[fmt]
-                if item is not None:
-                    subscriber.offer(item)
+            with metrics.batch():
+                self._fan_out_event(message, targets, encoded)
         elif isinstance(message, Recheck):
+
             # In order with the fan-out: what was published after the recheck reaches only those still allowed.
             pairs = [(subscriber, channel) for channel in message.channels for subscriber in self._members(channel)]
             if pairs and self._on_recheck is not None:
                 self._on_recheck(pairs)
         else:
             raise TypeError(f"cannot deliver {type(message).__name__}")
+
+    @staticmethod
+    def _fan_out_event(event: Event, targets: list[Subscriber], encoded: dict[str, Item | None]) -> None:
+        for subscriber in targets:
+            if event.roles is not None and subscriber.role not in event.roles:
+                continue
+            fmt = subscriber.format
+            if fmt not in encoded:
+                encoded[fmt] = encode_event(event, fmt)
+            item = encoded[fmt]
+            if item is not None:
+                subscriber.offer(item)
 
     def _members(self, channel: str) -> list[Subscriber]:
         with self._lock:
@@ -342,12 +348,14 @@ class Hub:
     @staticmethod
     def _fan_out_fragment(fragment: Fragment, targets: list[Subscriber]) -> None:
         encoded: dict[str, Item] = {}
-        for subscriber in targets:
-            fmt = subscriber.format
-            item = encoded.get(fmt)
-            if item is None:
-                item = encoded[fmt] = encode_fragment(fragment, fmt)
-            subscriber.offer_fragment(fragment.key, fragment.version, item)
+        key, version = fragment.key, fragment.version
+        with metrics.batch():  # the writes made here are counted once, at the end
+            for subscriber in targets:
+                fmt = subscriber.format
+                item = encoded.get(fmt)
+                if item is None:
+                    item = encoded[fmt] = encode_fragment(fragment, fmt)
+                subscriber.offer_fragment(key, version, item)
 
 
 def same_content(old: Fragment, new: Fragment) -> bool:

@@ -17,7 +17,7 @@ class Encoded:
     deflated: bytes | None = None
 
     @classmethod
-    def of(cls, payload: bytes) -> "Encoded":
+    def of(cls, payload: bytes) -> Encoded:
         """`payload` (UTF-8) as a plain frame and, when it is big enough to gain, a compressed one."""
         return cls(text_frame(payload), deflated_text_frame(payload))
 
@@ -43,10 +43,12 @@ class Put(Enum):
     REPLACED = "replaced"  # a pending older version of the same key was dropped
     STALE = "stale"  # not newer than what this connection already has or has queued
     FULL = "full"  # no room: the connection cannot keep up
+    DIRECT = "direct"  # nothing was pending: not queued, the caller writes it now (put_fragment(direct=True))
 
 
 class Outbox:
     """Thread-safe: many publishers put, the connection's one writer takes."""
+    __slots__ = ("_lock", "_pending", "_serial", "_versions", "capacity")
 
     def __init__(self, capacity: int) -> None:
         if capacity < 1:
@@ -57,16 +59,21 @@ class Outbox:
         self._versions: dict[str, int] = {}  # per fragment key: newest version queued or written
         self._serial = 0  # unique keys for items that never coalesce
 
-    def put_fragment(self, key: str, version: int, item: Item, *, force: bool = False) -> tuple[Put, Item | None]:
+    def put_fragment(self, key: str, version: int, item: Item, *, force: bool = False,
+                     direct: bool = False) -> tuple[Put, Item | None]:
         """Queue a fragment unless an equal or newer version was already queued or written.
 
-        `force` ignores the capacity (a connect's snapshot must never count as falling behind).
+        `force` ignores the capacity (a connect's snapshot must never count as falling behind). `direct`: the
+        caller can write it at once; when nothing is pending it is recorded as written but not queued (DIRECT).
         Returns the outcome and, for REPLACED, the superseded item."""
         slot = "f:" + key
         with self._lock:
             known = self._versions.get(key)
             if known is not None and version <= known:
                 return Put.STALE, None
+            if direct and not self._pending:
+                self._versions[key] = version
+                return Put.DIRECT, None
             replaced = self._pending.pop(slot, None)
             if replaced is None and not force and len(self._pending) >= self.capacity:
                 return Put.FULL, None

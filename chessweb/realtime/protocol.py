@@ -155,6 +155,7 @@ class Verdict(Enum):
 class TokenBucket:
     """Messages per second with a burst; refused messages still cost a token, so sustained excess goes into
     debt, and a debt beyond `abuse_after` seconds' worth of tokens means abuse."""
+    __slots__ = ("_clock", "_last", "_tokens", "abuse_limit", "capacity", "rate")
 
     def __init__(self, rate: float, *, abuse_after: float = 3.0,
                  clock: Callable[[], float] = time.monotonic) -> None:

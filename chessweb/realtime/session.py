@@ -23,6 +23,9 @@ T = TypeVar("T")
 
 
 class LiveSession:
+    __slots__ = ("channels", "connection", "core", "format", "ip", "limiter", "max_channels", "requested", "since",
+                 "user", "user_agent")
+
     def __init__(self, ws: Any, core: Core, *, user: UserInfo, fmt: str, channels: list[str], ip: str,
                  user_agent: str, since: int | None = None) -> None:
         config = current_app.config

@@ -88,3 +88,14 @@ def test_concurrent_publishers_keep_only_the_newest_version_per_key():
     for t in threads:
         t.join()
     assert sorted(texts(box.take_all())) == sorted(f"{key}@399" for key in keys)
+
+
+def test_a_direct_put_is_recorded_as_written_when_nothing_is_pending():
+    box = Outbox(10)
+    assert box.put_fragment("a", 1, item("a1"), direct=True) == (Put.DIRECT, None)
+    assert box.take_all() == []  # the caller wrote it
+    assert box.put_fragment("a", 1, item("again"), direct=True)[0] is Put.STALE
+    box.put(item("toast"))
+    # Something is pending: queued behind it, never written ahead of it.
+    assert box.put_fragment("a", 2, item("a2"), direct=True) == (Put.QUEUED, None)
+    assert texts(box.take_all()) == ["toast", "a2"]
