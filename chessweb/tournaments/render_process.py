@@ -14,9 +14,11 @@ publishes the messages as before. An in-memory SQLite database, which a child ca
 One child per serving process, started at the first big render (about a second to import and build the app),
 reused for every later one, one render at a time; it exits when its stdin closes (the parent stopped it, or
 died). Protocol, JSON lines: the parent writes `{"database_url": ...}` once, then per render
-`{"tournament": id, "events": [CommittedEvent as plain data]}`; the child answers each with
-`{"messages": [realtime.messages.to_body(message)], "shared": [{"key": [tournament, revision, name],
-"fragment": index into messages}], "pid": int, "cpu": seconds}` or `{"error": "..."}`.
+`{"tournament": id, "events": [CommittedEvent as plain data]}`; the child answers each with one line per
+message (`realtime.messages.to_body`, which has a "kind"), then `{"shared": [{"key": [tournament, revision,
+name], "fragment": index into the messages}], "pid": int, "cpu": seconds}`, or only `{"error": "..."}`. The
+parent decodes the lines as they come and yields to the other greenlets every `YIELD_EVERY` messages, so even
+the decoding of a 2,000-player answer (a few MB) is no long stall.
 
 Failures: a render that raises in the child, a child that dies while rendering or passes
 `LIVE_RENDER_TIMEOUT_SECONDS` (it is killed) raises RenderFailed. Nothing was published, so the `live`
@@ -59,6 +61,7 @@ log = logging.getLogger(__name__)
 MODULE = "chessweb.tournaments.render_process"
 DEFAULT_MIN_PLAYERS = 500
 DEFAULT_TIMEOUT = 60.0
+YIELD_EVERY = 50
 
 
 class RenderFailed(RuntimeError):
@@ -99,29 +102,31 @@ class RenderProcess:
             child = self._send(request)
             watchdog = threading.Timer(self._timeout, child.kill)  # a greenlet under gevent
             watchdog.start()
+            messages: list[Message] = []
             try:
                 assert child.stdout is not None
-                line = child.stdout.readline()  # cooperative under gevent
-            except OSError:
-                line = b""
-            finally:
-                watchdog.cancel()
-            if not line:
-                self._discard()
-                raise RenderFailed(f"render of tournament {tournament_id}: the render process died or passed "
-                                   f"{self._timeout:g} s; the claim is retried by a fresh one")
-            try:
-                answer = json.loads(line)
-                if "error" in answer:
+                while (line := child.stdout.readline()):  # cooperative under gevent
+                    body = json.loads(line)
+                    if "kind" not in body:
+                        break
+                    messages.append(from_body(body))
+                    if len(messages) % YIELD_EVERY == 0:
+                        time.sleep(0)  # under gevent: let the sockets run between pieces of a long answer
+                else:
+                    self._discard()
+                    raise RenderFailed(f"render of tournament {tournament_id}: the render process died or passed "
+                                       f"{self._timeout:g} s; the claim is retried by a fresh one")
+                if "error" in body:
                     raise RenderFailed(f"render of tournament {tournament_id} failed in the render process: "
-                                       f"{answer['error']}")
-                messages = [from_body(body) for body in answer["messages"]]
-                shared = [(_key(entry["key"]), _html(messages[entry["fragment"]])) for entry in answer["shared"]]
-                return Rendered(messages, shared, int(answer["pid"]), float(answer["cpu"]))
-            except (ValueError, KeyError, TypeError, IndexError) as error:  # MessageError is a ValueError
+                                       f"{body['error']}")
+                shared = [(_key(entry["key"]), _html(messages[entry["fragment"]])) for entry in body["shared"]]
+                return Rendered(messages, shared, int(body["pid"]), float(body["cpu"]))
+            except (OSError, ValueError, KeyError, TypeError, IndexError) as error:  # MessageError: a ValueError
                 self._discard()
                 raise RenderFailed(f"render of tournament {tournament_id}: the render process broke the "
                                    f"protocol ({error})") from None
+            finally:
+                watchdog.cancel()
 
     def stop(self) -> None:
         """End the child (it exits when its stdin closes; killed after 5 s). A later `render` starts a new one."""
@@ -274,18 +279,18 @@ def _serve() -> int:
             try:
                 messages = publish_events(int(request["tournament"]), [_event(e) for e in request["events"]])
                 index = {id(m.html): i for i, m in enumerate(messages) if isinstance(m, Fragment)}
+                lines = [json.dumps(to_body(m)) for m in messages]
                 answer: dict[str, Any] = {
-                    "messages": [to_body(m) for m in messages],
                     "shared": [{"key": list(key), "fragment": index[id(html)]} for key, html in recording.offered
                                if id(html) in index],
                     "pid": os.getpid(), "cpu": time.process_time() - cpu}
             except Exception as error:  # reported to the parent, which raises it: the claim is retried
                 log.exception("render of tournament %s failed", request.get("tournament"))
-                answer = {"error": f"{type(error).__name__}: {error}"}
+                lines, answer = [], {"error": f"{type(error).__name__}: {error}"}
             finally:
                 recording.offered.clear()
                 db.session.remove()
-        protocol.write(json.dumps(answer) + "\n")
+        protocol.write("".join(line + "\n" for line in lines) + json.dumps(answer) + "\n")
     return 0
 
 
