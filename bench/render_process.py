@@ -10,7 +10,8 @@ it committed are handed to the tournament area of two apps on that database, as 
          decodes the answer and fills its render cache.
 
 Per result: the serving process's CPU for the render (under gevent, a stretch of CPU without a switch is a
-stall of every socket of the worker: here it is the whole render; with the child, the decode of its answer),
+stall of every socket of the worker: here the whole render is one; with the child, the decode of its answer is
+cut into pieces of YIELD_EVERY messages with a switch between),
 and the wall time from the events to the messages (end to end, child included). Publishing the messages costs
 the same either way and is not counted. The render process's start (once per serving process) is shown apart.
 
@@ -111,11 +112,11 @@ def main() -> None:
 
     print(f"{args.players}-player Swiss, {args.results} results, medians per result "
           f"(render process {child_pid}, started in {start_s * 1000:.0f} ms once)")
-    print("  render in      | serving process CPU (= gevent stall) | end to end | messages")
+    print("  render in      | serving process CPU (stall: all / in pieces) | end to end | messages")
     for name, label in (("here", "serving process"), ("child", "render process")):
         rows = figures[name]
         print(f"  {label:15s}| {statistics.median(r[0] for r in rows) * 1000:10.0f} ms"
-              f"{'':26s}| {statistics.median(r[1] for r in rows) * 1000:7.0f} ms | "
+              f"{'':34s}| {statistics.median(r[1] for r in rows) * 1000:7.0f} ms | "
               f"{statistics.median(r[2] for r in rows):6.0f}")
 
 
