@@ -50,13 +50,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from . import dashboard, live, monitoring, notifications
     from .dashboard import live as dashboard_live
     from .site import SiteArea
-    from .tournaments.live import TournamentArea
-    from .tournaments import render_cache
+    from .tournaments import render_cache, render_process
     render_cache.init_app(app)  # public pages of big events, per tournament revision
+    render_process.init_app(app)  # live renders of big events, in a child process
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(monitoring.bp)
     overview = dashboard_live.DashboardOverviewArea()  # tournaments:all, with the dashboard's overview
-    live.init_app(app, areas=[SiteArea(), TournamentArea(), overview])
+    live.init_app(app, areas=[SiteArea(), render_process.RenderProcessArea(), overview])
     notifications.init_app(app)
     dashboard_live.init_app(app, overview)
     monitoring.init_app(app)

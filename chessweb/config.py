@@ -65,6 +65,10 @@ DEFAULTS: dict[str, Any] = {
     "WS_SEND_TIMEOUT": 5.0,
     "WS_PERMESSAGE_DEFLATE": True,  # big frames compressed once per message, shared by every socket
     "FRAGMENT_CACHE_BYTES": 32 * 1024 * 1024,  # rendered page fragments per tournament revision, per process
+    # The live renders of tournaments with this many registrations run in a long-lived child process per
+    # serving process (chessweb/tournaments/render_process.py; 0: never), killed after the timeout.
+    "LIVE_RENDER_CHILD_MIN_PLAYERS": 500,
+    "LIVE_RENDER_TIMEOUT_SECONDS": 60,
     # Housekeeping: closed connection rows and published events are deleted after this many days (0: never).
     "WS_CONNECTION_RETENTION_DAYS": 7,
     "REALTIME_EVENT_RETENTION_DAYS": 30,

@@ -27,7 +27,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from .fide.dutch import Engine, gacrux_pairs
 from .fide.pairing import PairingError
@@ -84,6 +84,37 @@ class JobFailed(RuntimeError):
     """The child process died or broke the protocol: a fault of ours, not of the input."""
 
 
+def start_child(module: str, stderr: Any = None, *, what: str) -> subprocess.Popen[bytes]:
+    """`python -m <module>` with this project importable, stdin and stdout as pipes, stderr to `stderr` (a file;
+    None: this process's). Raises JobFailed, naming `what`, when it cannot start."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PROJECT_ROOT, env.get("PYTHONPATH")]))
+    try:
+        return subprocess.Popen([sys.executable, "-m", module], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=stderr, env=env, cwd=_PROJECT_ROOT)
+    except OSError as error:
+        raise JobFailed(f"{what}: the child process could not start ({error})") from None
+
+
+def database_url_for_child(config: Mapping[str, Any]) -> str | None:
+    """The app's database URL, password included, for a child that opens the same database; None for an
+    in-memory SQLite database, which a child cannot open (the work then stays in this process)."""
+    from sqlalchemy.engine import make_url  # here: the pairing child needs no SQLAlchemy
+
+    url = make_url(config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return None
+    return url.render_as_string(hide_password=False)
+
+
+def protocol_stdout() -> TextIO:
+    """The child's side: a line-buffered text stream on the real stdout for the protocol; `sys.stdout` becomes
+    stderr, so whatever a task prints cannot corrupt it."""
+    protocol = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
+    sys.stdout = sys.stderr
+    return protocol
+
+
 def run(task: str, arguments: dict[str, Any], *, progress: Progress | None = None,
         timeout: float = 600.0) -> Any:
     """Run `TASKS[task](**arguments)` in a fresh child process and return its answer (plain JSON data).
@@ -94,14 +125,8 @@ def run(task: str, arguments: dict[str, Any], *, progress: Progress | None = Non
     """
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}")
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PROJECT_ROOT, env.get("PYTHONPATH")]))
     with tempfile.TemporaryFile() as stderr:  # a file, not a pipe: a chatty child cannot fill it and stall
-        try:
-            child = subprocess.Popen([sys.executable, "-m", "chessweb.jobs"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=stderr, env=env, cwd=_PROJECT_ROOT)
-        except OSError as error:
-            raise JobFailed(f"job {task}: the child process could not start ({error})") from None
+        child = start_child("chessweb.jobs", stderr, what=f"job {task}")
         watchdog = threading.Timer(timeout, child.kill)  # a greenlet under gevent
         watchdog.start()
         answer: dict[str, Any] | None = None
@@ -163,8 +188,7 @@ def dutch_engine(progress: Progress | None = None, timeout: float = 600.0) -> En
 
 def _serve_one() -> int:
     """The child's side: one request from stdin, progress and the answer as JSON lines on stdout."""
-    protocol = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
-    sys.stdout = sys.stderr  # whatever a task prints must not corrupt the protocol
+    protocol = protocol_stdout()
     request = json.loads(sys.stdin.read())
 
     def progress(share: float) -> None:

@@ -207,7 +207,7 @@ class IsolatedClient(FlaskClient):
     and one client, to the next.
     """
 
-    def open(self, *args: Any, **kwargs: Any):  # noqa: ANN201 - TestResponse
+    def open(self, *args: Any, **kwargs: Any):  # returns a TestResponse
         with self.application.app_context():
             return super().open(*args, **kwargs)
 
@@ -222,6 +222,8 @@ def app(app_config: dict[str, Any]) -> Iterator[Flask]:
             realtime.stop(app)  # the live core's threads must not outlive the test's database
         if "notifications_background" in app.extensions:
             app.extensions["notifications_background"].stop()  # nor may a retry due after the test
+        if app.extensions.get("render_process") is not None:
+            app.extensions["render_process"].stop()  # nor the render process of big events
         db.session.remove()
         db.engine.dispose()
 

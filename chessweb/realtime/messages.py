@@ -88,20 +88,41 @@ def _check_event_id(value: object) -> None:
         raise MessageError(f"event_id must be an int or None, got {value!r}")
 
 
-def to_wire(message: Message, origin: str) -> bytes:
-    """Encode a message for the broker; raises MessageError when its data is not JSON."""
+def to_body(message: Message) -> dict[str, Any]:
+    """A message as plain JSON-able data (`from_body` reverses it); raises MessageError for another type."""
     if isinstance(message, Fragment):
-        body: dict[str, Any] = {"kind": "fragment", "channel": message.channel, "key": message.key,
-                                "version": message.version, "html": message.html, "data": message.data,
-                                "event_id": message.event_id}
-    elif isinstance(message, Event):
-        body = {"kind": "event", "channel": message.channel, "type": message.type, "data": message.data,
+        return {"kind": "fragment", "channel": message.channel, "key": message.key, "version": message.version,
+                "html": message.html, "data": message.data, "event_id": message.event_id}
+    if isinstance(message, Event):
+        return {"kind": "event", "channel": message.channel, "type": message.type, "data": message.data,
                 "html": message.html, "roles": list(message.roles) if message.roles is not None else None,
                 "event_id": message.event_id}
-    elif isinstance(message, Recheck):
-        body = {"kind": "recheck", "channels": list(message.channels)}
-    else:
-        raise MessageError(f"cannot publish {type(message).__name__}: expected Fragment, Event or Recheck")
+    if isinstance(message, Recheck):
+        return {"kind": "recheck", "channels": list(message.channels)}
+    raise MessageError(f"cannot publish {type(message).__name__}: expected Fragment, Event or Recheck")
+
+
+def from_body(body: dict[str, Any]) -> Message:
+    """The message `to_body` gave `body` for; raises MessageError for a malformed one."""
+    try:
+        kind = body["kind"]
+        if kind == "fragment":
+            return Fragment(channel=body["channel"], key=body["key"], version=body["version"],
+                            html=body["html"], data=body["data"], event_id=body["event_id"])
+        if kind == "event":
+            roles = body["roles"]
+            return Event(channel=body["channel"], type=body["type"], data=body["data"], html=body["html"],
+                         roles=tuple(roles) if roles is not None else None, event_id=body["event_id"])
+        if kind == "recheck":
+            return Recheck(channels=tuple(body["channels"]))
+    except (KeyError, TypeError) as exc:
+        raise MessageError(f"malformed message: {exc}") from exc
+    raise MessageError(f"unknown message kind {kind!r}")
+
+
+def to_wire(message: Message, origin: str) -> bytes:
+    """Encode a message for the broker; raises MessageError when its data is not JSON."""
+    body = to_body(message)
     body["origin"] = origin
     try:
         return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
@@ -113,18 +134,6 @@ def from_wire(raw: bytes) -> tuple[str, Message]:
     """Decode a broker payload into (origin, message)."""
     try:
         body = json.loads(raw)
-        kind = body["kind"]
-        if kind == "fragment":
-            message: Message = Fragment(channel=body["channel"], key=body["key"], version=body["version"],
-                                        html=body["html"], data=body["data"], event_id=body["event_id"])
-        elif kind == "event":
-            roles = body["roles"]
-            message = Event(channel=body["channel"], type=body["type"], data=body["data"], html=body["html"],
-                            roles=tuple(roles) if roles is not None else None, event_id=body["event_id"])
-        elif kind == "recheck":
-            message = Recheck(channels=tuple(body["channels"]))
-        else:
-            raise MessageError(f"unknown message kind {kind!r}")
-        return str(body["origin"]), message
+        return str(body["origin"]), from_body(body)
     except (ValueError, KeyError, TypeError) as exc:
         raise MessageError(f"malformed broker message: {exc}") from exc

@@ -9,7 +9,6 @@ import logging
 import time
 
 from flask import current_app
-from sqlalchemy.engine import make_url
 
 from .. import jobs
 from ..extensions import db
@@ -30,9 +29,8 @@ def import_trf_job(data: bytes, organizer_id: int, *, is_public: bool = True,
     A child that dies or passes `TRF_IMPORT_TIMEOUT_SECONDS` is a ServiceError (500) saying so; its transaction
     was not committed unless it died after the commit, hence "if the tournament is not in your list"."""
     config = current_app.config
-    url = make_url(config["SQLALCHEMY_DATABASE_URI"])
-    in_memory = url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
-    if len(data) < int(config.get("TRF_IMPORT_CHILD_MIN_BYTES", 16 * 1024)) or in_memory:
+    database_url = jobs.database_url_for_child(config)
+    if len(data) < int(config.get("TRF_IMPORT_CHILD_MIN_BYTES", 16 * 1024)) or database_url is None:
         return interchange.import_trf(data, organizer_id, is_public=is_public, planned_rounds=planned_rounds)
     # End this session's transaction first: it must hold no lock the child waits for (SQLite), and the reads
     # after the child's commit must not come from a snapshot taken before it (SQLite WAL).
@@ -40,7 +38,7 @@ def import_trf_job(data: bytes, organizer_id: int, *, is_public: bool = True,
     started = time.monotonic()
     try:
         answer = jobs.run("import_trf", {
-            "database_url": url.render_as_string(hide_password=False), "data": base64.b64encode(data).decode(),
+            "database_url": database_url, "data": base64.b64encode(data).decode(),
             "organizer_id": organizer_id, "is_public": is_public, "planned_rounds": planned_rounds,
         }, timeout=float(config.get("TRF_IMPORT_TIMEOUT_SECONDS", 600)))
     except jobs.JobFailed as error:

@@ -9,10 +9,10 @@ crosstable), `tournament:<id>:player:<n>` (a player's page), `game:<id>` (live b
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Any
 
 from markupsafe import escape
 from sqlalchemy import func, select
@@ -47,8 +47,13 @@ class TournamentArea(Area):
     def messages(self, events: Sequence[CommittedEvent]) -> list[Message]:
         out: list[Message] = []
         for tournament_id, batch in _by_tournament(events).items():
-            out += publish_events(tournament_id, batch)
+            out += self.publish(tournament_id, batch)
         return out
+
+    def publish(self, tournament_id: int, events: Sequence[CommittedEvent]) -> list[Message]:
+        """The messages of one tournament's batch: `publish_events`, here (render_process.py renders big
+        events in another process)."""
+        return publish_events(tournament_id, events)
 
     def presence(self, channel: Channel, watching: int) -> list[Message]:
         if channel.kind == KIND_TOURNAMENT and channel.part is None and channel.id is not None:
