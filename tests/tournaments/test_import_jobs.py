@@ -44,7 +44,7 @@ def test_a_file_at_the_threshold_is_imported_by_a_child_with_the_same_page(app, 
                                                                           caplog):
     """With the importer broken in this process, a file at the threshold is still imported (by the child, which
     imports the real one), and one below it is not: so the threshold decides where the import runs."""
-    monkeypatch.setattr(interchange, "_fill", _in_web_process)
+    monkeypatch.setattr(interchange, "_rows", _in_web_process)
     app.config["TRF_IMPORT_CHILD_MIN_BYTES"] = len(SMALL)
     response = upload(org_client, SMALL)
     assert response.status_code == 303, response.get_data(as_text=True)[-3000:]
