@@ -13,8 +13,17 @@ from ..fide.crosstable import Colour, Crosstable, ResultCode, TournamentType
 from ..fide.standings import standings
 from ..fide.text import control_character, one_line
 from ..fide.trf import MAX_PLAYERS, TrfError, TrfFile, TrfHeader, read_trf_file, write_trf
-from ..models import (ByeRequest, Game, Registration, RegistrationStatus, Round, RoundStatus, Tournament,
-                      TournamentStatus, utcnow)
+from ..models import (
+    ByeRequest,
+    Game,
+    Registration,
+    RegistrationStatus,
+    Round,
+    RoundStatus,
+    Tournament,
+    TournamentStatus,
+    utcnow,
+)
 from . import crosstable as tables
 from . import queries, tiebreaks
 from .service import ServiceError
