@@ -262,14 +262,17 @@ def _write(tournament: Tournament, rows: _ImportRows) -> None:
     db.session.add(tournament)
     db.session.flush()  # the transaction's first write: from here on, SQLite's write lock is held
     tid = tournament.id
-    _insert(Registration, [{**r, "tournament_id": tid} for r in rows.registrations])
+    _insert(Registration, [{**r, "tournament_id": tid, "user_id": None, "revision": 0, "created_at": utcnow()}
+                           for r in rows.registrations])
     player_ids = dict(db.session.execute(select(Registration.pairing_number, Registration.id)
                                          .where(Registration.tournament_id == tid)).all())
     _insert(Round, [{**r, "tournament_id": tid} for r in rows.rounds])
     round_ids = dict(db.session.execute(select(Round.number, Round.id).where(Round.tournament_id == tid)).all())
+    now = utcnow()
+    # Every column with a default given here: SQLAlchemy then calls no default per row while the lock is held.
     _insert(Game, [{"round_id": round_ids[g["round"]], "board": g["board"], "white_id": player_ids[g["white"]],
-                    "black_id": player_ids[g["black"]] if g["black"] is not None else None, "result": g["result"]}
-                   for g in rows.games])
+                    "black_id": player_ids[g["black"]] if g["black"] is not None else None, "result": g["result"],
+                    "disputed": False, "pgn": "", "revision": 0, "updated_at": now} for g in rows.games])
     _insert(ByeRequest, [{"registration_id": player_ids[b["player"]], "round_number": b["round_number"],
                           "half_point": b["half_point"], "full_point": b["full_point"]} for b in rows.bye_requests])
 
