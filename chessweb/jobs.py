@@ -9,7 +9,8 @@ only blocks the calling thread elsewhere; a fresh process also hands back all th
 took. The request that asked still waits for the answer, but if its page is closed the wait goes on and the
 draft is written all the same. A big TRF import (`import_trf`) runs the same way: the child builds the app on
 the same database (`create_app`, imported there only: the pairing child stays light), imports and commits, and
-answers the new tournament's id.
+answers the new tournament's id. (On SQLite the child's write transaction still holds the only write lock,
+which the parent's writes wait for, blocking: the importer keeps that transaction to its bulk INSERTs.)
 
 Only the tasks in `TASKS` can be asked for; their arguments and answers are plain JSON.
 """

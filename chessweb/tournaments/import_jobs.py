@@ -27,7 +27,16 @@ def import_trf_job(data: bytes, organizer_id: int, *, is_public: bool = True,
     in-memory database the child cannot open, is imported here: a child costs about a second to start.
 
     A child that dies or passes `TRF_IMPORT_TIMEOUT_SECONDS` is a ServiceError (500) saying so; its transaction
-    was not committed unless it died after the commit, hence "if the tournament is not in your list"."""
+    was not committed unless it died after the commit, hence "if the tournament is not in your list".
+
+    On SQLite a child does not free this process from the database: only one connection writes at a time, and
+    a write of this gevent worker (a socket's connection row, a result, a login) that finds the child's write
+    transaction open waits for it inside sqlite3's busy wait, which blocks the worker's one OS thread and so
+    every socket (up to the engine's 15 s timeout, then "database is locked"). `interchange.import_trf`
+    therefore reads, checks and builds every row before its first write and then writes them in one
+    transaction of a few bulk INSERTs: the worker's writes wait at most that transaction (2.5 CPU seconds for
+    a 2 MB file, 93,000 rows, against 15.5 for the ORM flush before; `bench/trf_import_lock.py`). PostgreSQL
+    has no such wait."""
     config = current_app.config
     database_url = jobs.database_url_for_child(config)
     if len(data) < int(config.get("TRF_IMPORT_CHILD_MIN_BYTES", 16 * 1024)) or database_url is None:

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
+
+from sqlalchemy import insert, select
 
 from ..extensions import db
 from ..fide import pgn
@@ -10,8 +13,17 @@ from ..fide.crosstable import Colour, Crosstable, ResultCode, TournamentType
 from ..fide.standings import standings
 from ..fide.text import control_character, one_line
 from ..fide.trf import MAX_PLAYERS, TrfError, TrfFile, TrfHeader, read_trf_file, write_trf
-from ..models import (ByeRequest, Game, Registration, RegistrationStatus, Round, RoundStatus, Tournament,
-                      TournamentStatus, utcnow)
+from ..models import (
+    ByeRequest,
+    Game,
+    Registration,
+    RegistrationStatus,
+    Round,
+    RoundStatus,
+    Tournament,
+    TournamentStatus,
+    utcnow,
+)
 from . import crosstable as tables
 from . import queries, tiebreaks
 from .service import ServiceError
@@ -102,7 +114,12 @@ def import_trf(data: bytes | str, organizer_id: int, *, is_public: bool = True,
     """Create a finished or running tournament from a TRF file; a bad file creates nothing (ServiceError, 400).
 
     `planned_rounds` is the organizer's answer to "how many rounds?": it wins over the file's `XXR`/`142`, and is
-    required when the file has neither (a file that does not say is never taken as finished)."""
+    required when the file has neither (a file that does not say is never taken as finished).
+
+    Two phases, so that the write lock is held as briefly as possible (on SQLite every other writer, the gevent
+    worker's included, waits for it): first the file is read, checked and turned into rows in memory, with no
+    statement sent (every refusal happens here); then one transaction inserts them in bulk (a few statements per
+    table, `_write`) and commits. A failure there rolls the whole transaction back: never half a tournament."""
     try:
         file = read_trf_file(data)
     except TrfError as error:
@@ -111,19 +128,16 @@ def import_trf(data: bytes | str, organizer_id: int, *, is_public: bool = True,
     file = _with_rounds(file, planned_rounds)
     table = file.crosstable
     fmt = tables.FORMAT[table.kind]
-    paired = table.paired_rounds
     header = file.header
+    rows = _rows(table)
     tournament = Tournament(
         name=(table.name or "Imported tournament")[:120], format=fmt, planned_rounds=table.planned_rounds,
         start_date=table.start_date or date.today(), tiebreaks=",".join(tiebreaks.default_for(fmt)),
         top_seed_colour=table.top_seed_colour.value, is_public=is_public, organizer_id=organizer_id,
         venue=_informational(header.city, 120), time_control=_informational(header.time_control, 40),
-        federation=header.federation or None, end_date=header.end_date,
-        status=TournamentStatus.ACTIVE if paired else TournamentStatus.UPCOMING)
+        federation=header.federation or None, end_date=header.end_date, status=rows.status)
     try:
-        _fill(tournament, table)
-        db.session.add(tournament)
-        db.session.flush()
+        _write(tournament, rows)
         record_tournament_created(tournament, organizer_id)
         db.session.commit()
     except BaseException:
@@ -165,54 +179,70 @@ def _informational(text: str, limit: int) -> str:
 _REQUESTED_BYES = frozenset({ResultCode.HALF_POINT_BYE, ResultCode.ZERO_POINT_BYE, ResultCode.FULL_POINT_BYE})
 
 
-def _fill(tournament: Tournament, table: Crosstable) -> None:
-    """Registrations, rounds and games of `table` on a new tournament."""
-    registrations: dict[int, Registration] = {}
+@dataclass(frozen=True)
+class _ImportRows:
+    """A tournament's rows, built in memory before anything is written; players are named by pairing number
+    (`registrations[...]["pairing_number"]`, a game's "white"/"black", a bye request's "player") and rounds by
+    number (a game's "round"), as the database ids do not exist yet."""
+
+    status: TournamentStatus
+    registrations: list[dict[str, Any]]
+    rounds: list[dict[str, Any]]
+    games: list[dict[str, Any]]
+    bye_requests: list[dict[str, Any]]
+
+
+def _rows(table: Crosstable) -> _ImportRows:
+    """Registrations, rounds, games and requested byes of `table`, as column values (no database access).
+
+    Raises ServiceError (400) for a round whose two entries of a game disagree."""
+    registrations: dict[int, dict[str, Any]] = {}
     for player in table.players:
-        registration = Registration(pairing_number=player.number, name=player.name, rating=player.rating,
-                                    fide_id=str(player.fide_id) if player.fide_id else None,
-                                    federation=player.federation[:3] or None, title=player.title[:3] or None,
-                                    sex=player.sex or None, birth_date=player.birth_date,
-                                    birth_year=player.birth_year)
-        registrations[player.number] = registration
-        tournament.registrations.append(registration)
+        registrations[player.number] = {
+            "pairing_number": player.number, "name": player.name, "rating": player.rating,
+            "fide_id": str(player.fide_id) if player.fide_id else None, "federation": player.federation[:3] or None,
+            "title": player.title[:3] or None, "sex": player.sex or None, "birth_date": player.birth_date,
+            "birth_year": player.birth_year, "status": RegistrationStatus.ACTIVE, "withdrawn_from_round": None}
     paired = table.paired_rounds
+    rounds: list[dict[str, Any]] = []
+    games: list[dict[str, Any]] = []
     for number in range(1, paired + 1):
-        round_ = Round(number=number, status=RoundStatus.PUBLISHED, started_at=utcnow())
-        tournament.rounds.append(round_)
-        for board, game in enumerate(_games(table, number, registrations), start=1):
-            game.board = board
-            round_.games.append(game)
-        if all(g.result.is_final for g in round_.games):
-            round_.status = RoundStatus.COMPLETED
-            round_.completed_at = utcnow()
+        boards = _games(table, number)
+        completed = all(g["result"].is_final for g in boards)
+        rounds.append({"number": number, "status": RoundStatus.COMPLETED if completed else RoundStatus.PUBLISHED,
+                       "started_at": utcnow(), "completed_at": utcnow() if completed else None})
+        games += [{**game, "round": number, "board": board} for board, game in enumerate(boards, start=1)]
+    bye_requests: list[dict[str, Any]] = []
     for player in table.players:  # entries ahead of the pairing: requested byes, and "not paired" = withdrawn
         entry_of = registrations[player.number]
         for entry in table.entries.get(player.number, ()):
             if entry.round <= paired or entry.opponent is not None:
                 continue
             if entry.result in _REQUESTED_BYES:
-                entry_of.bye_requests.append(
-                    ByeRequest(round_number=entry.round, half_point=entry.result is ResultCode.HALF_POINT_BYE,
-                               full_point=entry.result is ResultCode.FULL_POINT_BYE))
-            elif entry.result is ResultCode.FORFEIT_LOSS and entry_of.status != RegistrationStatus.WITHDRAWN:
-                entry_of.status = RegistrationStatus.WITHDRAWN
-                entry_of.withdrawn_from_round = entry.round
-    if paired and paired == table.planned_rounds and all(r.status == RoundStatus.COMPLETED for r in tournament.rounds):
-        tournament.status = TournamentStatus.COMPLETED
+                bye_requests.append({"player": player.number, "round_number": entry.round,
+                                     "half_point": entry.result is ResultCode.HALF_POINT_BYE,
+                                     "full_point": entry.result is ResultCode.FULL_POINT_BYE})
+            elif entry.result is ResultCode.FORFEIT_LOSS and entry_of["status"] != RegistrationStatus.WITHDRAWN:
+                entry_of["status"] = RegistrationStatus.WITHDRAWN
+                entry_of["withdrawn_from_round"] = entry.round
+    status = TournamentStatus.ACTIVE if paired else TournamentStatus.UPCOMING
+    if paired and paired == table.planned_rounds and all(r["status"] == RoundStatus.COMPLETED for r in rounds):
+        status = TournamentStatus.COMPLETED
+    return _ImportRows(status, list(registrations.values()), rounds, games, bye_requests)
 
 
-def _games(table: Crosstable, number: int, registrations: dict[int, Registration]) -> list[Game]:
-    """The round's boards (ordered by the better pairing number) and its byes; absent players get nothing."""
-    boards: list[tuple[int, Game]] = []
-    byes: list[tuple[int, Game]] = []
+def _games(table: Crosstable, number: int) -> list[dict[str, Any]]:
+    """The round's boards (ordered by the better pairing number) and its byes; absent players get nothing.
+    Each is {"white", "black" (pairing numbers; black None for a bye), "result"}."""
+    boards: list[tuple[int, dict[str, Any]]] = []
+    byes: list[tuple[int, dict[str, Any]]] = []
     for player in table.numbers:
         entry = table.recorded(player, number)
         if entry is None:
             continue
         if entry.opponent is None:
             if entry.result in tables.BYE_RESULTS:
-                byes.append((player, Game(white=registrations[player], result=tables.BYE_RESULTS[entry.result])))
+                byes.append((player, {"white": player, "black": None, "result": tables.BYE_RESULTS[entry.result]}))
             continue
         other = table.entry(entry.opponent, number)
         is_white = entry.colour is Colour.WHITE or (entry.colour is None and player < entry.opponent)
@@ -222,6 +252,33 @@ def _games(table: Crosstable, number: int, registrations: dict[int, Registration
             result = tables.game_result_for(entry.result, other.result)
         except ValueError as error:
             raise ServiceError(f"Round {number}, players {player} and {entry.opponent}: {error}.", "trf") from None
-        boards.append((min(player, entry.opponent), Game(white=registrations[player],
-                                                         black=registrations[entry.opponent], result=result)))
+        boards.append((min(player, entry.opponent), {"white": player, "black": entry.opponent, "result": result}))
     return [g for _, g in sorted(boards, key=lambda b: b[0])] + [g for _, g in sorted(byes, key=lambda b: b[0])]
+
+
+def _write(tournament: Tournament, rows: _ImportRows) -> None:
+    """Insert `tournament` and its `rows` in the session's transaction (not committed): the tournament row, then
+    one bulk INSERT per table (executemany), reading back only the ids the next table refers to."""
+    db.session.add(tournament)
+    db.session.flush()  # the transaction's first write: from here on, SQLite's write lock is held
+    tid = tournament.id
+    _insert(Registration, [{**r, "tournament_id": tid, "user_id": None, "revision": 0, "created_at": utcnow()}
+                           for r in rows.registrations])
+    player_ids = dict(db.session.execute(select(Registration.pairing_number, Registration.id)
+                                         .where(Registration.tournament_id == tid)).all())
+    _insert(Round, [{**r, "tournament_id": tid} for r in rows.rounds])
+    round_ids = dict(db.session.execute(select(Round.number, Round.id).where(Round.tournament_id == tid)).all())
+    now = utcnow()
+    # Every column with a default given here: SQLAlchemy then calls no default per row while the lock is held.
+    _insert(Game, [{"round_id": round_ids[g["round"]], "board": g["board"], "white_id": player_ids[g["white"]],
+                    "black_id": player_ids[g["black"]] if g["black"] is not None else None, "result": g["result"],
+                    "disputed": False, "pgn": "", "revision": 0, "updated_at": now} for g in rows.games])
+    _insert(ByeRequest, [{"registration_id": player_ids[b["player"]], "round_number": b["round_number"],
+                          "half_point": b["half_point"], "full_point": b["full_point"]} for b in rows.bye_requests])
+
+
+def _insert(model: type[db.Model], rows: list[dict[str, Any]]) -> None:
+    """One executemany INSERT of `rows` into `model`'s table (column defaults filled in); nothing for no rows
+    (an INSERT with an empty parameter list would write one row of defaults)."""
+    if rows:
+        db.session.execute(insert(model.__table__), rows)

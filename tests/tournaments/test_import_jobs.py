@@ -9,14 +9,14 @@ import sys
 import threading
 import time
 import uuid
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from markupsafe import escape
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from websockets.sync.client import connect
 
 from chessweb import create_app, jobs
@@ -30,7 +30,7 @@ from .helpers import db_state
 from .test_interchange_files import upload
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from faults import make_trf  # noqa: E402  (bench/ is a folder of scripts, not a package)
+from faults import make_trf
 
 # A finished 20-player round robin, ~4 KB, with a header value the importer leaves out with a warning.
 SMALL = b"032 Norway\n" + make_trf(4000)
@@ -44,7 +44,7 @@ def test_a_file_at_the_threshold_is_imported_by_a_child_with_the_same_page(app, 
                                                                           caplog):
     """With the importer broken in this process, a file at the threshold is still imported (by the child, which
     imports the real one), and one below it is not: so the threshold decides where the import runs."""
-    monkeypatch.setattr(interchange, "_fill", _in_web_process)
+    monkeypatch.setattr(interchange, "_rows", _in_web_process)
     app.config["TRF_IMPORT_CHILD_MIN_BYTES"] = len(SMALL)
     response = upload(org_client, SMALL)
     assert response.status_code == 303, response.get_data(as_text=True)[-3000:]
@@ -91,6 +91,54 @@ def test_a_child_that_dies_is_a_500_that_says_so_and_writes_nothing(app, org_cli
     assert response.status_code == 500
     assert "The import stopped unexpectedly" in response.get_data(as_text=True)
     assert db.session.scalar(select(Tournament.id)) is None
+
+
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+def _statements_of_import(data: bytes, organizer_id: int) -> tuple[int, int]:
+    """Import `data` here (what the child runs) on the test's SQLite file; answers (statements sent before the
+    transaction's first write, statements from that first write to the commit), counting an executemany as one.
+    Only this thread's statements count: after the commit the live core's threads read and write too."""
+    me = threading.get_ident()
+    statements: list[str] = []
+    committed: list[int] = []
+
+    def executed(_conn, _cursor, statement, *_args) -> None:
+        if threading.get_ident() == me and not committed:
+            statements.append(statement.lstrip().split(None, 1)[0].upper())
+
+    def commit(_conn) -> None:
+        if threading.get_ident() == me and any(s in WRITES for s in statements):
+            committed.append(len(statements))
+
+    event.listen(db.engine, "before_cursor_execute", executed)
+    event.listen(db.engine, "commit", commit)
+    try:
+        interchange.import_trf(data, organizer_id)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", executed)
+        event.remove(db.engine, "commit", commit)
+    first_write = next(i for i, kind in enumerate(statements) if kind in WRITES)
+    return first_write, len(statements) - first_write
+
+
+def test_the_write_transaction_of_an_import_sends_as_many_statements_for_5000_games_as_for_190(app, organizer):
+    """Issue #14: on SQLite the import's write transaction holds the only write lock, and every write of the
+    gevent worker waits for it. Every row is built before the first write, and the transaction is a few bulk
+    INSERTs (executemany), one per table: its statements do not grow with the file (one per row, or per batch of
+    rows, did: the ORM flush of 93,000 objects held the lock for most of a 2 MB file's import). Nothing is sent
+    before the first write either: reading and checking the file needs no database."""
+    big = make_trf(100_000)  # a finished 100-player round robin: 4,950 games
+    assert big.count(b"\n001 ") == 100
+    small = _statements_of_import(SMALL, organizer.id)
+    large = _statements_of_import(big, organizer.id)
+    print(f"statements before the first write, and in the write transaction: {small} (190 games), "
+          f"{large} (4,950 games)")
+    assert small[0] == large[0] == 0
+    assert large[1] == small[1]
+    assert db.session.scalar(select(func.count()).select_from(Game).join(Round).join(Tournament).where(
+        Tournament.organizer_id == organizer.id)) == 190 + 4950
 
 
 # --------------------------------------------------------------------------- the sockets, under gunicorn
