@@ -35,9 +35,9 @@ def line_chart(name: str, title: str, history: list[dict[str, Any]], series: dic
     oldest first) over the history's minutes. Its accessible name is the title and the newest value of each
     series, e.g. "Open sockets; now: open 14, logged in 12" (escaped).
 
-    The SVG's root id is `chart-<name>` and it holds no <style> and no style attribute: pygal writes them inline, which the site's
-    Content-Security-Policy (style-src 'self') refuses, and a fragment pushed to every admin cannot carry a
-    page's nonce. The stylesheet is served from this site instead (`stylesheet()`)."""
+    The SVG's root id is `chart-<name>` and it holds no <style> and no style attribute: pygal writes them
+    inline, which the site's Content-Security-Policy (style-src 'self') refuses, and a fragment pushed to every
+    admin cannot carry a page's nonce. The stylesheet is served from this site instead (`stylesheet()`)."""
     chart = pygal.Line(style=_STYLE, title=title, width=640, height=260, explicit_size=False, js=[],
                        show_dots=False, fill=False, show_x_labels=True, x_labels_major_count=6,
                        show_minor_x_labels=False, legend_at_bottom=True, legend_at_bottom_columns=4,

@@ -2,10 +2,10 @@
 emergency alerts, and email. Created in the transaction of the change (service, triggers), delivered after
 commit (delivery, mail).
 
-Modules: kinds (types and preference groups), preferences, service (create, broadcast, withdraw),
-triggers (from recorded tournament events), inbox (queries, lazy read state), channels (live channel
-names and subscriptions), render (fragments), delivery (after commit), outgoing (email and push owed, resumed after a crash), mail,
-push, background, views, admin_view.
+Modules: kinds (types and preference groups), preferences, service (create, broadcast, withdraw), triggers (from
+recorded tournament events), inbox (queries, lazy read state), channels (live channel names and subscriptions),
+render (fragments), delivery (after commit), outgoing (email and push owed, resumed after a crash), mail, push,
+background, views, admin_view.
 """
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
 """Web Push (RFC 8030, payload encrypted per RFC 8291, sender identified by VAPID, RFC 8292) with pywebpush.
 
-Off unless VAPID_PRIVATE_KEY and VAPID_PUBLIC_KEY are set (`flask --app app notifications vapid` makes a
-pair). Browsers only subscribe on HTTPS pages (or localhost) and need their vendor's push service reachable.
-Sent by the background worker after commit (batches queued by outgoing.py); a subscription the push service says is gone (404, 410) is
-deleted. The payload is JSON text (title, message, url): the service worker shows it as plain text.
+Off unless VAPID_PRIVATE_KEY and VAPID_PUBLIC_KEY are set (`flask --app app notifications vapid` makes a pair).
+Browsers only subscribe on HTTPS pages (or localhost) and need their vendor's push service reachable. Sent by
+the background worker after commit (batches queued by outgoing.py); a subscription the push service says is gone
+(404, 410) is deleted. The payload is JSON text (title, message, url): the service worker shows it as plain
+text.
 """
 from __future__ import annotations
 

@@ -311,7 +311,6 @@ class Hub:
             with metrics.batch():
                 self._fan_out_event(message, targets, encoded)
         elif isinstance(message, Recheck):
-
             # In order with the fan-out: what was published after the recheck reaches only those still allowed.
             pairs = [(subscriber, channel) for channel in message.channels for subscriber in self._members(channel)]
             if pairs and self._on_recheck is not None:
