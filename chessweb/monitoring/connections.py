@@ -10,8 +10,8 @@ and the page says it was disconnected and offers a reload.
 Live (`admin` channel): `connections_fragment` renders the totals and the first page of the unfiltered list as
 two fragments, `admin-connections` (the table) and `admin-connections-total` (one sentence). The health tick's
 leading process renders them at most once per tick (about 2 s), and only when the set of open connections
-changed (`connections_state`), whatever the number of admins watching. A filtered or paged view keeps the rows
-it was loaded with and shows the live total only, with a link to load it again."""
+changed or one changed its channels (`connections_state`), whatever the number of admins watching. A filtered
+or paged view keeps the rows it was loaded with and shows the live total only, with a link to load it again."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -83,13 +83,17 @@ def active_connections(*, user: str = "", channel: str = "", tournament: int | N
             for c, name in rows], int(total)
 
 
-def connections_state() -> tuple[int, int, int]:
-    """(how many connections are open, the sum of their row ids, the highest id): a different value whenever
-    a connection opened or closed since (ids are never reused), read in one query."""
-    count, total, highest = db.session.execute(
+def connections_state() -> tuple[int, int, int, int]:
+    """(how many connections are open, the sum of their row ids, the highest id, the total length of their
+    subscription lists): a different value whenever a connection opened or closed since (ids are never
+    reused) or changed its channels (a row is recorded at connect and its channels a batch later, so the
+    table must not keep a new row without them), read in one query."""
+    count, total, highest, channels_length = db.session.execute(
         select(func.count(WebSocketConnection.id), func.coalesce(func.sum(WebSocketConnection.id), 0),
-               func.coalesce(func.max(WebSocketConnection.id), 0)).where(WebSocketConnection.active)).one()
-    return int(count or 0), int(total or 0), int(highest or 0)
+               func.coalesce(func.max(WebSocketConnection.id), 0),
+               func.coalesce(func.sum(func.length(cast(WebSocketConnection.subscriptions, String))), 0))
+        .where(WebSocketConnection.active)).one()
+    return int(count or 0), int(total or 0), int(highest or 0), int(channels_length or 0)
 
 
 def connections_fragments() -> list[Fragment]:
