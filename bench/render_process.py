@@ -29,10 +29,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from standings_transport import rotation_pairing
+from standings_transport import imported_event, rotation_pairing
 
 from chessweb.fide.simulation import simulate_swiss
-from chessweb.fide.trf import write_trf
 
 
 def main() -> None:
@@ -42,16 +41,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
     from sqlalchemy import func, select
 
     from chessweb import create_app
     from chessweb.extensions import db
     from chessweb.live import consumers, router_of
     from chessweb.live.fragments import url_context
-    from chessweb.models import Game, RealtimeEvent, Role, Round, User
+    from chessweb.models import RealtimeEvent
     from chessweb.realtime import realtime
-    from chessweb.tournaments import interchange, render_process, results
+    from chessweb.tournaments import render_process, results
 
     history = simulate_swiss(args.players, 7, args.seed, played=5,
                              pair=None if args.players <= 300 else rotation_pairing)
@@ -65,18 +63,7 @@ def main() -> None:
         apps = {"here": here, "child": child}
         try:
             with writer.app_context():
-                upgrade()
-                organizer = User(email="bench-render@chessweb.example", display_name="Bench", role=Role.ORGANIZER)
-                organizer.set_password("bench-render-pass")
-                db.session.add(organizer)
-                db.session.commit()
-                oid = organizer.id
-                tid = interchange.import_trf(write_trf(history), oid).tournament_id
-                last = db.session.scalar(select(Round.id).where(Round.tournament_id == tid)
-                                         .order_by(Round.number.desc()))
-                games = [(g.id, g.result.value) for g in db.session.scalars(
-                    select(Game).where(Game.round_id == last, Game.black_id.is_not(None)).order_by(Game.board))]
-                db.session.remove()
+                oid, tid, games = imported_event(history)
             with child.app_context():
                 started = time.perf_counter()
                 child.extensions["render_process"].render(tid, [])  # start it: once per serving process

@@ -86,16 +86,38 @@ def rotation_pairing(crosstable, absent):
     return Pairing(round=round_no, boards=boards, bye=bye)
 
 
-def measure(players: int, results_to_enter: int, seed: int) -> dict[str, float]:
+def imported_event(history) -> tuple[int, int, list[tuple[int, str]]]:  # noqa: ANN001 - a simulated history
+    """In the current app context: migrate, add an organizer, import the simulated event as a TRF file, and
+    return (organizer id, tournament id, [(game id, result) of its last round's boards]). Shared by the
+    standings benches."""
     from flask_migrate import upgrade
     from sqlalchemy import select
+
+    from chessweb.auth.accounts import create_user
+    from chessweb.extensions import db
+    from chessweb.models import Game, Role, Round
+    from chessweb.tournaments import interchange
+
+    upgrade()
+    organizer = create_user("bench-standings@chessweb.example", "Bench Organizer", "bench-standings-pass",
+                            Role.ORGANIZER)
+    db.session.commit()
+    tid = interchange.import_trf(write_trf(history), organizer.id).tournament_id
+    last = db.session.scalar(select(Round.id).where(Round.tournament_id == tid).order_by(Round.number.desc()))
+    games = [(g.id, g.result.value) for g in db.session.scalars(
+        select(Game).where(Game.round_id == last, Game.black_id.is_not(None)).order_by(Game.board))]
+    oid = organizer.id
+    db.session.remove()
+    return oid, tid, games
+
+
+def measure(players: int, results_to_enter: int, seed: int) -> dict[str, float]:
 
     from chessweb import create_app
     from chessweb.extensions import db
     from chessweb.live.fragments import render, url_context
-    from chessweb.models import Game, Role, Round, User
     from chessweb.realtime import realtime
-    from chessweb.tournaments import interchange, live, queries, render_cache, results
+    from chessweb.tournaments import live, queries, render_cache, results
 
     # The Dutch system up to 300 players; beyond, a rotation stands in so the set-up does not take minutes.
     history = simulate_swiss(players, 7, seed, played=5, pair=None if players <= 300 else rotation_pairing)
@@ -104,18 +126,7 @@ def measure(players: int, results_to_enter: int, seed: int) -> dict[str, float]:
                           "SECRET_KEY": "bench-standings", "BROKER_URL": "memory://"})
         try:
             with app.app_context():
-                upgrade()
-                organizer = User(email="bench-standings@chessweb.example", display_name="Bench", role=Role.ORGANIZER)
-                organizer.set_password("bench-standings-pass")
-                db.session.add(organizer)
-                db.session.commit()
-                oid = organizer.id
-                tid = interchange.import_trf(write_trf(history), oid).tournament_id
-                last = db.session.scalar(select(Round.id).where(Round.tournament_id == tid)
-                                         .order_by(Round.number.desc()))
-                games = [(g.id, g.result.value) for g in db.session.scalars(
-                    select(Game).where(Game.round_id == last, Game.black_id.is_not(None)).order_by(Game.board))]
-                db.session.remove()
+                oid, tid, games = imported_event(history)
             figures: list[dict[str, float]] = []
             with app.app_context(), url_context():
                 before = live.standings_fragments(tid)[0].html

@@ -56,18 +56,15 @@ def migrated(path: Path) -> int:
     from flask_migrate import upgrade
 
     from chessweb import create_app
+    from chessweb.auth.accounts import create_user
     from chessweb.extensions import db
-    from chessweb.models import NotificationPreference, Role, User
+    from chessweb.models import Role
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "bench",
                       "BROKER_URL": "memory://"})
     with app.app_context():
         upgrade()
-        organizer = User(email=ORGANIZER_EMAIL, display_name="Lock Bench", role=Role.ORGANIZER)
-        organizer.set_password(PASSWORD)
-        db.session.add(organizer)
-        db.session.flush()
-        db.session.add(NotificationPreference(user_id=organizer.id))
+        organizer = create_user(ORGANIZER_EMAIL, "Lock Bench", PASSWORD, Role.ORGANIZER)
         db.session.commit()
         oid = organizer.id
         db.session.remove()
@@ -207,7 +204,9 @@ def _percentiles(label: str, values: list[float]) -> str:
     if not values:
         return f"  {label}: no samples"
     ordered = sorted(values)
-    p = lambda share: ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+    def p(share: float) -> float:
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
     return (f"  {label}: {len(values)} samples, p50 {1000 * p(0.5):.0f} ms, p99 {1000 * p(0.99):.0f} ms, "
             f"max {1000 * ordered[-1]:.0f} ms")
 

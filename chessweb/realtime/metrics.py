@@ -152,7 +152,7 @@ def _add(entries: list[tuple[DeliveryCounts, list[Item], float]]) -> None:
     delivered: dict[DeliveryCounts, dict[int, int]] = {}
     for counts, items, at in entries:
         frames += len(items)
-        latency = at - min(item.created for item in items) if len(items) > 1 else at - items[0].created
+        latency = at - min(item.created for item in items)
         total += latency
         buckets[bisect.bisect_left(_BOUNDS, latency)] += 1
         for item in items:

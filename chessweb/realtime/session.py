@@ -11,12 +11,12 @@ from flask import current_app
 from . import metrics, protocol
 from .connection import CLOSE_INTERNAL_ERROR, CLOSE_TOO_MANY_MESSAGES, Connection, UserInfo
 from .core import Core
+from .failures import log_failure
 from .frames import text_frame
 from .hub import encode_fragment
 from .outbox import Encoded, Item
 from .protocol import Ping, ProtocolError, Subscribe, TokenBucket, Unsubscribe, Verdict
 from .storage import ConnectionRecord
-from .failures import log_failure
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
