@@ -332,10 +332,11 @@ def standings_fragments(tournament_id: int) -> list[Fragment]:
         t.id, "provisional_standings"))
     if not t.is_round_robin:
         swiss = queries.swiss_crosstable_context(tournament_id, loaded=loaded)
-        out.append(_fragment(channel, f"swiss-crosstable-{t.id}", t.revision, "swiss_crosstable", swiss,
-                             {"tournament": t.id, "rounds": swiss["rounds"],
-                              "rows": [{"rank": r.rank, "player": _player(r.player), "points": _number(r.points),
-                                        "cells": [list(c) for c in r.cells]} for r in swiss["rows"]]}))
+        out.append(_shared(_fragment(channel, f"swiss-crosstable-{t.id}", t.revision, "swiss_crosstable", swiss,
+                                     {"tournament": t.id, "rounds": swiss["rounds"],
+                                      "rows": [{"rank": r.rank, "player": _player(r.player),
+                                                "points": _number(r.points), "cells": [list(c) for c in r.cells]}
+                                               for r in swiss["rows"]]}), t.id, "swiss_crosstable"))
     if t.is_round_robin:
         cross = queries.crosstable_context(tournament_id, loaded=loaded)
         out.append(_shared(_fragment(channel, f"crosstable-{t.id}", cross["tournament"].revision, "crosstable",

@@ -9,14 +9,17 @@ the same database (as the TRF import's child does, chessweb/jobs.py) and runs th
 `live.publish_events`: the same messages, the same versions (each read before its content, in the child), the
 same bytes. The parent waits on the child's pipe (cooperative under gevent), puts the child's whole-page renders
 into its own render cache (so the page views after the result are lookups, as after a render here), and
-publishes the messages as before. An in-memory SQLite database, which a child cannot open, renders here.
+publishes the messages as before. A page view of such a tournament that misses the render cache has its
+whole-page fragments rendered by the child too (`render_pages`): a first view of a 2,000-player standings page
+is no stall either. An in-memory SQLite database, which a child cannot open, renders here.
 
 One child per serving process, started at the first big render (about a second to import and build the app),
 reused for every later one, one render at a time; it exits when its stdin closes (the parent stopped it, or
 died). Protocol, JSON lines: the parent writes `{"database_url": ...}` once, then per render
-`{"tournament": id, "events": [CommittedEvent as plain data]}`; the child answers each with one line per
-message (`realtime.messages.to_body`, which has a "kind"), then `{"shared": [{"key": [tournament, revision,
-name], "fragment": index into the messages}], "pid": int, "cpu": seconds}`, or only `{"error": "..."}`. The
+`{"tournament": id, "events": [CommittedEvent as plain data]}` or `{"tournament": id, "pages": [names]}`; the
+child answers each with one line per message (`realtime.messages.to_body`, which has a "kind"), then `{"shared":
+[{"key": [tournament, revision, name], "fragment": index into the messages}], "pid": int, "cpu": seconds}`, or
+only `{"error": "..."}`. The
 parent decodes the lines as they come and yields to the other greenlets every `YIELD_EVERY` messages, so even
 the decoding of a 2,000-player answer (a few MB) is no long stall.
 
@@ -39,7 +42,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -54,11 +57,16 @@ from ..models import Registration
 from ..realtime import Fragment, Message
 from ..realtime.messages import from_body, to_body
 from . import render_cache
-from .live import TournamentArea, publish_events
+from .live import (TournamentArea, header_fragment, publish_events, scoreboard_fragment,
+                   standings_fragments)
 
 log = logging.getLogger(__name__)
 
 MODULE = "chessweb.tournaments.render_process"
+# Whole-page fragment name (render_cache.Key) -> the live renderer that makes it, among others.
+PAGE_FRAGMENTS: dict[str, Callable[[int], list[Fragment]]] = {
+    "header": lambda t: [header_fragment(t)], "scoreboard": lambda t: [scoreboard_fragment(t)],
+    **dict.fromkeys(("standings", "provisional_standings", "crosstable", "swiss_crosstable"), standings_fragments)}
 DEFAULT_MIN_PLAYERS = 500
 DEFAULT_TIMEOUT = 60.0
 YIELD_EVERY = 50
@@ -97,36 +105,67 @@ class RenderProcess:
 
     def render(self, tournament_id: int, events: Sequence[CommittedEvent]) -> Rendered:
         """`live.publish_events(tournament_id, events)`, rendered by the child. Raises RenderFailed."""
-        request = (json.dumps({"tournament": tournament_id, "events": [_plain(e) for e in events]}) + "\n").encode()
+        request = {"tournament": tournament_id, "events": [_plain(e) for e in events]}
         with self._lock:
-            child = self._send(request)
-            watchdog = threading.Timer(self._timeout, child.kill)  # a greenlet under gevent
-            watchdog.start()
-            messages: list[Message] = []
-            try:
-                assert child.stdout is not None
-                while (line := child.stdout.readline()):  # cooperative under gevent
-                    body = json.loads(line)
-                    if "kind" not in body:
-                        break
-                    messages.append(from_body(body))
-                    if len(messages) % YIELD_EVERY == 0:
-                        time.sleep(0)  # under gevent: let the sockets run between pieces of a long answer
-                else:
-                    self._discard()
-                    raise RenderFailed(f"render of tournament {tournament_id}: the render process died or passed "
-                                       f"{self._timeout:g} s; the claim is retried by a fresh one")
-                if "error" in body:
-                    raise RenderFailed(f"render of tournament {tournament_id} failed in the render process: "
-                                       f"{body['error']}")
-                shared = [(_key(entry["key"]), _html(messages[entry["fragment"]])) for entry in body["shared"]]
-                return Rendered(messages, shared, int(body["pid"]), float(body["cpu"]))
-            except (OSError, ValueError, KeyError, TypeError, IndexError) as error:  # MessageError: a ValueError
+            return self._exchange(request)
+
+    def render_pages(self, tournament_id: int, revision: int, names: Sequence[str]) -> dict[str, str]:
+        """The whole-page fragments `names` (of `PAGE_FRAGMENTS`) of a tournament at `revision` or newer, for a
+        page view that missed the render cache: {name: html}, also put in the cache. Rendered by the child, unless
+        a view that took its turn first left them in the cache (twelve cold views of one page cost one render).
+        Raises RenderFailed."""
+        unknown = set(names) - set(PAGE_FRAGMENTS)
+        if unknown:
+            raise ValueError(f"not page fragments: {sorted(unknown)}")
+        cache = render_cache.cache()
+        with self._lock:
+            found = {name: cache.get((tournament_id, revision, name)) for name in names}
+            if None not in found.values():
+                return found  # type: ignore[return-value]
+            rendered = self._exchange({"tournament": tournament_id, "pages": list(names)})
+        newest: dict[str, tuple[int, str]] = {}
+        for key, html in rendered.shared:
+            cache.put(key, html)
+            tid, at, name = key
+            if tid == tournament_id and at >= revision and name in names:
+                newest[name] = (at, html)
+        missing = set(names) - set(newest)
+        if missing:
+            raise RenderFailed(f"render of tournament {tournament_id}: the render process did not render "
+                               f"{sorted(missing)}")
+        return {name: html for name, (_at, html) in newest.items()}
+
+    def _exchange(self, request: dict[str, Any]) -> Rendered:
+        """Send one request to the child and read its answer (the caller holds the lock). Raises RenderFailed."""
+        tournament_id = request["tournament"]
+        child = self._send((json.dumps(request) + "\n").encode())
+        watchdog = threading.Timer(self._timeout, child.kill)  # a greenlet under gevent
+        watchdog.start()
+        messages: list[Message] = []
+        try:
+            assert child.stdout is not None
+            while (line := child.stdout.readline()):  # cooperative under gevent
+                body = json.loads(line)
+                if "kind" not in body:
+                    break
+                messages.append(from_body(body))
+                if len(messages) % YIELD_EVERY == 0:
+                    time.sleep(0)  # under gevent: let the sockets run between pieces of a long answer
+            else:
                 self._discard()
-                raise RenderFailed(f"render of tournament {tournament_id}: the render process broke the "
-                                   f"protocol ({error})") from None
-            finally:
-                watchdog.cancel()
+                raise RenderFailed(f"render of tournament {tournament_id}: the render process died or passed "
+                                   f"{self._timeout:g} s; the claim is retried by a fresh one")
+            if "error" in body:
+                raise RenderFailed(f"render of tournament {tournament_id} failed in the render process: "
+                                   f"{body['error']}")
+            shared = [(_key(entry["key"]), _html(messages[entry["fragment"]])) for entry in body["shared"]]
+            return Rendered(messages, shared, int(body["pid"]), float(body["cpu"]))
+        except (OSError, ValueError, KeyError, TypeError, IndexError) as error:  # MessageError: a ValueError
+            self._discard()
+            raise RenderFailed(f"render of tournament {tournament_id}: the render process broke the "
+                               f"protocol ({error})") from None
+        finally:
+            watchdog.cancel()
 
     def stop(self) -> None:
         """End the child (it exits when its stdin closes; killed after 5 s). A later `render` starts a new one."""
@@ -241,6 +280,20 @@ def process_for(tournament_id: int) -> RenderProcess | None:
     return process if players >= threshold else None
 
 
+def render_pages(tournament_id: int, revision: int, names: Sequence[str]) -> dict[str, str]:
+    """For a page view that missed the render cache: the fragments `names` of a big tournament (see
+    `process_for`) rendered by the render process, {name: html} at `revision` or newer; {} when the tournament is
+    small, there is no render process, or it failed (logged): the view then renders them itself."""
+    process = process_for(tournament_id)
+    if process is None:
+        return {}
+    try:
+        return process.render_pages(tournament_id, revision, names)
+    except RenderFailed as error:
+        log.warning("page fragments rendered in the serving process: %s", error)
+        return {}
+
+
 def stop(app: Flask) -> None:
     """Stop `app`'s render process, if one runs (process shutdown, tests)."""
     process = app.extensions.get("render_process")
@@ -249,6 +302,12 @@ def stop(app: Flask) -> None:
 
 
 # --------------------------------------------------------------------------- the child's side
+
+def page_fragments(tournament_id: int, names: Sequence[str]) -> list[Message]:
+    """The live fragments that hold the whole-page fragments `names` (each renders into the render cache)."""
+    makers = dict.fromkeys(PAGE_FRAGMENTS[name] for name in names)  # the standings channel renders four at once
+    return [fragment for make in makers for fragment in make(tournament_id)]
+
 
 class _Recording(render_cache.RenderCache):
     """The child's render cache: keeps nothing, notes every entry offered (for the parent's cache)."""
@@ -277,7 +336,11 @@ def _serve() -> int:
         request = json.loads(line)
         with app.app_context(), url_context():
             try:
-                messages = publish_events(int(request["tournament"]), [_event(e) for e in request["events"]])
+                tournament_id = int(request["tournament"])
+                if "pages" in request:
+                    messages = page_fragments(tournament_id, request["pages"])
+                else:
+                    messages = publish_events(tournament_id, [_event(e) for e in request["events"]])
                 index = {id(m.html): i for i, m in enumerate(messages) if isinstance(m, Fragment)}
                 lines = [json.dumps(to_body(m)) for m in messages]
                 answer: dict[str, Any] = {

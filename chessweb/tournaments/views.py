@@ -13,7 +13,7 @@ from ..fide.trf import TrfError
 from ..models import Role, Tournament, TournamentStatus
 from ..permissions import can_manage, can_view, role_required
 from ..live import channels
-from . import arbiter, interchange, overview, queries, registration, render_cache
+from . import arbiter, interchange, overview, queries, registration, render_cache, render_process
 from .blueprint import bp
 from .forms import ActionForm, WithdrawSelfForm
 from .service import ServiceError
@@ -68,34 +68,34 @@ def _cached_page(tournament: Tournament, template: str, parts: dict[str, Callabl
     """A public page made of big fragments (`parts`: macro name -> its context), served from the render cache at
     the tournament's revision: a second view costs lookups, not the computation and rendering (render_cache.py).
     An htmx request gets the first part alone. The header is cached the same way; only a logged-in viewer's own
-    entry and games are read each time. The template gets `fragment_html` (the first part) and `parts_html`."""
+    entry and games are read each time. A big tournament's misses are rendered by its render process
+    (render_process.render_pages), so a first view does not stall the sockets of this process. The template gets
+    `fragment_html` (the first part) and `parts_html`."""
     revision = tournament.revision  # read before any content: what follows is at least this new
     store = render_cache.cache()
     names = list(parts)
-    htmls = {name: store.get((tournament.id, revision, name)) for name in names}
-    if is_htmx():
-        html = htmls[names[0]]
-        if html is None:
-            html = render_fragment(names[0], parts[names[0]](_loaded(tournament)))
-            store.put((tournament.id, revision, names[0]), html)
-        response = make_response(html)
-        response.vary.add("HX-Request")
-        return response
-    header_key = (tournament.id, revision, "header")
-    header_html = store.get(header_key)
-    if None in htmls.values() or header_html is None or current_user.is_authenticated:
+    htmx = is_htmx()
+    wanted = names[:1] if htmx else [*names, "header"]
+    htmls = {name: store.get((tournament.id, revision, name)) for name in wanted}
+    missing = [name for name, html in htmls.items() if html is None]
+    if missing:  # a big tournament's are rendered by its render process, out of the way of the sockets here
+        htmls.update(render_process.render_pages(tournament.id, revision, missing))
+    if None in htmls.values() or (current_user.is_authenticated and not htmx):
         tournament = _loaded(tournament)
-    for name in names:
-        if htmls[name] is None:
-            htmls[name] = render_fragment(name, parts[name](tournament))
+    for name, html in htmls.items():
+        if html is None:
+            context = (queries.header_context(tournament.id, loaded=tournament) if name == "header"
+                       else parts[name](tournament))
+            htmls[name] = render_fragment(name, context)
             store.put((tournament.id, revision, name), htmls[name])
-    if header_html is None:
-        header_html = render_fragment("header", queries.header_context(tournament.id, loaded=tournament))
-        store.put(header_key, header_html)
-    response = make_response(render_template(
-        template, tournament=queries.tournament_view(tournament), fragment_html=Markup(htmls[names[0]]),
-        parts_html={name: Markup(html) for name, html in htmls.items()}, **extra,
-        **_page_context(tournament, live_part, header_html=header_html, since=revision)))
+    if htmx:
+        response = make_response(htmls[names[0]])
+    else:
+        header_html = htmls.pop("header")
+        response = make_response(render_template(
+            template, tournament=queries.tournament_view(tournament), fragment_html=Markup(htmls[names[0]]),
+            parts_html={name: Markup(html) for name, html in htmls.items()}, **extra,
+            **_page_context(tournament, live_part, header_html=header_html, since=revision)))
     response.vary.add("HX-Request")
     return response
 
@@ -130,10 +130,9 @@ def crosstable(tournament_id: int):
     opponent's rank, colour and result, then points and tie-breaks."""
     tournament = visible_tournament(tournament_id)
     if not tournament.is_round_robin:
-        tournament = _loaded(tournament)
-        return page_or_fragment("tournaments/swiss_crosstable.html", "swiss_crosstable",
-                                queries.swiss_crosstable_context(tournament_id, loaded=tournament),
-                                **_page_context(tournament, "standings"))
+        return _cached_page(tournament, "tournaments/swiss_crosstable.html",
+                            {"swiss_crosstable": lambda t: queries.swiss_crosstable_context(t.id, loaded=t)},
+                            "standings")
     return _cached_page(tournament, "tournaments/crosstable.html",
                         {"crosstable": lambda t: queries.crosstable_context(t.id, loaded=t)}, "standings")
 

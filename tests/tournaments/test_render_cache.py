@@ -52,6 +52,18 @@ def test_htmx_requests_and_the_scoreboard_share_the_cache(app, organizer, client
     assert fresh.count("<strong>") == fragment.count("<strong>") + 1  # the new result shows
 
 
+def test_a_swiss_crosstable_is_cached_too(app, organizer, client):
+    tid = setup_tournament(organizer, 8)
+    start_round(tid, organizer)
+    results.set_result(tid, games_of(tid, 1)[0].id, "1-0", organizer.id)
+    first = client.get(f"/tournaments/{tid}/crosstable").get_data(as_text=True)
+    assert f'id="swiss-crosstable-{tid}"' in first
+    with queries_of_this_thread() as statements:
+        fragment = client.get(f"/tournaments/{tid}/crosstable", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert [s for s in statements if re.search(r"FROM (registration|round|game)\b", s)] == []
+    assert fragment.startswith(f'<section id="swiss-crosstable-{tid}"') and fragment in first
+
+
 def test_the_live_layer_fills_the_cache_the_pages_read(app, organizer, client):
     from chessweb.live.fragments import url_context
     from chessweb.tournaments import live

@@ -156,3 +156,56 @@ def test_a_small_tournament_renders_here(app, organizer, live_server, monkeypatc
         results.set_result(tid, game.id, "1-0", organizer.id)
         _fragments_until(ws, f"standings-{tid}")
     assert app.extensions["render_process"].pid is None  # never started
+
+
+def test_a_first_view_of_a_big_tournaments_page_is_rendered_by_the_render_process(
+        app, organizer, client, monkeypatch):
+    from chessweb.tournaments import views
+    tid = setup_tournament(organizer, THRESHOLD, name="Cold Open")
+    start_round(tid, organizer)
+    results.set_result(tid, games_of(tid, 1)[0].id, "1-0", organizer.id)
+    realtime.flush()  # the result's live render is done (it filled the cache) ...
+    app.extensions["fragment_cache"] = render_cache.RenderCache(render_cache.DEFAULT_BYTES)  # ... and forgotten
+    revision = live.queries.load_tournament(tid).revision
+    monkeypatch.setattr(views, "render_fragment", _broken)  # this process must not render the page's fragments
+    exchanges: list[dict[str, Any]] = []
+    exchange = render_process.RenderProcess._exchange
+    monkeypatch.setattr(render_process.RenderProcess, "_exchange",
+                        lambda self, request: exchanges.append(request) or exchange(self, request))
+    for path, shown in ((f"/tournaments/{tid}/standings", f'id="standings-{tid}"'),
+                        (f"/tournaments/{tid}/crosstable", f'id="swiss-crosstable-{tid}"'),
+                        (f"/tournaments/{tid}/scoreboard", f'id="scoreboard-{tid}"')):
+        response = client.get(path)
+        assert response.status_code == 200 and shown in response.get_data(as_text=True), path
+    assert app.extensions["render_process"].pid not in (None, os.getpid())
+    # The standings' render made the crosstable too: two renders for three pages; the header came with the first.
+    assert [r["pages"] for r in exchanges] == [["standings", "provisional_standings", "header"], ["scoreboard"]]
+    db.session.remove()
+    with url_context():
+        here = {f.key: f.html for f in live.standings_fragments(tid)}
+    assert render_cache.cache().get((tid, revision, "standings")) == here[f"standings-{tid}"]
+    assert here[f"swiss-crosstable-{tid}"] in client.get(f"/tournaments/{tid}/crosstable").get_data(as_text=True)
+    assert len(exchanges) == 2  # later views are lookups
+
+
+def test_concurrent_cold_views_cost_one_render(app, organizer, live_server, monkeypatch):
+    import threading
+
+    import requests
+    tid = setup_tournament(organizer, THRESHOLD, name="Crowd Open")
+    start_round(tid, organizer)
+    realtime.flush()
+    app.extensions["fragment_cache"] = render_cache.RenderCache(render_cache.DEFAULT_BYTES)
+    exchanges: list[dict[str, Any]] = []
+    exchange = render_process.RenderProcess._exchange
+    monkeypatch.setattr(render_process.RenderProcess, "_exchange",
+                        lambda self, request: exchanges.append(request) or exchange(self, request))
+    pages: list[str] = []
+    views = [threading.Thread(target=lambda: pages.append(
+        requests.get(f"{live_server.url}/tournaments/{tid}/standings", timeout=START).text)) for _ in range(6)]
+    for view in views:
+        view.start()
+    for view in views:
+        view.join()
+    assert len(pages) == 6 and all(f'id="standings-{tid}"' in page for page in pages)
+    assert len(exchanges) == 1, exchanges
