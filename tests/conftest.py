@@ -13,7 +13,7 @@ import re
 import shutil
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -322,12 +322,31 @@ def users(app: Flask) -> dict[str, User]:
 
 # --------------------------------------------------------------------------- a real server
 
+def _closing_bodies(app: Flask) -> Callable[..., Iterable[bytes]]:
+    """`app`, whose response bodies close once sent, or when dropped. Werkzeug's server closes a body only after
+    draining the socket, which raises when the browser has hung up (it aborted a favicon or a page it left): the
+    static file stayed open, and its ResourceWarning failed whichever test ran then. Production (gunicorn) closes
+    bodies itself."""
+    def serve(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        body = app(environ, start_response)
+
+        def chunks() -> Iterator[bytes]:
+            try:
+                yield from body
+            finally:
+                close = getattr(body, "close", None)
+                if close is not None:
+                    close()
+        return chunks()
+    return serve
+
+
 class LiveServer:
     """The app served by Werkzeug's threaded server in a background thread."""
 
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.server = make_server("127.0.0.1", 0, _closing_bodies(app), threaded=True)
         self.port = self.server.server_port
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"
