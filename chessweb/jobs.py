@@ -85,11 +85,21 @@ class JobFailed(RuntimeError):
     """The child process died or broke the protocol: a fault of ours, not of the input."""
 
 
-def start_child(module: str, stderr: Any = None, *, what: str) -> subprocess.Popen[bytes]:
+# A child runs at a lower CPU priority (nice(2)) than the process holding the sockets: on a busy box the kernel
+# gives the sockets' process the CPU first, so a pairing or an import slows down instead of the live pages. The
+# render process of big tournaments, whose output is itself a live update, is lowered less.
+JOB_NICENESS = 10
+_NICENESS_VARIABLE = "CHESSWEB_CHILD_NICENESS"
+
+
+def start_child(module: str, stderr: Any = None, *, what: str,
+                niceness: int = JOB_NICENESS) -> subprocess.Popen[bytes]:
     """`python -m <module>` with this project importable, stdin and stdout as pipes, stderr to `stderr` (a file;
-    None: this process's). Raises JobFailed, naming `what`, when it cannot start."""
+    None: this process's), to run `niceness` steps below this process's priority (the child calls
+    `lower_priority`). Raises JobFailed, naming `what`, when it cannot start."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PROJECT_ROOT, env.get("PYTHONPATH")]))
+    env[_NICENESS_VARIABLE] = str(max(0, niceness))
     try:
         return subprocess.Popen([sys.executable, "-m", module], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=stderr, env=env, cwd=_PROJECT_ROOT)
@@ -108,9 +118,16 @@ def database_url_for_child(config: Mapping[str, Any]) -> str | None:
     return url.render_as_string(hide_password=False)
 
 
+def lower_priority() -> None:
+    """The child's side: step down to the priority its parent asked for (`start_child`'s niceness)."""
+    with contextlib.suppress(ValueError, OSError):
+        os.nice(int(os.environ.pop(_NICENESS_VARIABLE, "0")))
+
+
 def protocol_stdout() -> TextIO:
     """The child's side: a line-buffered text stream on the real stdout for the protocol; `sys.stdout` becomes
-    stderr, so whatever a task prints cannot corrupt it."""
+    stderr, so whatever a task prints cannot corrupt it. Also lowers the child's priority (`lower_priority`)."""
+    lower_priority()
     protocol = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
     sys.stdout = sys.stderr
     return protocol

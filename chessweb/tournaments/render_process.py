@@ -70,6 +70,7 @@ PAGE_FRAGMENTS: dict[str, Callable[[int], list[Fragment]]] = {
 DEFAULT_MIN_PLAYERS = 500
 DEFAULT_TIMEOUT = 60.0
 YIELD_EVERY = 50
+RENDER_NICENESS = 5  # below the sockets' process, above pairing and import jobs (jobs.JOB_NICENESS)
 
 
 class RenderFailed(RuntimeError):
@@ -192,7 +193,7 @@ class RenderProcess:
 
     def _start(self) -> subprocess.Popen[bytes]:
         try:
-            child = jobs.start_child(MODULE, what="render process")  # stderr: this process's log
+            child = jobs.start_child(MODULE, what="render process", niceness=RENDER_NICENESS)  # stderr: our log
         except jobs.JobFailed as error:
             raise RenderFailed(str(error)) from None
         assert child.stdin is not None

@@ -68,6 +68,17 @@ SMALL_TARGETS = """() => {
 }"""
 
 
+# A page is checked once it has settled: each of its live sockets open and no message for QUIET ms (the snapshot
+# sent on connect has been swapped in). Cheaper than Playwright's "networkidle", which waits 500 ms after the last
+# request and does not see WebSocket messages at all.
+QUIET = 200
+WATCH_SOCKETS = """window.__settle = {connected: 0, last: 0};
+document.addEventListener("htmx:ws:after:connection", () => { __settle.connected++; __settle.last = performance.now(); });
+document.addEventListener("htmx:ws:after:message:incoming", () => { __settle.last = performance.now(); });"""
+SETTLED = f"""() => __settle.connected >= document.querySelectorAll("[hx-ws\\\\:connect]").length
+  && performance.now() - __settle.last > {QUIET}"""
+
+
 def violations(page) -> list[str]:
     """axe-core's WCAG 2.x A/AA violations of the page as it is now, one line per rule and element."""
     page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
@@ -137,39 +148,44 @@ def site(app, live_server):
             "admin_pages": admin_pages}
 
 
+# Who visits which pages: a guest and the organizer the public pages, the organizer their own, an admin the admin
+# pages. One test per layout and visit, so the suite's workers share the browser work.
+VISITS = ("guest", "organizer-public", "organizer", "admin")
+
+
+@pytest.mark.parametrize("who", VISITS)
 @pytest.mark.parametrize("layout", list(LAYOUTS))
-def test_no_axe_violations_and_no_sideways_scroll(site, live_server, browser, page_problems, layout):
+def test_no_axe_violations_and_no_sideways_scroll(site, live_server, browser, page_problems, layout, who):
     viewport, scheme = LAYOUTS[layout]
+    user, paths = {"guest": (None, site["pages"]),
+                   "organizer-public": (site["organizer"], site["pages"]),
+                   "organizer": (site["organizer"], site["organizer_pages"]),
+                   "admin": (site["admin"], site["admin_pages"])}[who]
     # bypass_csp: axe-core is injected as an inline script, which the site's own policy rightly refuses;
     # every other browser test keeps the policy and fails on any violation.
     context = browser.new_context(viewport=viewport, color_scheme=scheme, bypass_csp=True)
     try:
+        context.add_init_script(WATCH_SOCKETS)
         page = context.new_page()
         page_problems.watch(page)
         found: dict[str, list[str]] = {}
-        # Three passes: a guest, the organizer (the guest pages again, and their own), an admin (admin pages).
-        passes = [("guest", None, site["pages"]),
-                  ("organizer", site["organizer"], site["pages"] + site["organizer_pages"]),
-                  ("admin", site["admin"], site["admin_pages"])]
-        for who, user, paths in passes:
-            if user is not None:
-                context.clear_cookies()
-                log_in(page, live_server.url, user.email)
-            for path in paths:
-                page.goto(live_server.url + path)
-                page.wait_for_load_state("networkidle")
-                problems = violations(page)
-                if path == "/admin/system" and page.locator("#system-charts svg").count() != 3:
-                    problems.append("the three health charts are missing: the charts went unchecked")
-                if path == "/admin/system" and not page.locator("#system-health .alert").count():
-                    problems.append("no alert shown: the alerts' markup went unchecked")
-                if viewport["width"] < 600:  # phone and narrow: tap targets
-                    problems += page.evaluate(SMALL_TARGETS)
-                if page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"):
-                    problems.append(f"scrolls sideways: {page.evaluate('document.documentElement.scrollWidth')} px"
-                                    f" ({page.evaluate(WIDEST)})")
-                if problems:
-                    found[f"{path} ({who})"] = problems
+        if user is not None:
+            log_in(page, live_server.url, user.email)
+        for path in paths:
+            page.goto(live_server.url + path)
+            page.wait_for_function(SETTLED, polling=50)
+            problems = violations(page)
+            if path == "/admin/system" and page.locator("#system-charts svg").count() != 3:
+                problems.append("the three health charts are missing: the charts went unchecked")
+            if path == "/admin/system" and not page.locator("#system-health .alert").count():
+                problems.append("no alert shown: the alerts' markup went unchecked")
+            if viewport["width"] < 600:  # phone and narrow: tap targets
+                problems += page.evaluate(SMALL_TARGETS)
+            if page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"):
+                problems.append(f"scrolls sideways: {page.evaluate('document.documentElement.scrollWidth')} px"
+                                f" ({page.evaluate(WIDEST)})")
+            if problems:
+                found[f"{path} ({who})"] = problems
         assert not found, "\n".join(f"{path}: {p}" for path, problems in found.items() for p in problems)
     finally:
         context.close()

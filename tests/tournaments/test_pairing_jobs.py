@@ -3,6 +3,7 @@ arbiter's "pair round" really pairing outside the process that serves the reques
 from __future__ import annotations
 
 import http.client
+import os
 import shutil
 import socket
 import time
@@ -34,6 +35,25 @@ def test_a_child_pairs_a_round_as_this_process_does_and_reports_progress():
         in_child = dutch.pair_next_round(before, absent, engine=jobs.dutch_engine(shares.append))
         assert in_child == dutch.pair_next_round(before, absent)
         assert shares == sorted(shares) and shares[-1] == 1.0 and all(0 <= s <= 1 for s in shares)
+
+
+def niceness(pid: int) -> int:
+    """The nice value of a running process (proc(5): field 19 of /proc/<pid>/stat)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        return int(stat.read().rsplit(")", 1)[1].split()[16])
+
+
+def test_a_child_runs_below_the_priority_of_the_process_holding_the_sockets():
+    child = jobs.start_child("chessweb.jobs", what="test")
+    try:
+        expected = min(19, os.nice(0) + jobs.JOB_NICENESS)
+        deadline = time.monotonic() + 10
+        while niceness(child.pid) != expected:  # the child lowers itself first thing, then waits for its request
+            assert time.monotonic() < deadline, f"child at nice {niceness(child.pid)}, not {expected}"
+            time.sleep(0.02)
+    finally:
+        child.kill()
+        child.communicate()
 
 
 def test_a_round_that_cannot_be_paired_says_why_from_the_child_too():

@@ -26,6 +26,7 @@ from chessweb.tournaments import live, render_cache, render_process, results
 from ..processes import WAIT
 from .conftest import setup_tournament, start_round
 from .helpers import games_of
+from .test_pairing_jobs import niceness
 
 THRESHOLD = 8
 START = 6 * WAIT  # a generous bound for a result whose render starts the render process (on a loaded machine)
@@ -94,6 +95,7 @@ def test_a_big_tournaments_result_is_rendered_by_the_render_process_with_the_sam
         seen = _fragments_until(ws, f"standings-{tid}", f"scoreboard-{tid}-round-1", wait=START)
     process = app.extensions["render_process"]
     assert process.pid is not None and process.pid != os.getpid()
+    assert niceness(process.pid) == min(19, os.nice(0) + render_process.RENDER_NICENESS)
     monkeypatch.setattr(render_process, "publish_events", real_publish_events)
     db.session.remove()
     here = _in_process(tid, after)
