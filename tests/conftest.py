@@ -8,6 +8,7 @@ name one. No test is ever skipped: a test that cannot run fails, saying why.
 """
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -321,6 +322,18 @@ def users(app: Flask) -> dict[str, User]:
 
 
 # --------------------------------------------------------------------------- a real server
+
+@contextmanager
+def hearing(logger: logging.Logger, caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """`caplog` also hears `logger` while inside (an app's logger does not propagate to the root). Detached after:
+    pytest's capture handler is one object for the whole session, so one left attached doubled the records of
+    every later test in that worker."""
+    logger.addHandler(caplog.handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(caplog.handler)
+
 
 def _closing_bodies(app: Flask) -> Callable[..., Iterable[bytes]]:
     """`app`, whose response bodies close once sent, or when dropped. Werkzeug's server closes a body only after

@@ -13,7 +13,7 @@ from chessweb.extensions import db
 from chessweb.models import Role, Tournament
 from chessweb.realtime import realtime
 
-from .conftest import AuthActions, IsolatedClient, _upgrade, make_user
+from .conftest import AuthActions, IsolatedClient, _upgrade, hearing, make_user
 from .servers import PrivatePostgres
 from .tournaments.helpers import TODAY
 
@@ -39,9 +39,8 @@ def test_requests_during_a_postgresql_restart_get_503_and_work_again_after(serve
             db.session.remove()
 
             server.executor.stop()  # the restart begins: every pooled connection is cut
-            app.logger.addHandler(caplog.handler)  # the app's logger does not propagate to the root
             caplog.clear()
-            with caplog.at_level(logging.WARNING):
+            with hearing(app.logger, caplog), caplog.at_level(logging.WARNING):
                 for answer in (client.post("/tournaments/new", data={**FORM, "csrf_token": token}),
                                client.get("/"),
                                client.get("/api/v1/tournaments"),
