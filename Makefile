@@ -7,9 +7,9 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
-# pytest worker processes (pytest-xdist): most tests wait on sockets, browsers and servers, so twice the
-# cores keeps two cores busy. TEST_WORKERS=0 runs in one process.
-TEST_WORKERS ?= 4
+# pytest worker processes (pytest-xdist) of each pass: most tests wait on sockets, browsers and servers, and
+# `make test` runs its two passes side by side, so 3 + 3 keep two cores busy. TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 3
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Installs Debian packages, or stops with the command that would have (no root and no sudo).
 APT_INSTALL = { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(1); } || { \
@@ -65,9 +65,17 @@ servers:
 	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null || $(call APT_INSTALL,postgresql)
 	@command -v redis-server >/dev/null || [ -x /usr/bin/redis-server ] || $(call APT_INSTALL,redis-server)
 
+# The two passes run side by side (each waits on sockets and browsers much of the time); the PostgreSQL pass
+# prints its report when the SQLite one is done. Fails if either fails.
 test: $(VENV)/.dev chromium nginx servers
-	$(MAKE) --no-print-directory test-sqlite
-	$(MAKE) --no-print-directory test-postgres
+	@log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \
+	$(MAKE) --no-print-directory test-postgres >"$$log" 2>&1 & postgres=$$!; \
+	$(MAKE) --no-print-directory test-sqlite; sqlite=$$?; \
+	wait $$postgres; pg=$$?; \
+	echo; echo "==== the PostgreSQL pass, run alongside ===="; cat "$$log"; \
+	echo; echo "make test: SQLite pass $$([ $$sqlite = 0 ] && echo passed || echo FAILED)," \
+	  "PostgreSQL pass $$([ $$pg = 0 ] && echo passed || echo FAILED)"; \
+	[ $$sqlite = 0 ] && [ $$pg = 0 ]
 
 test-sqlite: $(VENV)/.dev servers
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal

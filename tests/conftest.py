@@ -70,15 +70,17 @@ DATABASE_FIXTURES = frozenset({"database_url", "test_database", "postgres_url"})
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The PostgreSQL pass runs again only what touches the database: the SQLite pass ran the rest."""
-    if config.option.database != "postgresql":
-        return
-    keep, drop = [], []
-    for item in items:
-        (keep if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())) else drop).append(item)
-    if drop:
-        config.hook.pytest_deselected(items=drop)
-        items[:] = keep
+    """The PostgreSQL pass runs again only what touches the database: the SQLite pass ran the rest. End-to-end
+    tests (marked slow, up to two minutes each) go first, so the workers that finish early take the short ones
+    (pytest-xdist's worksteal) instead of one worker starting a long test at the end."""
+    if config.option.database == "postgresql":
+        keep, drop = [], []
+        for item in items:
+            (keep if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())) else drop).append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = keep
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: the file order otherwise
 
 
 @pytest.hookimpl(wrapper=True)
