@@ -5,6 +5,8 @@ private Redis that this script starts on free ports and removes at the end), con
 one tournament's standings (bench/faults_loadgen.py, in separate processes; they reconnect like the page does)
 while the organizer enters a result a second through the round page's form. Then, one after the other:
 
+- none      nothing (the control: how far the p99 of two quiet windows differ, the noise the other rows are
+            read against);
 - kill9     kill -9 a worker right after a result's POST returned (gunicorn forks a new one);
 - redis     stop Redis for 10 s, then start it again (empty: nothing was saved);
 - postgres  restart PostgreSQL (fast shutdown, start);
@@ -51,7 +53,7 @@ from fanout import (HOST, RESULTS, ChessWeb, _csrf, child_pids, free_port, gray_
 from pairing_vs_sockets import Session  # noqa: E402
 
 CHECK_AFTER = 5.0  # seconds after a fault ends at which every client must show the committed state
-FAULTS = ("kill9", "redis", "postgres", "stall", "pair", "import")
+FAULTS = ("none", "kill9", "redis", "postgres", "stall", "pair", "import")
 
 
 def now() -> float:
@@ -384,6 +386,10 @@ class Bench:
         time.sleep(self.args.fault_seconds / 2)  # results go on through the survivor and the new worker
         return f"worker {victim} killed after step {self.publisher.committed}"
 
+    def none(self) -> str:
+        time.sleep(self.args.fault_seconds)
+        return f"nothing for {self.args.fault_seconds:.0f} s (the noise)"
+
     def redis(self) -> str:
         self.servers.redis.executor.stop()
         time.sleep(10)
@@ -602,7 +608,8 @@ def main(argv: list[str] | None = None) -> Bench:
     parser.add_argument("--generators", type=int, default=2, help="load-generator processes")
     parser.add_argument("--faults", default=",".join(FAULTS))
     parser.add_argument("--baseline", type=float, default=8.0, help="seconds of results before each fault")
-    parser.add_argument("--fault-seconds", type=float, default=6.0, help="kill9: results around the kill")
+    parser.add_argument("--fault-seconds", type=float, default=6.0,
+                        help="kill9: results around the kill; none: its length")
     parser.add_argument("--ping-interval", type=int, default=5, help="WS_PING_INTERVAL of the server, seconds")
     parser.add_argument("--pair-players", type=int, default=300)
     parser.add_argument("--trf-bytes", type=int, default=2_000_000)
@@ -619,8 +626,8 @@ def main(argv: list[str] | None = None) -> Bench:
         print(f"setting up ({args.clients} clients) in {workdir}", flush=True)
         bench.setup()
         bench.wait_all_connected(60 + args.clients / 50)
-        runs = {"kill9": bench.kill9, "redis": bench.redis, "postgres": bench.postgres, "stall": bench.stall,
-                "pair": bench.pair, "import": bench.import_trf}
+        runs = {"none": bench.none, "kill9": bench.kill9, "redis": bench.redis, "postgres": bench.postgres,
+                "stall": bench.stall, "pair": bench.pair, "import": bench.import_trf}
         for name in faults:
             bench.phase(name, runs[name])
         series = bench.soak(args.soak_minutes) if args.soak_minutes else []
@@ -635,9 +642,12 @@ def main(argv: list[str] | None = None) -> Bench:
                   f"{args.churn_rate:.0f} connects/s over {args.clients} clients")
             for at, values in series:
                 print(f"  {at / 60:5.1f} min  " + "  ".join(f"{v / 2**20:7.1f}" for v in values))
-            first, last = series[0][1], series[-1][1]
-            if len(first) == len(last):
-                print("  drift: " + "  ".join(f"{100 * (b - a) / a:+.1f}%" for a, b in zip(first, last)))
+            first, half, last = series[0][1], series[len(series) // 2][1], series[-1][1]
+            if len(first) == len(half) == len(last):
+                # A worker forked during the faults (kill9) starts small and fills its caches (the render cache
+                # is bounded by FRAGMENT_CACHE_BYTES, 32 MiB) in the first minutes: the second half shows a leak.
+                print("  drift, whole soak: " + "  ".join(f"{100 * (b - a) / a:+.1f}%" for a, b in zip(first, last)))
+                print("  drift, second half: " + "  ".join(f"{100 * (b - a) / a:+.1f}%" for a, b in zip(half, last)))
         bench.series = series  # type: ignore[attr-defined]
         gunicorn_log = bench.server.log.read_text(errors="replace")
         bench.tracebacks = gunicorn_log.count("Traceback")  # type: ignore[attr-defined]
