@@ -8,8 +8,10 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 # pytest worker processes (pytest-xdist) of each pass: most tests wait on sockets, browsers and servers, and
-# `make test` runs its two passes side by side, so 3 + 3 keep two cores busy. TEST_WORKERS=0: one process.
-TEST_WORKERS ?= 3
+# `make test` runs its two passes side by side, so 4 + 3 keep two cores busy (the SQLite pass, the longer one,
+# has the extra one). TEST_WORKERS=0: one process each.
+TEST_WORKERS ?= 4
+PG_TEST_WORKERS ?= $(if $(filter 0,$(TEST_WORKERS)),0,3)
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Installs Debian packages, or stops with the command that would have (no root and no sudo).
 APT_INSTALL = { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(1); } || { \
@@ -83,7 +85,7 @@ test-sqlite: $(VENV)/.dev servers
 # Everything that touches the database again, on PostgreSQL (pure chess logic needs no second run), and
 # the multi-process tests, since PostgreSQL is what several processes share in production.
 test-postgres: $(VENV)/.dev servers
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal --database=postgresql -m "not slow or scale_out" --ignore=tests/fide
+	$(BIN)/pytest -n $(PG_TEST_WORKERS) --dist worksteal --database=postgresql -m "not slow or scale_out" --ignore=tests/fide
 
 # Quick runs; see each script's --help for the full measurements reported in the README.
 bench: $(VENV)/.dev
