@@ -7,11 +7,9 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
-# pytest worker processes (pytest-xdist) of each pass: most tests wait on sockets, browsers and servers, and
-# `make test` runs its two passes side by side, so 4 + 3 keep two cores busy (the SQLite pass, the longer one,
-# has the extra one). TEST_WORKERS=0: one process each.
+# pytest worker processes (pytest-xdist): most tests wait on sockets, browsers and servers, so twice the
+# cores keeps two cores busy. TEST_WORKERS=0 runs in one process.
 TEST_WORKERS ?= 4
-PG_TEST_WORKERS ?= $(if $(filter 0,$(TEST_WORKERS)),0,3)
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Installs Debian packages, or stops with the command that would have (no root and no sudo).
 APT_INSTALL = { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(1); } || { \
@@ -67,17 +65,11 @@ servers:
 	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null || $(call APT_INSTALL,postgresql)
 	@command -v redis-server >/dev/null || [ -x /usr/bin/redis-server ] || $(call APT_INSTALL,redis-server)
 
-# The two passes run side by side (each waits on sockets and browsers much of the time); the PostgreSQL pass
-# prints its report when the SQLite one is done. Fails if either fails.
+# One pass after the other: side by side they took longer (both are CPU-bound on two cores once the slow tests
+# start first, tests/conftest.py).
 test: $(VENV)/.dev chromium nginx servers
-	@log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \
-	$(MAKE) --no-print-directory test-postgres >"$$log" 2>&1 & postgres=$$!; \
-	$(MAKE) --no-print-directory test-sqlite; sqlite=$$?; \
-	wait $$postgres; pg=$$?; \
-	echo; echo "==== the PostgreSQL pass, run alongside ===="; cat "$$log"; \
-	echo; echo "make test: SQLite pass $$([ $$sqlite = 0 ] && echo passed || echo FAILED)," \
-	  "PostgreSQL pass $$([ $$pg = 0 ] && echo passed || echo FAILED)"; \
-	[ $$sqlite = 0 ] && [ $$pg = 0 ]
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
 
 test-sqlite: $(VENV)/.dev servers
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
@@ -85,7 +77,7 @@ test-sqlite: $(VENV)/.dev servers
 # Everything that touches the database again, on PostgreSQL (pure chess logic needs no second run), and
 # the multi-process tests, since PostgreSQL is what several processes share in production.
 test-postgres: $(VENV)/.dev servers
-	$(BIN)/pytest -n $(PG_TEST_WORKERS) --dist worksteal --database=postgresql -m "not slow or scale_out" --ignore=tests/fide
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal --database=postgresql -m "not slow or scale_out" --ignore=tests/fide
 
 # Quick runs; see each script's --help for the full measurements reported in the README.
 bench: $(VENV)/.dev
