@@ -209,6 +209,13 @@ def _loaded(tournament: Tournament) -> Tournament:
     return queries.load_tournament(tournament.id)
 
 
+def _cached_export(tournament: Tournament, name: str, export: Callable[[int], str]) -> str:
+    """`export(tournament id)`, kept in the render cache at the tournament's revision like the pages: the PGN of a
+    2,000-player event takes seconds to write, and the next download at that revision is a lookup."""
+    revision = tournament.revision  # read before the content: the export is at least this new
+    return render_cache.cache().get_or_render((tournament.id, revision, name), lambda: export(tournament.id))
+
+
 def _download(text: str, tournament: Tournament, extension: str, mimetype: str) -> Response:
     slug = "".join(c if c.isalnum() else "-" for c in tournament.name.lower()).strip("-") or "tournament"
     response = Response(text, mimetype=mimetype)
@@ -221,7 +228,7 @@ def export_trf(tournament_id: int):
     """The tournament as a FIDE TRF-16 file (published rounds)."""
     tournament = visible_tournament(tournament_id)
     try:
-        text = interchange.export_trf(tournament_id)
+        text = _cached_export(tournament, "export.trf", interchange.export_trf)
     except TrfError as error:  # a value TRF has no room for (over 99.5 points): say so, write no broken file
         return Response(f"This tournament cannot be written as a TRF file: {error}\n", status=409,
                         mimetype="text/plain")
@@ -232,4 +239,5 @@ def export_trf(tournament_id: int):
 def export_pgn(tournament_id: int):
     """Every game of the published rounds as PGN."""
     tournament = visible_tournament(tournament_id)
-    return _download(interchange.export_pgn(tournament_id), tournament, "pgn", "application/x-chess-pgn")
+    return _download(_cached_export(tournament, "games.pgn", interchange.export_pgn), tournament, "pgn",
+                     "application/x-chess-pgn")

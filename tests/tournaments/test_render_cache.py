@@ -64,6 +64,21 @@ def test_a_swiss_crosstable_is_cached_too(app, organizer, client):
     assert fragment.startswith(f'<section id="swiss-crosstable-{tid}"') and fragment in first
 
 
+def test_a_second_download_of_an_export_is_a_lookup_and_a_new_revision_writes_afresh(app, organizer, client):
+    tid = setup_tournament(organizer, 8)
+    start_round(tid, organizer)
+    first = {}
+    for export in ("games.pgn", "export.trf"):
+        first[export] = client.get(f"/tournaments/{tid}/{export}").get_data(as_text=True)
+        with queries_of_this_thread() as statements:
+            second = client.get(f"/tournaments/{tid}/{export}").get_data(as_text=True)
+        assert [s for s in statements if re.search(r"FROM (registration|round|game)\b", s)] == [], export
+        assert second == first[export]
+    results.set_result(tid, games_of(tid, 1)[0].id, "1-0", organizer.id)
+    assert '[Result "1-0"]' not in first["games.pgn"]
+    assert '[Result "1-0"]' in client.get(f"/tournaments/{tid}/games.pgn").get_data(as_text=True)
+
+
 def test_the_live_layer_fills_the_cache_the_pages_read(app, organizer, client):
     from chessweb.live.fragments import url_context
     from chessweb.tournaments import live
