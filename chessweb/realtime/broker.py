@@ -2,7 +2,9 @@
 
 Redis: ONE pub/sub channel per deployment (`<prefix>:live`), one subscriber thread per process. A process
 hands its own messages to its hub at once and skips their echo from Redis. When the subscription drops
-and comes back, messages may have been lost in between, so `on_resync` is called: state, not replay.
+and comes back, messages may have been lost in between, so `on_resync` is called: state, not replay. While it
+is down, `on_outage` is called about once a second (OUTAGE_POLL_SECONDS), so each process brings its pages to
+the committed state from the database in the meantime instead of waiting for Redis.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ log = logging.getLogger(__name__)
 
 OnMessage = Callable[[Message], None]
 OnResync = Callable[[], None]
+OUTAGE_POLL_SECONDS = 1.0  # while Redis is away: how often to retry it and to catch up from the database
 
 
 class BrokerError(ValueError):
@@ -34,11 +37,15 @@ class Broker(ABC):
         self.origin = origin  # unique per process: how a process recognises its own messages
         self._on_message: OnMessage | None = None
         self._on_resync: OnResync | None = None
+        self._on_outage: OnResync | None = None
 
-    def start(self, on_message: OnMessage, on_resync: OnResync) -> None:
-        """Begin delivering messages (from this and other processes) to `on_message`."""
+    def start(self, on_message: OnMessage, on_resync: OnResync, on_outage: OnResync | None = None) -> None:
+        """Begin delivering messages (from this and other processes) to `on_message`. `on_resync`: messages may
+        have been lost (the subscription came back); `on_outage`: no message from other processes can arrive
+        now (called again about every OUTAGE_POLL_SECONDS until the subscription is back)."""
         self._on_message = on_message
         self._on_resync = on_resync
+        self._on_outage = on_outage
 
     def publish(self, message: Message) -> None:
         """Thread-safe and non-blocking. Raises MessageError for a message that cannot be carried."""
@@ -71,7 +78,8 @@ class RedisBroker(Broker):
     """Redis pub/sub; a sender thread publishes so callers never wait on the network."""
 
     def __init__(self, url: str, *, prefix: str, origin: str, outgoing_limit: int = 10_000,
-                 reconnect_delay: float = 0.1, health_check_interval: float = 30.0) -> None:
+                 reconnect_delay: float = 0.1, health_check_interval: float = 30.0,
+                 outage_poll: float = OUTAGE_POLL_SECONDS) -> None:
         super().__init__(origin)
         import redis  # only needed with redis://
         self._redis = redis
@@ -83,13 +91,14 @@ class RedisBroker(Broker):
         self._outgoing: queue.Queue[bytes | threading.Event | None] = queue.Queue(maxsize=outgoing_limit)
         self._reconnect_delay = reconnect_delay
         self._health_check_interval = health_check_interval
+        self._outage_poll = outage_poll
         self._closed = threading.Event()
         self.subscribed = threading.Event()  # set while the subscription is live
         self._pubsub: Any = None
         self._threads: list[threading.Thread] = []
 
-    def start(self, on_message: OnMessage, on_resync: OnResync) -> None:
-        super().start(on_message, on_resync)
+    def start(self, on_message: OnMessage, on_resync: OnResync, on_outage: OnResync | None = None) -> None:
+        super().start(on_message, on_resync, on_outage)
         for target, name in ((self._listen, "realtime-broker-subscriber"), (self._publish_loop, "realtime-broker-sender")):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
@@ -143,6 +152,7 @@ class RedisBroker(Broker):
         while not self._closed.is_set():
             # No silent retries: a dropped subscription must be noticed, because it means lost messages.
             client = self._redis.Redis.from_url(self.url, retry=Retry(NoBackoff(), 0), socket_keepalive=True,
+                                                socket_connect_timeout=self._outage_poll * 2,
                                                 health_check_interval=self._health_check_interval,
                                                 client_name=self.client_name)
             pubsub = client.pubsub()  # type: ignore[no-untyped-call]
@@ -165,12 +175,18 @@ class RedisBroker(Broker):
                     if reply is not None and reply["type"] == "message":
                         self._handle(reply["data"])
             except Exception as exc:  # noqa: BLE001 - RedisError, OSError, or a parser torn down by close()
+                was_subscribed = self.subscribed.is_set() or first
                 self.subscribed.clear()
                 if self._closed.is_set():
                     return
-                log.warning("realtime broker: subscription lost (%s); reconnecting in %.1fs", exc, delay)
+                if was_subscribed:  # once per outage; the retries that follow are quiet
+                    log.warning("realtime broker: subscription lost (%s); retrying every %.1fs and catching up "
+                                "from the database meanwhile", exc, self._outage_poll)
+                first = False
+                if self._on_outage is not None:
+                    self._on_outage()
                 self._closed.wait(delay)
-                delay = min(delay * 2, 5.0)
+                delay = min(delay * 2, self._outage_poll)
             finally:
                 self._pubsub = None
                 try:

@@ -78,7 +78,7 @@ class Core:
             if self._stopped:
                 raise RuntimeError("the live core of this app was stopped; create a new app to start again")
             self.hub.start()
-            self.broker.start(self.hub.receive, self.hub.request_resync)
+            self.broker.start(self.hub.receive, self.hub.request_resync, self.hub.request_catch_up)
             self.presence.start()
             self.records.start()
             self.worker.start()

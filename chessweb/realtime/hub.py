@@ -65,6 +65,7 @@ def encode_event(event: Event, fmt: str) -> Item | None:
 
 
 _RESYNC = object()
+_CATCH_UP = object()
 _STOP = object()
 
 
@@ -86,6 +87,7 @@ class Hub:
         self._as_of: dict[str, int] = {}  # channel -> the version its last snapshot was rendered at (or after)
         self._render_locks: dict[str, threading.Lock] = {}  # one snapshot render per channel at a time
         self._generation = 0  # bumped by resync: snapshots rendered before it must not seed the cache
+        self._catch_up_queued = False  # a catch_up waits in the queue: the broker's polls do not pile up
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
 
@@ -110,6 +112,15 @@ class Hub:
         """Queue a resync behind the messages already received (the broker lost messages)."""
         self._queue.put(_RESYNC)
 
+    def request_catch_up(self) -> None:
+        """Queue a `catch_up` behind the messages already received, unless one is still waiting (the broker
+        cannot carry messages now, and asks about once a second)."""
+        with self._lock:
+            if self._catch_up_queued:
+                return
+            self._catch_up_queued = True
+        self._queue.put(_CATCH_UP)
+
     def barrier(self, timeout: float | None = None) -> bool:
         """Wait until every message received before this call has been fanned out. False on timeout."""
         if self._thread is None:
@@ -129,6 +140,10 @@ class Hub:
             try:
                 if item is _RESYNC:
                     self.resync()
+                elif item is _CATCH_UP:
+                    with self._lock:
+                        self._catch_up_queued = False
+                    self.catch_up()
                 else:
                     self.deliver(item)  # type: ignore[arg-type]
             except Exception:  # one bad message must not stop every later one
@@ -282,6 +297,20 @@ class Hub:
                 continue
             for fragment in fragments:
                 self._fan_out_fragment(fragment, self._members(channel))
+
+    def catch_up(self) -> None:
+        """Bring every watched channel to the committed state: one version query per channel, a render only where
+        the database moved past the cache, offered to the channel's connections (`current`). What the broker
+        would have carried from the other processes while it cannot (Redis down): their commits reach the pages
+        here within a poll, not when Redis is back. Channels without a version (a user's notices) wait for the
+        resync that follows the broker's return."""
+        with self._lock:
+            channels = list(self._channels)
+        for channel in channels:
+            try:
+                self.current(channel)
+            except Exception as error:
+                log_failure(log, "realtime hub: catching up %s failed", channel, error=error)
 
     # ----------------------------------------------------------------- fan-out
 

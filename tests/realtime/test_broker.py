@@ -189,6 +189,32 @@ def test_a_dropped_subscription_comes_back_and_asks_for_a_resync(redis_deploymen
     assert not b.resyncs.is_set()
 
 
+def test_while_redis_is_down_the_process_is_asked_to_catch_up_and_resyncs_when_it_is_back(tmp_path):
+    from ..servers import PrivateRedis
+    server = PrivateRedis(tmp_path / "redis").start()
+    outages: list[float] = []
+    resyncs = threading.Event()
+    broker = RedisBroker(server.url, prefix=f"test-{uuid.uuid4().hex[:10]}", origin="a", outage_poll=0.2)
+    broker.start(lambda _message: None, resyncs.set, lambda: outages.append(time.monotonic()))
+    try:
+        assert broker.subscribed.wait(WAIT)
+        assert outages == []
+        server.stop()
+        deadline = time.monotonic() + WAIT
+        while len(outages) < 4:  # again and again while Redis is away, not once
+            assert time.monotonic() < deadline, f"asked to catch up {len(outages)} times"
+            time.sleep(0.05)
+        assert not resyncs.is_set()
+        server.start()
+        assert resyncs.wait(WAIT) and broker.subscribed.is_set()
+        asked = len(outages)
+        time.sleep(1.0)
+        assert len(outages) == asked  # back: no more polling
+    finally:
+        broker.close()
+        server.stop()
+
+
 def test_publishing_while_redis_is_unreachable_neither_blocks_nor_raises():
     broker = RedisBroker("redis://127.0.0.1:1/0", prefix="nowhere", origin="a", outgoing_limit=5)
     inbox = []

@@ -47,6 +47,21 @@ def test_a_cache_behind_the_database_is_rendered_afresh_and_heals_the_pages_alre
     assert heals() == before + 1
 
 
+def test_catching_up_heals_the_pages_watching_a_channel_the_database_moved_on(clients, live_app):
+    """A Redis outage: another process committed and published, but nothing reaches this one. The broker asks
+    the hub to catch up (about once a second while Redis is away), which checks each watched channel's version
+    and offers what is newer."""
+    liveapp.STATE["tournament:7"] = [header(1)]
+    liveapp.VERSIONS["tournament:7"] = 1
+    watcher, sequence = open_json(clients, "tournament:7")
+    assert broadcasts(sequence) == [("header-7", 1)]
+    liveapp.STATE["tournament:7"] = [header(2)]
+    liveapp.VERSIONS["tournament:7"] = 2
+    live_app.extensions["realtime"].hub.request_catch_up()
+    healed, _ = recv_until(watcher, lambda m: m["type"] == "broadcast")
+    assert (healed["key"], healed["version"]) == ("header-7", 2)
+
+
 def test_a_fresh_cache_is_served_without_rendering(clients, monkeypatch):
     liveapp.STATE["tournament:7"] = [header(3)]
     liveapp.VERSIONS["tournament:7"] = 3
