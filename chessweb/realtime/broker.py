@@ -3,14 +3,15 @@
 Redis: ONE pub/sub channel per deployment (`<prefix>:live`), one subscriber thread per process. A process
 hands its own messages to its hub at once and skips their echo from Redis. When the subscription drops
 and comes back, messages may have been lost in between, so `on_resync` is called: state, not replay. While it
-is down, `on_outage` is called about once a second (OUTAGE_POLL_SECONDS), so each process brings its pages to
-the committed state from the database in the meantime instead of waiting for Redis.
+is down, `on_outage` is called every OUTAGE_POLL_SECONDS, so each process brings its pages to the committed
+state from the database in the meantime instead of waiting for Redis.
 """
 from __future__ import annotations
 
 import logging
 import queue
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
@@ -23,7 +24,8 @@ log = logging.getLogger(__name__)
 
 OnMessage = Callable[[Message], None]
 OnResync = Callable[[], None]
-OUTAGE_POLL_SECONDS = 1.0  # while Redis is away: how often to retry it and to catch up from the database
+OUTAGE_POLL_SECONDS = 0.25  # while Redis is away: how often to catch up from the database
+RECONNECT_MAX_SECONDS = 2.0  # while Redis is away: the longest wait between two attempts to subscribe again
 
 
 class BrokerError(ValueError):
@@ -152,7 +154,7 @@ class RedisBroker(Broker):
         while not self._closed.is_set():
             # No silent retries: a dropped subscription must be noticed, because it means lost messages.
             client = self._redis.Redis.from_url(self.url, retry=Retry(NoBackoff(), 0), socket_keepalive=True,
-                                                socket_connect_timeout=self._outage_poll * 2,
+                                                socket_connect_timeout=RECONNECT_MAX_SECONDS,
                                                 health_check_interval=self._health_check_interval,
                                                 client_name=self.client_name)
             pubsub = client.pubsub()  # type: ignore[no-untyped-call]
@@ -180,13 +182,12 @@ class RedisBroker(Broker):
                 if self._closed.is_set():
                     return
                 if was_subscribed:  # once per outage; the retries that follow are quiet
-                    log.warning("realtime broker: subscription lost (%s); retrying every %.1fs and catching up "
-                                "from the database meanwhile", exc, self._outage_poll)
+                    log.warning("realtime broker: subscription lost (%s); retrying, and catching up from the "
+                                "database every %.2fs meanwhile", exc, self._outage_poll)
                 first = False
-                if self._on_outage is not None:
-                    self._on_outage()
-                self._closed.wait(delay)
-                delay = min(delay * 2, self._outage_poll)
+                if self._wait_catching_up(delay):
+                    return
+                delay = min(delay * 2, RECONNECT_MAX_SECONDS)
             finally:
                 self._pubsub = None
                 try:
@@ -194,6 +195,19 @@ class RedisBroker(Broker):
                     client.close()
                 except Exception as exc:  # noqa: BLE001 - closing a broken connection may fail again
                     log.debug("realtime broker: closing the old subscription: %s", exc)
+
+    def _wait_catching_up(self, seconds: float) -> bool:
+        """Wait `seconds` before the next attempt to subscribe, asking for a catch-up now and every
+        `outage_poll` meanwhile. True if the broker was closed."""
+        deadline = time.monotonic() + seconds
+        while True:
+            if self._on_outage is not None:
+                self._on_outage()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            if self._closed.wait(min(self._outage_poll, left)):
+                return True
 
     def _handle(self, raw: bytes) -> None:
         try:
