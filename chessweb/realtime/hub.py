@@ -114,7 +114,7 @@ class Hub:
 
     def request_catch_up(self) -> None:
         """Queue a `catch_up` behind the messages already received, unless one is still waiting (the broker
-        cannot carry messages now, and asks about once a second)."""
+        cannot carry messages now, and asks every OUTAGE_POLL_SECONDS)."""
         with self._lock:
             if self._catch_up_queued:
                 return

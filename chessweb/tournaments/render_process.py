@@ -19,9 +19,8 @@ died). Protocol, JSON lines: the parent writes `{"database_url": ...}` once, the
 `{"tournament": id, "events": [CommittedEvent as plain data]}` or `{"tournament": id, "pages": [names]}`; the
 child answers each with one line per message (`realtime.messages.to_body`, which has a "kind"), then `{"shared":
 [{"key": [tournament, revision, name], "fragment": index into the messages}], "pid": int, "cpu": seconds}`, or
-only `{"error": "..."}`. The
-parent decodes the lines as they come and yields to the other greenlets every `YIELD_EVERY` messages, so even
-the decoding of a 2,000-player answer (a few MB) is no long stall.
+only `{"error": "..."}`. The parent decodes the lines as they come and yields to the other greenlets every
+`YIELD_EVERY` messages, so even the decoding of a 2,000-player answer (a few MB) is no long stall.
 
 Failures: a render that raises in the child, a child that dies while rendering or passes
 `LIVE_RENDER_TIMEOUT_SECONDS` (it is killed) raises RenderFailed. Nothing was published, so the `live`
