@@ -13,13 +13,15 @@ crash or a handler slower than the lease, and is harmless for the live pages (fr
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import delete, event, exists, select, update
+from sqlalchemy import delete, event, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -75,13 +77,14 @@ class Consumers:
 
     # ----------------------------------------------------------------- one claim, one handling
 
-    def run(self, name: str, scope: str | None = None, *, expired_only: bool = False) -> int:
+    def run(self, name: str, scope: str | None = None, *, expired_only: bool = False,
+            dead: set[str] | frozenset[str] = frozenset()) -> int:
         """Hand this consumer's events to it and finish them: the events of `scope` this process committed
-        (its after-commit job), or, with `expired_only` (the sweep), every row whose lease ran out, which
-        it claims first. Returns how many events were handled; exceptions of the handler propagate, leaving
-        the rows claimed until the lease ends."""
+        (its after-commit job), or, with `expired_only` (the sweep), every row whose lease ran out or whose
+        claimant is in `dead` (server ids), which it claims first. Returns how many events were handled;
+        exceptions of the handler propagate, leaving the rows claimed until the lease ends."""
         consumer = self.registered[name]
-        ids = self._claim_expired(name) if expired_only else self._own(name, scope)
+        ids = self._claim_expired(name, dead) if expired_only else self._own(name, scope)
         if not ids:
             return 0
         rows = db.session.scalars(select(RealtimeEvent).where(RealtimeEvent.id.in_(ids))
@@ -93,16 +96,21 @@ class Consumers:
         return len(events)
 
     def sweep(self) -> int:
-        """Handle, for every consumer, the events whose claim ran out (a dead or stuck process); returns how many."""
+        """Handle, for every consumer, the events whose claim ran out (a dead or stuck process) or whose claimant
+        is a process of this host that is gone (killed: its claim is not waited out); returns how many."""
         handled = 0
         # One cheap read first: on SQLite an UPDATE takes the database's write lock even when it matches
         # nothing, and the sweep runs every second in every process.
-        expired = set(db.session.scalars(select(PendingEvent.consumer).distinct()
-                                         .where(PendingEvent.claimed_until < utcnow())).all())
+        now = utcnow()
+        claims = db.session.execute(
+            select(PendingEvent.consumer, PendingEvent.claimed_by, PendingEvent.claimed_until < now).distinct()
+            .where(or_(PendingEvent.claimed_until < now, PendingEvent.claimed_by.like(f"{_HOST}:%")))).all()
         db.session.rollback()
-        for name in [name for name in self.registered if name in expired]:
+        dead = {claimant for _name, claimant, ran_out in claims if not ran_out and _local_process_gone(claimant)}
+        due = {name for name, claimant, ran_out in claims if ran_out or claimant in dead}
+        for name in [name for name in self.registered if name in due]:
             try:
-                handled += self.run(name, expired_only=True)
+                handled += self.run(name, expired_only=True, dead=dead)
             except Exception as error:
                 log_failure(log, "live consumers: sweep of %r failed; retried when the lease runs out", name,
                             error=error)
@@ -117,10 +125,13 @@ class Consumers:
             query = query.where(PendingEvent.scope == scope)
         return sorted(db.session.scalars(query).all())
 
-    def _claim_expired(self, name: str) -> list[int]:
+    def _claim_expired(self, name: str, dead: set[str] | frozenset[str] = frozenset()) -> list[int]:
         now = utcnow()
+        taken = PendingEvent.claimed_until < now
+        if dead:
+            taken = or_(taken, PendingEvent.claimed_by.in_(sorted(dead)))
         ids = db.session.scalars(
-            update(PendingEvent).where(PendingEvent.consumer == name, PendingEvent.claimed_until < now)
+            update(PendingEvent).where(PendingEvent.consumer == name, taken)
             .values(claimed_by=self.server_id, claimed_until=now + self.lease)
             .returning(PendingEvent.event_id)).all()
         db.session.commit()
@@ -137,6 +148,33 @@ class Consumers:
             ~exists(select(PendingEvent.event_id).where(PendingEvent.event_id == RealtimeEvent.id)))
             .values(processed=True))
         db.session.commit()
+
+
+_HOST = socket.gethostname()[:80]  # as in realtime.core.make_server_id: "<host>:<pid>:<tag>"
+
+
+def _local_process_gone(server_id: str | None) -> bool:
+    """True if `server_id` names a process of this host that no longer runs (killed, or exited and not yet
+    reaped). Any doubt (another host, a pid that exists, an unreadable id) is False: the lease decides then.
+    Processes of one deployment that share a host name share its pid space (gunicorn's workers do)."""
+    host, _, rest = (server_id or "").partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != _HOST or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists (owned by another user)
+        return False
+    try:  # a zombie: dead, its parent has not reaped it yet (proc(5): the state follows the ")" of the name)
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def _committed(row: RealtimeEvent) -> CommittedEvent:

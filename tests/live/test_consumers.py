@@ -3,10 +3,13 @@ between claiming events and publishing them loses nothing (kill9-after-commit-up
 from __future__ import annotations
 
 import json
+import os
+import socket
 import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +18,7 @@ from sqlalchemy import select
 from chessweb import create_app, events, live
 from chessweb.extensions import db
 from chessweb.live import Consumer, channels
-from chessweb.models import EventType, PendingEvent, RealtimeEvent, Role
+from chessweb.models import EventType, PendingEvent, RealtimeEvent, Role, utcnow
 from chessweb.realtime import Fragment, realtime
 from chessweb.tournaments import results
 
@@ -96,6 +99,38 @@ def test_a_process_killed_between_claim_and_publish_loses_nothing(app, organizer
         time.sleep(0.05)
         db.session.rollback()
     assert db.session.get(RealtimeEvent, result_events[0]).processed
+
+
+def test_a_claim_of_a_killed_process_of_this_host_is_taken_over_without_waiting_for_its_lease(app, organizer):
+    """gunicorn's workers share a host: a worker killed right after its commit holds its claims for a whole lease
+    (3 s), during which nobody publishes the result. The sweep takes over the claims of a local process that is
+    gone at once; those of a running process, or of another host, wait for their lease as before."""
+    handled: list[int] = []
+    live.register_consumer(app, Consumer("probe", lambda batch: handled.extend(e.id for e in batch)))
+    user = make_user(Role.PARTICIPANT, name="Pia Player")
+    ids = []
+    for n in range(3):
+        ids.append(events.record_event(channels.user(user.id), EventType.SYSTEM_ANNOUNCEMENT,
+                                       entity_type="notification", entity_id=n, payload={"n": n}).id)
+        db.session.commit()
+    assert finished("probe") and sorted(handled) == ids
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # exited and reaped: its pid is free
+    host = socket.gethostname()[:80]
+    claimants = [f"{host}:{gone.pid}:dead", f"{host}:{os.getppid()}:alive", f"elsewhere:{gone.pid}:other"]
+    lease = utcnow() + timedelta(seconds=60)
+    handled.clear()
+    for event_id, claimant in zip(ids, claimants):
+        db.session.add(PendingEvent(consumer="probe", event_id=event_id, scope=channels.user(user.id),
+                                    claimed_by=claimant, claimed_until=lease))
+    db.session.commit()
+    deadline = time.monotonic() + BOUND  # far inside the 60 s lease: taken over by the sweep (every SWEEP s)
+    while not handled:
+        assert time.monotonic() < deadline, "the dead process's claim waited for its lease"
+        time.sleep(0.05)
+    time.sleep(10 * SWEEP)  # room for a wrong takeover of the others
+    assert handled == [ids[0]]  # the dead local claimant's only
+    assert sorted(row.event_id for row in pending("probe")) == ids[1:]
 
 
 def test_events_committed_by_a_process_that_died_before_its_job_ran_are_swept(app, organizer, live_server):
