@@ -170,7 +170,8 @@ class Monitor:
         self._resyncs: float | None = None  # the summed resync count at the last tick
         self.last_resync_at: float | None = None  # epoch seconds at which the count was last seen rising
         self._charts_due = 0.0
-        self._connections_state: tuple[int, int, int, int] | None = None  # connections.connections_state() last pushed
+        # connections.connections_state() last pushed
+        self._connections_state: tuple[int, int, int, int] | None = None
 
     def tick(self) -> list[Message]:
         """Sample, and if this process leads the tick, render the health fragment (returned for publishing)."""

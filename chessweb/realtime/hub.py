@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Protocol
 
@@ -66,6 +67,10 @@ def encode_event(event: Event, fmt: str) -> Item | None:
 
 _RESYNC = object()
 _CATCH_UP = object()
+# A catch-up costs one version query per watched channel: thousands for a process watching every player page of
+# a big event. After a pass of d seconds the next waits CATCH_UP_REST * d, so catching up takes at most a quarter
+# of the hub's thread (and of its queries' share of the database) however many channels there are.
+CATCH_UP_REST = 3.0
 _STOP = object()
 
 
@@ -88,6 +93,7 @@ class Hub:
         self._render_locks: dict[str, threading.Lock] = {}  # one snapshot render per channel at a time
         self._generation = 0  # bumped by resync: snapshots rendered before it must not seed the cache
         self._catch_up_queued = False  # a catch_up waits in the queue: the broker's polls do not pile up
+        self._catch_up_next = 0.0  # time.monotonic() before which a requested catch_up is skipped
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
 
@@ -114,7 +120,8 @@ class Hub:
 
     def request_catch_up(self) -> None:
         """Queue a `catch_up` behind the messages already received, unless one is still waiting (the broker
-        cannot carry messages now, and asks every OUTAGE_POLL_SECONDS)."""
+        cannot carry messages now, and asks every OUTAGE_POLL_SECONDS); skipped while resting after a long
+        one (CATCH_UP_REST)."""
         with self._lock:
             if self._catch_up_queued:
                 return
@@ -143,7 +150,10 @@ class Hub:
                 elif item is _CATCH_UP:
                     with self._lock:
                         self._catch_up_queued = False
-                    self.catch_up()
+                    started = time.monotonic()
+                    if started >= self._catch_up_next:
+                        self.catch_up()
+                        self._catch_up_next = time.monotonic() + CATCH_UP_REST * (time.monotonic() - started)
                 else:
                     self.deliver(item)  # type: ignore[arg-type]
             except Exception:  # one bad message must not stop every later one

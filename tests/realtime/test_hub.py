@@ -416,3 +416,37 @@ def test_a_fragment_whose_content_did_not_change_is_cached_but_not_sent_again():
                             html=header(102, 41).html, data={"players": 41, "round": 1})
     hub.deliver(changed_data)  # same HTML, new data for programs: sent
     assert len(json_client.received()) == 3
+
+
+def test_a_slow_catch_up_rests_before_the_next_one():
+    """A Redis outage: the broker asks for a catch-up every 0.25 s, but one pass costs a version query per
+    watched channel; after a pass of d seconds the hub rests CATCH_UP_REST * d before the next."""
+    import time
+
+    from chessweb.realtime import hub as hub_module
+
+    passes: list[float] = []
+
+    def slow_version(channel):
+        if channel == "tournament:7":
+            passes.append(time.monotonic())
+        time.sleep(0.1)  # a slow query per channel
+        return 1
+
+    hub = Hub(Snapshots({"tournament:7": [frag(1, channel="tournament:7")]}), current_version=slow_version)
+    subscribers = [Recorder() for _ in range(3)]
+    for i, sub in enumerate(subscribers):
+        hub.attach(sub, "tournament:7" if i == 0 else f"tournament:{8 + i}")
+    hub.start()
+    try:
+        deadline = time.monotonic() + 3.0
+        while time.monotonic() < deadline:
+            hub.request_catch_up()
+            time.sleep(0.05)
+        assert hub.barrier(5.0)
+    finally:
+        hub.stop()
+    # Each pass takes about 0.3 s (three channels), so it runs about every 0.3 * (1 + CATCH_UP_REST) = 1.2 s.
+    assert 2 <= len(passes) <= 4, passes
+    gaps = [b - a for a, b in zip(passes, passes[1:])]
+    assert min(gaps) >= 0.3 * hub_module.CATCH_UP_REST, gaps
