@@ -56,7 +56,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(monitoring.bp)
     overview = dashboard_live.DashboardOverviewArea()  # tournaments:all, with the dashboard's overview
-    live.init_app(app, areas=[SiteArea(), render_process.RenderProcessArea(), overview])
+    # The tournament area first: its standings and scoreboards are what most sockets watch, and each message
+    # goes out as soon as it is rendered, before the personal dashboards of every player.
+    live.init_app(app, areas=[render_process.RenderProcessArea(), SiteArea(), overview])
     notifications.init_app(app)
     dashboard_live.init_app(app, overview)
     monitoring.init_app(app)

@@ -13,6 +13,7 @@ each process looks for claims a dead process left, default 1).
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
@@ -77,6 +78,9 @@ def publish_after_commit(*messages: Message) -> None:
 def _publish_events(router: Router, events: Sequence[CommittedEvent]) -> None:
     for message in router.messages(events):
         realtime.publish(message)
+        # Let the fan-out send it before the next render: under gevent (time.sleep is gevent's) renders never
+        # yield, so without this every socket would wait for the batch's last fragment.
+        time.sleep(0)
     # Finishing the claim says "published": only once the messages have left this process.
     if not realtime.sent(SENT_TIMEOUT):
         raise TimeoutError("published messages did not leave the process in time; the claim will be retried")

@@ -8,7 +8,7 @@ what the live core calls: it parses the channel name once and asks the area that
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from ..realtime import Fragment, Message, UserInfo, realtime
 from . import channels
@@ -41,9 +41,10 @@ class Area:
         afresh, so a (re)connecting page is never served older state than the database holds."""
         return None
 
-    def messages(self, events: Sequence[CommittedEvent]) -> list[Message]:
-        """The fragments and messages these committed events produce (on any channel); [] when none of them
-        concerns this area. Render each fragment once, whatever the number of events or viewers."""
+    def messages(self, events: Sequence[CommittedEvent]) -> Iterable[Message]:
+        """The fragments and messages these committed events produce (on any channel); none when none of them
+        concerns this area. Render each fragment once, whatever the number of events or viewers. A generator
+        may yield each one as soon as it is rendered: it is published before the next is rendered."""
         return []
 
     def presence(self, channel: Channel, watching: int) -> list[Message]:
@@ -95,10 +96,9 @@ class Router:
         for message in messages:
             realtime.publish(message)
 
-    def messages(self, events: Sequence[CommittedEvent]) -> list[Message]:
-        """Every area's messages for a batch of committed events, in the order of the areas."""
-        out: list[Message] = []
+    def messages(self, events: Sequence[CommittedEvent]) -> Iterator[Message]:
+        """Every area's messages for a batch of committed events, in the order of the areas, each as soon as
+        its area has rendered it (so the first can be published while the rest are rendered)."""
         with url_context():
             for area in self.areas:
-                out += area.messages(events)
-        return out
+                yield from area.messages(events)

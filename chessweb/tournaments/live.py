@@ -9,7 +9,7 @@ crosstable), `tournament:<id>:player:<n>` (a player's page), `game:<id>` (live b
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -44,13 +44,11 @@ class TournamentArea(Area):
     def current_version(self, channel: Channel) -> int | None:
         return current_version(channel)
 
-    def messages(self, events: Sequence[CommittedEvent]) -> list[Message]:
-        out: list[Message] = []
+    def messages(self, events: Sequence[CommittedEvent]) -> Iterator[Message]:
         for tournament_id, batch in _by_tournament(events).items():
-            out += self.publish(tournament_id, batch)
-        return out
+            yield from self.publish(tournament_id, batch)
 
-    def publish(self, tournament_id: int, events: Sequence[CommittedEvent]) -> list[Message]:
+    def publish(self, tournament_id: int, events: Sequence[CommittedEvent]) -> Iterable[Message]:
         """The messages of one tournament's batch: `publish_events`, here (render_process.py renders big
         events in another process)."""
         return publish_events(tournament_id, events)
@@ -162,12 +160,13 @@ def affected_by(events: Sequence[CommittedEvent], game_rounds: dict[int, int]) -
     return affected
 
 
-def publish_events(tournament_id: int, events: Sequence[CommittedEvent]) -> list[Message]:
+def publish_events(tournament_id: int, events: Sequence[CommittedEvent]) -> Iterator[Message]:
     """The messages a batch of one tournament's committed events produces: a privacy re-check first when
-    access may have changed, then the events themselves (for JSON clients), then each affected fragment once.
+    access may have changed, then the events themselves (for JSON clients), then each affected fragment once,
+    each yielded as soon as it is rendered.
     """
     if not events:
-        return []
+        return
     game_ids = {e.entity_id for e in events if e.entity_type == "game" and e.entity_id is not None}
     game_rounds = dict(db.session.execute(
         select(Game.id, Round.number).join(Round, Game.round_id == Round.id)
@@ -179,14 +178,14 @@ def publish_events(tournament_id: int, events: Sequence[CommittedEvent]) -> list
                                                                       Round.status != RoundStatus.DRAFT)) or 0
         affected.rounds |= set(range(min(affected.rounds) + 1, last + 1))
     last_event = events[-1].id
-    messages: list[Message] = []
     if any(e.type in _ACCESS for e in events) and (private := _private_channels(tournament_id)):
         # Before anything else goes out: the subscribers who may no longer watch must not see it.
-        messages.append(Recheck(channels=tuple(private)))
-    messages += [_event_message(tournament_id, e) for e in events]
-    messages += render_affected(tournament_id, affected, last_event)
-    messages += [_with_event(f, last_event) for f in _arbiter_and_players(tournament_id, events, game_ids)]
-    return messages
+        yield Recheck(channels=tuple(private))
+    for event in events:
+        yield _event_message(tournament_id, event)
+    yield from render_affected(tournament_id, affected, last_event)
+    for fragment in _arbiter_and_players(tournament_id, events, game_ids):
+        yield _with_event(fragment, last_event)
 
 
 # Events after which every player's "Your game" box may change (a new round, renumbered or withdrawn players).
@@ -223,35 +222,34 @@ def _private_channels(tournament_id: int) -> list[str]:
     return channels.tournament_channels(tournament_id, list(games), list(numbers))
 
 
-def render_affected(tournament_id: int, affected: Affected, event_id: int | None) -> list[Fragment]:
-    """Render each affected fragment once. A container goes before the parts inside it, so a client that
-    applies them in order never shows an older part over a newer one."""
-    out: list[Fragment] = []
-
-    def add(render: Callable[[], Fragment | list[Fragment]]) -> None:
+def render_affected(tournament_id: int, affected: Affected, event_id: int | None) -> Iterator[Fragment]:
+    """Render each affected fragment once, yielding each as soon as it is rendered. A container goes before
+    the parts inside it, so a client that applies them in order never shows an older part over a newer one;
+    otherwise the most watched go first (standings and scoreboard before the many player pages)."""
+    renders: list[Callable[[], Fragment | list[Fragment]]] = []
+    if affected.header:
+        renders.append(lambda: header_fragment(tournament_id))
+    if affected.registrations:
+        renders.append(lambda: registrations_fragment(tournament_id))
+    if affected.scoreboard:
+        renders.append(lambda: scoreboard_fragment(tournament_id))
+    for number in sorted(affected.rounds):
+        renders.append(lambda n=number: scoreboard_round_fragment(tournament_id, n))
+    if affected.standings:
+        renders.append(lambda: standings_fragments(tournament_id))
+    for game_id in sorted(affected.games):
+        renders.append(lambda g=game_id: game_fragment(g))
+    if affected.standings:
+        # Not gated on presence: it is reported up to a second late, and a page that just connected would
+        # keep an old state. One shared computation, one small render per player.
+        renders.append(lambda: player_fragments(tournament_id))
+    for render in renders:
         try:
             result = render()
         except queries.NotFound:  # e.g. a round that is still a draft, or a game deleted with its draft
-            return
+            continue
         for fragment in (result if isinstance(result, list) else [result]):
-            out.append(_with_event(fragment, event_id))
-
-    if affected.header:
-        add(lambda: header_fragment(tournament_id))
-    if affected.registrations:
-        add(lambda: registrations_fragment(tournament_id))
-    if affected.scoreboard:
-        add(lambda: scoreboard_fragment(tournament_id))
-    for number in sorted(affected.rounds):
-        add(lambda n=number: scoreboard_round_fragment(tournament_id, n))
-    if affected.standings:
-        add(lambda: standings_fragments(tournament_id))
-        # Not gated on presence: it is reported up to a second late, and a page that just connected would
-        # keep an old state. One shared computation, one small render per player.
-        add(lambda: player_fragments(tournament_id))
-    for game_id in sorted(affected.games):
-        add(lambda g=game_id: game_fragment(g))
-    return out
+            yield _with_event(fragment, event_id)
 
 
 def _with_event(fragment: Fragment, event_id: int | None) -> Fragment:

@@ -41,7 +41,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -246,7 +246,7 @@ def _html(message: Message) -> str:
 class RenderProcessArea(TournamentArea):
     """The tournament area, rendering the batches of big tournaments in the app's render process (see above)."""
 
-    def publish(self, tournament_id: int, events: Sequence[CommittedEvent]) -> list[Message]:
+    def publish(self, tournament_id: int, events: Sequence[CommittedEvent]) -> Iterable[Message]:
         process = process_for(tournament_id)
         if process is None:
             return publish_events(tournament_id, events)
@@ -340,7 +340,7 @@ def _serve() -> int:
                 if "pages" in request:
                     messages = page_fragments(tournament_id, request["pages"])
                 else:
-                    messages = publish_events(tournament_id, [_event(e) for e in request["events"]])
+                    messages = list(publish_events(tournament_id, [_event(e) for e in request["events"]]))
                 index = {id(m.html): i for i, m in enumerate(messages) if isinstance(m, Fragment)}
                 lines = [json.dumps(to_body(m)) for m in messages]
                 answer: dict[str, Any] = {

@@ -3,6 +3,7 @@ who may join which channel, what a connect sends first, and what a committed cha
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import pytest
@@ -116,6 +117,37 @@ def test_a_result_pushes_the_round_standings_game_and_the_event(running, organiz
     realtime.flush()
     published = db.session.scalars(select(RealtimeEvent).where(RealtimeEvent.tournament_id == tid)).all()
     assert published and all(e.processed for e in published)
+
+
+def test_the_standings_go_out_before_the_rest_of_the_batch_is_rendered(running, organizer, live_server,
+                                                                      monkeypatch):
+    """A result re-renders the standings, the scoreboard, every player page and every player's dashboard. They
+    used to be published together once all were rendered: a spectator of the standings waited for the player
+    pages and dashboards of the whole event (60 of the 72 ms at 40 players in bench/fanout.py). Each fragment
+    now goes out as soon as it is rendered, the most watched first: here the player pages are held back, and
+    the standings arrive meanwhile."""
+    from chessweb.tournaments import live as tournament_live
+    release = threading.Event()
+    render_player_pages = tournament_live.player_fragments
+
+    def held_back(tournament_id: int):
+        assert release.wait(2 * WAIT), "the standings never went out while the player pages were held back"
+        return render_player_pages(tournament_id)
+
+    monkeypatch.setattr(tournament_live, "player_fragments", held_back)
+    tid = running
+    game = games_of(tid, 1)[0]
+    try:
+        with open_ws(live_server, f"tournament:{tid}:standings", f"tournament:{tid}:player:1") as ws:
+            connect_sequence(ws)
+            results.set_result(tid, game.id, "1-0", organizer.id)
+            standings, before = read_until(ws, lambda m: m.get("key") == f"standings-{tid}")
+            assert not release.is_set() and not any(m.get("key") == f"player-{tid}-1" for m in before)
+            release.set()
+            read_until(ws, lambda m: m.get("key") == f"player-{tid}-1")  # then the rest, in the same batch
+    finally:
+        release.set()
+    realtime.flush()
 
 
 def test_a_rolled_back_change_publishes_nothing(running, organizer, live_server):
