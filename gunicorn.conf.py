@@ -51,10 +51,25 @@ def on_starting(server: Arbiter) -> None:  # noqa: ARG001 - gunicorn's hook sign
             os.unlink(os.path.join(directory, name))
 
 
-def child_exit(server: Arbiter, worker: Worker) -> None:  # noqa: ARG001 - gunicorn's hook signature
-    """A dead worker's sockets are no longer open: drop its live gauges (its counters stay in the sums)."""
+#: sent by the master to the other workers when one exits: "sweep now". A worker ignores it until its handler
+#: is installed (gunicorn's own handler of SIGWINCH in a worker does nothing), so a worker still booting
+#: when it arrives is not harmed, as it would be by SIGUSR2, whose default action ends the process.
+SWEEP_SIGNAL = signal.SIGWINCH
+
+
+def child_exit(server: Arbiter, worker: Worker) -> None:
+    """A dead worker's sockets are no longer open: drop its live gauges (its counters stay in the sums).
+    Then tell the other workers to sweep now: a worker killed between a commit and its publish (the OOM
+    killer, the timeout's SIGKILL) leaves claimed events that every page would otherwise wait for until the
+    next periodic sweep (up to LIVE_SWEEP_SECONDS), and its clients are reconnecting to them meanwhile."""
     from prometheus_client import multiprocess
     multiprocess.mark_process_dead(worker.pid)
+    for pid in list(server.WORKERS):
+        if pid != worker.pid:
+            try:
+                os.kill(pid, SWEEP_SIGNAL)
+            except ProcessLookupError:  # exited too; reaped next
+                pass
 
 
 def on_exit(server: Arbiter) -> None:  # noqa: ARG001 - gunicorn's hook signature
@@ -85,6 +100,12 @@ def post_worker_init(worker: Worker) -> None:
 
     signal.signal(signal.SIGTERM, handle_exit)
     signal.siginterrupt(signal.SIGTERM, False)  # as gunicorn had it: SIGTERM must not interrupt system calls
+
+    def sweep_now(sig: int, frame: FrameType | None) -> None:  # noqa: ARG001 - a signal handler's signature
+        gevent.spawn(_sweep_now, worker)  # no locks inside a signal handler
+
+    signal.signal(SWEEP_SIGNAL, sweep_now)
+    signal.siginterrupt(SWEEP_SIGNAL, False)
 
 
 def _route_app_logs() -> None:
@@ -134,6 +155,13 @@ def _close_websockets(worker: Worker) -> None:
     app = _live_app(worker)
     if app is not None:
         realtime.shutdown(app)
+
+
+def _sweep_now(worker: Worker) -> None:
+    from chessweb.live.consumers import sweep_soon
+    app = _live_app(worker)
+    if app is not None and "live_consumers" in app.extensions:
+        sweep_soon(app)
 
 
 def _live_app(worker: Worker) -> Flask | None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import time
 import uuid
+from datetime import timedelta
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -34,6 +36,12 @@ def wait_for(predicate, what: str) -> None:
     while not predicate():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.05)
+
+
+@pytest.fixture
+def app_config(app_config: dict) -> dict:
+    """This process sweeps too, and is on the same host: it must not take over a killed worker's claims."""
+    return {**app_config, "LIVE_SWEEP_SECONDS": 3600}
 
 
 @pytest.fixture
@@ -93,3 +101,55 @@ def test_no_control_socket_unless_named(app, database_url: str, tmp_path: Path):
     finally:
         a.stop()
         b.stop()
+
+
+def test_a_killed_worker_is_swept_up_by_the_others_at_once(app, database_url: str, tmp_path: Path):
+    """kill9-after-commit-update-lost: events a worker committed and was killed before publishing waited for the
+    others' next periodic sweep. Now the master, reaping it, tells the others to sweep at once: with a sweep
+    period and a lease of 60 s here, only that can publish them within seconds."""
+    from sqlalchemy import select, update
+
+    from chessweb import events, live
+    from chessweb.extensions import db
+    from chessweb.live import channels
+    from chessweb.models import EventType, PendingEvent, Role, utcnow
+
+    from .conftest import make_user
+
+    server = AppProcess("sweep-on-exit", production_env(database_url, CHESSWEB_LIVE_SWEEP_SECONDS="60",
+                                                        CHESSWEB_LIVE_CLAIM_SECONDS="60"), tmp_path, workers=2)
+    try:
+        server.wait_ready()
+        wait_for(lambda: len(server.worker_pids()) == 2, "two workers")
+        with ExitStack() as stack:
+            while True:  # a socket on each worker: each one's live core (and its sweep) runs
+                ws = stack.enter_context(connect(f"{server.ws_url}/ws?format=json", open_timeout=WAIT,
+                                                 compression=None))
+                ws.recv(timeout=WAIT)
+                held = {pid: sockets_of(pid, server.port) for pid in server.worker_pids()}
+                if all(held.values()):
+                    break
+                assert sum(held.values()) < 40, f"the workers never shared the sockets: {held}"
+            victim, survivor = server.worker_pids()
+            user = make_user(Role.PARTICIPANT, name="Sam Swept")
+            event = events.record_event(channels.user(user.id), EventType.SYSTEM_ANNOUNCEMENT,
+                                        entity_type="notification", entity_id=1, payload={})
+            # As the victim left it: committed, claimed by it for a whole lease, published by nobody.
+            db.session.execute(update(PendingEvent).where(PendingEvent.event_id == event.id).values(
+                claimed_by=f"{socket.gethostname()[:80]}:{victim}:killed",
+                claimed_until=utcnow() + timedelta(seconds=60)))
+            db.session.commit()
+            time.sleep(1)  # were it to happen without the kill, it would show now
+            assert db.session.scalar(select(PendingEvent.claimed_by).where(
+                PendingEvent.event_id == event.id, PendingEvent.consumer == live.LIVE_CONSUMER)) is not None
+            db.session.rollback()
+            os.kill(victim, signal.SIGKILL)
+
+            def published() -> bool:
+                db.session.rollback()
+                return db.session.scalar(select(PendingEvent.claimed_by).where(
+                    PendingEvent.event_id == event.id, PendingEvent.consumer == live.LIVE_CONSUMER)) is None
+            t0 = time.monotonic(); wait_for(published, "the survivor to sweep the killed worker's claim"); print("SWEPT after", time.monotonic() - t0, server.worker_pids(), victim, survivor); print(server.tail())
+            assert psutil.pid_exists(survivor)
+    finally:
+        server.stop()

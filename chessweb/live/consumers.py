@@ -192,7 +192,18 @@ def install(app: Flask, consumers: Consumers, sweep_seconds: float) -> None:
     app.extensions["live_consumers"] = consumers
     if not event.contains(db.session, "before_flush", _before_flush):
         event.listen(db.session, "before_flush", _before_flush)
-    realtime.every("live-consumers:sweep", sweep_seconds, lambda: _sweep(consumers), app=app)
+    realtime.every(SWEEP_JOB, sweep_seconds, lambda: _sweep(consumers), app=app)
+
+
+#: the periodic job of the sweep (realtime.every); `sweep_soon` runs it at once
+SWEEP_JOB = "live-consumers:sweep"
+
+
+def sweep_soon(app: Flask) -> bool:
+    """Sweep now rather than at the next period: another process of this host just died (gunicorn's master
+    says so when it reaps a worker), and the events it committed but had not published wait for a sweep.
+    The sweep takes them over at once (see `_local_process_gone`). False when `app` has no sweep."""
+    return realtime.run_soon(SWEEP_JOB, app)
 
 
 def of(app: Flask) -> Consumers:

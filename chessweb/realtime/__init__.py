@@ -95,6 +95,11 @@ class Realtime:
         what it returns (a sweep for work that a dead process left behind, for instance)."""
         self._core(app).worker.every(key, interval, job)
 
+    def run_soon(self, key: str, app: Flask | None = None) -> bool:
+        """Run the periodic job `key` (see `every`) as soon as the worker is free, not at its next time: a
+        sweep when another process is known to have died, say. False when there is no such job."""
+        return self._core(app).worker.run_soon(key)
+
     def sent(self, timeout: float = 10.0, app: Flask | None = None) -> bool:
         """Wait until every message published so far by this process has left it (handed to Redis, or, with
         the in-process broker, to the local hub). False on timeout."""

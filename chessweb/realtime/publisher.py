@@ -42,6 +42,16 @@ class Worker:
             self._due[key] = time.monotonic() + interval
             self._cond.notify_all()
 
+    def run_soon(self, key: str) -> bool:
+        """Run the periodic job `key` as soon as the thread is free, instead of at its next time (its period
+        starts again from then). False when no periodic job has that key."""
+        with self._cond:
+            if key not in self._periodic:
+                return False
+            self._due[key] = time.monotonic()
+            self._cond.notify_all()
+            return True
+
     def start(self) -> None:
         with self._cond:
             if self._thread is None:
