@@ -133,7 +133,7 @@ class CrosstableRow(Strict):
 
 
 class CrosstableData(Strict):
-    """Fragment `crosstable-<id>` on `tournament:<id>:standings` (round robins only)."""
+    """Fragment `crosstable-<id>` on `tournament:<id>:crosstable` (round robins only)."""
     tournament: int
     columns: list[int]
     rows: list[CrosstableRow]
@@ -170,7 +170,7 @@ class SwissCrosstableRow(Strict):
 
 
 class SwissCrosstableData(Strict):
-    """Fragment `swiss-crosstable-<id>` on `tournament:<id>:standings` (Swiss tournaments only)."""
+    """Fragment `swiss-crosstable-<id>` on `tournament:<id>:crosstable` (Swiss tournaments only)."""
     tournament: int
     rounds: int = Field(ge=0, description="rounds paired so far: the number of cells per row")
     rows: list[SwissCrosstableRow]

@@ -7,7 +7,7 @@
     alerts                        emergency alerts: every page, anonymous ones included
     system:role:<ROLE>            broadcasts to one role (a models.Role name)
     tournament:<id>               a tournament's header, players, watcher count
-    tournament:<id>:<part>        its parts: `games` (scoreboard), `standings` (standings, crosstable),
+    tournament:<id>:<part>        its parts: `games` (scoreboard), `standings`, `crosstable`,
                                   `notices` (the organizer's announcements; kind KIND_NOTICES),
                                   `arbiter` (the organizers' rounds and result entry; organizers only)
     tournament:<id>:player:<n>    the page of the player with pairing number n
@@ -29,7 +29,7 @@ ALERTS = "alerts"
 
 # The sub-channels of a tournament. Add one here and `tournament_channels` (the privacy re-check list)
 # includes it: a viewer who loses access to a private tournament is re-checked on every one of them.
-TOURNAMENT_PARTS = ("games", "standings", "notices", "arbiter")
+TOURNAMENT_PARTS = ("games", "standings", "crosstable", "notices", "arbiter")
 
 # Channel kinds: what an area registers to own.
 KIND_OVERVIEW = "tournaments"
@@ -100,7 +100,8 @@ def game(game_id: int) -> str:
 
 
 def tournament(tournament_id: int, part: str | None = None) -> str:
-    """`tournament:<id>`, or one of its parts (`games`, `standings`, `notices`); ValueError for an unknown
+    """`tournament:<id>`, or one of its parts (`games`, `standings`, `crosstable`, `notices`, `arbiter`);
+    ValueError for an unknown
     part."""
     if part is None:
         return f"tournament:{_id(tournament_id)}"

@@ -3,8 +3,8 @@ what they show right now, and which fragments a batch of committed tournament ev
 for every viewer and every process).
 
 Channels (names in chessweb/live/channels.py): `tournament:<id>` (header, players, watching),
-`tournament:<id>:games` (scoreboard), `tournament:<id>:standings` (standings, provisional standings,
-crosstable), `tournament:<id>:player:<n>` (a player's page), `game:<id>` (live board). The tournament list's channel, `tournaments:all`, is the overview area's (overview.py).
+`tournament:<id>:games` (scoreboard), `tournament:<id>:standings` (standings, provisional standings),
+`tournament:<id>:crosstable` (the crosstable page), `tournament:<id>:player:<n>` (a player's page), `game:<id>` (live board). The tournament list's channel, `tournaments:all`, is the overview area's (overview.py).
 """
 from __future__ import annotations
 
@@ -96,8 +96,9 @@ def snapshot(channel: Channel) -> list[Fragment]:
             return [game_fragment(channel.id)]
         if channel.part == "games":
             return [scoreboard_fragment(channel.id)]
-        if channel.part == "standings":
-            return standings_fragments(channel.id)
+        if channel.part in ("standings", "crosstable"):
+            name = channels.tournament(channel.id, channel.part)
+            return [f for f in standings_fragments(channel.id) if f.channel == name]
         if channel.part == "player":
             assert channel.number is not None
             return [player_fragment(channel.id, channel.number)]
@@ -309,11 +310,15 @@ def scoreboard_round_fragment(tournament_id: int, round_number: int) -> Fragment
 
 
 def standings_fragments(tournament_id: int) -> list[Fragment]:
-    """The standings channel: official and provisional standings, and the crosstable (one load for all)."""
+    """Official and provisional standings on `tournament:<id>:standings`, and the crosstable on
+    `tournament:<id>:crosstable` (one load and one computation for all). Two pages, two channels: a
+    standings viewer of a 300-player Swiss is not sent the crosstable it does not show (4 of its 10 KB per
+    result, compressed)."""
     loaded = queries.load_tournament(tournament_id)
     ctx = queries.standings_context(tournament_id, loaded=loaded)
     t = ctx["tournament"]
     channel = channels.tournament(t.id, "standings")
+    crosstable_channel = channels.tournament(t.id, "crosstable")
     codes = [code for code, _label in ctx["tiebreaks"]]
     rows = [{"rank": r.rank, "shared": r.shared, "player": _player(r.player), "points": _number(r.points),
              "tiebreaks": dict(zip(codes, r.tiebreaks)), "change": r.change,
@@ -330,14 +335,16 @@ def standings_fragments(tournament_id: int) -> list[Fragment]:
         t.id, "provisional_standings"))
     if not t.is_round_robin:
         swiss = queries.swiss_crosstable_context(tournament_id, loaded=loaded)
-        out.append(_shared(_fragment(channel, f"swiss-crosstable-{t.id}", t.revision, "swiss_crosstable", swiss,
+        out.append(_shared(_fragment(crosstable_channel, f"swiss-crosstable-{t.id}", t.revision, "swiss_crosstable",
+                                     swiss,
                                      {"tournament": t.id, "rounds": swiss["rounds"],
                                       "rows": [{"rank": r.rank, "player": _player(r.player),
                                                 "points": _number(r.points), "cells": [list(c) for c in r.cells]}
                                                for r in swiss["rows"]]}), t.id, "swiss_crosstable"))
     if t.is_round_robin:
         cross = queries.crosstable_context(tournament_id, loaded=loaded)
-        out.append(_shared(_fragment(channel, f"crosstable-{t.id}", cross["tournament"].revision, "crosstable",
+        out.append(_shared(_fragment(crosstable_channel, f"crosstable-{t.id}", cross["tournament"].revision,
+                                     "crosstable",
                                      cross, {"tournament": t.id, "columns": cross["columns"],
                                              "rows": [{"player": _player(r.player), "cells": list(r.cells),
                                                        "points": _number(r.points)} for r in cross["rows"]]}),

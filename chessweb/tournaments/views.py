@@ -132,9 +132,9 @@ def crosstable(tournament_id: int):
     if not tournament.is_round_robin:
         return _cached_page(tournament, "tournaments/swiss_crosstable.html",
                             {"swiss_crosstable": lambda t: queries.swiss_crosstable_context(t.id, loaded=t)},
-                            "standings")
+                            "crosstable")
     return _cached_page(tournament, "tournaments/crosstable.html",
-                        {"crosstable": lambda t: queries.crosstable_context(t.id, loaded=t)}, "standings")
+                        {"crosstable": lambda t: queries.crosstable_context(t.id, loaded=t)}, "crosstable")
 
 
 @bp.get("/tournaments/<int:tournament_id>/players/<int:number>")

@@ -95,6 +95,7 @@ def test_the_frames_of_a_real_socket_are_checked_against_the_schema(app, live_se
     start_round(tid, organizer)
     before = frame_schema.CHECKED[0]
     query = f"channel=tournament:{tid}&channel=tournament:{tid}:games&channel=tournament:{tid}:standings" \
+            f"&channel=tournament:{tid}:crosstable" \
             "&channel=tournaments:all&format=json"
     with connect(f"{live_server.ws_url}/ws?{query}", open_timeout=10, compression=None) as ws:
         seen = []

@@ -150,6 +150,27 @@ def test_the_standings_go_out_before_the_rest_of_the_batch_is_rendered(running, 
     realtime.flush()
 
 
+def test_the_crosstable_has_its_own_channel(running, organizer, live_server):
+    """The standings and the crosstable are two pages: a standings viewer of a 300-player Swiss was sent the
+    crosstable it does not show with every result (4 of 10 KB, compressed). Each now has its own channel."""
+    tid = running
+    game = games_of(tid, 1)[0]
+    with open_ws(live_server, f"tournament:{tid}:standings") as standings, \
+            open_ws(live_server, f"tournament:{tid}:crosstable") as crosstable:
+        assert {m.get("key") for m in connect_sequence(standings)} >= {f"standings-{tid}",
+                                                                        f"provisional-standings-{tid}"}
+        assert f"swiss-crosstable-{tid}" in {m.get("key") for m in connect_sequence(crosstable)}
+        results.set_result(tid, game.id, "1-0", organizer.id)
+        read_until(crosstable, lambda m: m.get("key") == f"swiss-crosstable-{tid}")
+        read_until(standings, lambda m: m.get("key") == f"standings-{tid}")
+        realtime.flush()
+        keys = set()
+        with pytest.raises(TimeoutError):
+            while True:
+                keys.add(json.loads(standings.recv(timeout=0.5)).get("key"))
+        assert not any(key and "crosstable" in key for key in keys)
+
+
 def test_a_rolled_back_change_publishes_nothing(running, organizer, live_server):
     tid = running
     updates = select(func.count()).select_from(RealtimeEvent).where(RealtimeEvent.type == EventType.TOURNAMENT_UPDATED)

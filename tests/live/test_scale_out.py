@@ -138,8 +138,7 @@ def check_scale_out(a: AppProcess, b: AppProcess, deployment: dict[str, Any], to
 
     # Connect sequence on B: the current state of every subscribed fragment, read from the database.
     snapshot = recv_fragments(html_ws, f"standings-{tid}", f"scoreboard-{tid}")
-    assert set(snapshot) == {f"standings-{tid}", f"scoreboard-{tid}", f"provisional-standings-{tid}",
-                             f"swiss-crosstable-{tid}"}
+    assert set(snapshot) == {f"standings-{tid}", f"scoreboard-{tid}", f"provisional-standings-{tid}"}
     assert live_points(snapshot[f"standings-{tid}"][0], white) == "0"
     recv_json_until(json_ws, lambda m: m["type"] == "subscribed")
 
@@ -153,8 +152,7 @@ def check_scale_out(a: AppProcess, b: AppProcess, deployment: dict[str, Any], to
     returned = time.monotonic()
     assert status == 303
 
-    pushed = recv_fragments(html_ws, f"scoreboard-{tid}-round-1", f"standings-{tid}", f"provisional-standings-{tid}",
-                            f"swiss-crosstable-{tid}")
+    pushed = recv_fragments(html_ws, f"scoreboard-{tid}-round-1", f"standings-{tid}", f"provisional-standings-{tid}")
     round_html, round_at = pushed[f"scoreboard-{tid}-round-1"]
     assert "<strong>1–0</strong>" in result_cells(round_html)[first.board - 1]
     standings_html, standings_at = pushed[f"standings-{tid}"]

@@ -67,7 +67,7 @@ def test_a_page_rendered_at_the_current_revision_is_not_sent_it_again(app, organ
     with connect(f"{live_server.ws_url}/ws?{query}&format=json&since={revision - 1}", open_timeout=10) as ws:
         sequence = connect_sequence(ws)
     assert {m["key"] for m in sequence if m["type"] == "broadcast"} == {
-        f"scoreboard-{tid}", f"standings-{tid}", f"provisional-standings-{tid}", f"swiss-crosstable-{tid}"}
+        f"scoreboard-{tid}", f"standings-{tid}", f"provisional-standings-{tid}"}
 
 
 def test_pages_carry_the_revision_they_were_rendered_at(app, organizer, client):
