@@ -1,23 +1,30 @@
-"""Fan-out benchmark: N WebSocket clients watch one tournament's standings while results are entered.
+"""Fan-out benchmark: N spectators watch a real Swiss's standings while an arbiter enters results.
 
-For each client count it serves the real app (`gunicorn app:app`, the gevent worker of gunicorn.conf.py, one
-worker, the in-process broker, a SQLite file or --database-url), connects N raw WebSocket clients split over
-load-generator processes (bench/fanout_loadgen.py), logs in as the organizer through the login form and
-enters results through the round page's result form (htmx POSTs), one and then two per second. Then it runs
-the same load against a minimal Flask-SocketIO peer (bench/peers/socketio_peer.py) broadcasting the same
-fragment, and prints our figures as ratios of the peer's.
+Each run is PLAYERSxCLIENTS[wWORKERS] (issue 13's table: 40 players at 1,000, 5,000 and 10,000 spectators,
+300 players at 1,000 and 5,000, and 50,000 across 4 workers). For each run it serves the real app
+(`gunicorn app:app`, the gevent workers of gunicorn.conf.py; one worker: a SQLite file and the in-process
+broker, as the embedded default; several: a private PostgreSQL and Redis, as the scale-out recipe), connects
+N raw WebSocket clients split over load-generator processes (bench/fanout_loadgen.py, which offer
+permessage-deflate as browsers do), logs in as the organizer through the login form and enters results
+through the round page's result form (htmx POSTs). Then it runs the same load against two peers
+broadcasting the same standings fragment, with the same worker count and Redis between workers:
 
-Latency is measured from just before a result's POST is sent to the moment each client receives the first
-standings fragment that reflects it (read from the fragment's points, so rendering and delivery are inside
-the measurement). Results walk a cyclic Gray code over the four boards of a completed round 1, so every
-standings state within 81 results is distinct. Server CPU per recipient is the worker's CPU time over the
-phase divided by the fragments delivered in it (request handling and rendering included, so at small N it is
-mostly the per-result cost); memory per connection is the worker's RSS growth while the clients connect, divided
-by N, in KiB. bench/socket_cost.py measures the fan-out alone (CPU per recipient beside the floor of one `send`
-per socket) and where the memory of an idle socket goes.
+- socketio:   a minimal Flask-SocketIO app on gevent (bench/peers/socketio_peer.py), what the issue compares to;
+- websockets: the asyncio `websockets` library's own broadcast (bench/peers/websockets_peer.py), the floor.
 
-    python bench/fanout.py --clients 1000,5000,10000 --rates 1,2 --duration 20
-    python bench/fanout.py --quick          # 200 clients, 5 s per rate: a smoke run of under a minute
+Latency is what a spectator waits for: from just before a result's POST is sent (the arbiter's click) to the
+moment each client has received the first standings fragment that reflects it (read from the fragment's
+points, so the commit, rendering and delivery are inside the measurement). Results walk a cyclic Gray code
+over four boards of a completed round 1 (the other boards keep 1-0), so every standings state within 81
+results is distinct. KB/result is what one viewer received over the phase (on the wire: compressed where
+the server compressed) divided by the results. Server CPU per recipient is the workers' CPU time over the
+phase divided by the frames delivered in it (request handling and rendering included, so at small N it is
+mostly the per-result cost); memory per connection is the workers' RSS growth while the clients connect,
+divided by N, in KiB. bench/socket_cost.py measures the fan-out alone and where an idle socket's memory goes.
+
+    python bench/fanout.py                                 # issue 13's table: every run, all three servers
+    python bench/fanout.py --runs 40x1000,300x1000 --rates 1,2 --duration 20
+    python bench/fanout.py --quick          # 40 players, 200 clients, 5 s per rate: a smoke run of a minute
 
 Loopback only; every process it starts is stopped at the end. Figures go to stdout and to
 bench/results/fanout-<date>.json.
@@ -51,14 +58,18 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 HOST = "127.0.0.1"
-BOARDS = 4  # an eight-player Swiss: four games in round 1
+BOARDS = 4  # the boards whose results change (the first four of round 1)
 GRAY_PERIOD = 3 ** BOARDS  # results before a standings state repeats
 RESULTS = ("1-0", "0-1", "1/2-1/2")
 WON = {"1-0": (Fraction(1), Fraction(0)), "0-1": (Fraction(0), Fraction(1)),
        "1/2-1/2": (Fraction(1, 2), Fraction(1, 2))}
 ORGANIZER_EMAIL, ORGANIZER_PASSWORD = "bench-organizer@chessweb.example", "bench-organizer-pass-2026"
 CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
-GOALS = {"p99_vs_peer_at_10000": 0.6, "p99_ms_at_5000": 400.0, "delivery": 1.0}
+# Issue 13: p99 <= 1x the Flask-SocketIO peer's and <= 2x the asyncio reference's at every N; <= 0.5x the
+# peer's at 10,000; <= 1.5 s at 50,000; <= 10 KB per result for a 300-player standings viewer; every message.
+GOALS = {"p99_vs_socketio": 1.0, "p99_vs_websockets": 2.0, "p99_vs_socketio_at_10000": 0.5,
+         "p99_ms_at_50000": 1500.0, "kb_per_result_at_300": 10.0, "delivery": 1.0}
+DEFAULT_RUNS = "40x1000,40x5000,40x10000,300x1000,300x5000,40x50000w4"
 
 
 def now() -> float:
@@ -94,11 +105,13 @@ ROW = re.compile(r'<span class="pno">(\d+)</span>[^<]*(?:</a>)?</td>\s*<td class
                  r'<td(?: class="score")?><strong>([^<]*)</strong></td>\s*<td>([^<]*)</td>')
 
 
-def standings_points(html: str) -> tuple[tuple[int, Fraction], ...]:
-    """Pairing number -> points, read from a standings fragment (its Live column while a round runs)."""
+def standings_points(html: str, numbers: frozenset[int] | None = None) -> tuple[tuple[int, Fraction], ...]:
+    """Pairing number -> points, read from a standings fragment (its Live column while a round runs); only
+    the pairing numbers in `numbers` when given (the players of the boards whose results change)."""
     live = ">Live</abbr>" in html
     return tuple(sorted((int(number), parse_points(live_points if live else pts))
-                        for number, pts, live_points in ROW.findall(html)))
+                        for number, pts, live_points in ROW.findall(html)
+                        if numbers is None or int(number) in numbers))
 
 
 def parse_points(text: str) -> Fraction:
@@ -145,14 +158,18 @@ def free_port() -> int:
 
 
 class Server:
-    """A gunicorn server with one gevent worker; `pid` is the worker, where the sockets live."""
+    """A server whose master process forks `workers` workers, where the sockets live (gunicorn, or the
+    websockets peer's supervisor); `pids` are the workers, `pid` the first."""
 
-    def __init__(self, name: str, command: list[str], cwd: Path, env: dict[str, str], log: Path) -> None:
+    def __init__(self, name: str, command: list[str], cwd: Path, env: dict[str, str], log: Path,
+                 workers: int = 1) -> None:
         self.name = name
         self.log = log
+        self.workers = workers
         self._log_file = log.open("wb")
         self.process = subprocess.Popen(command, cwd=cwd, env=env, stdout=self._log_file, stderr=subprocess.STDOUT)
         self.pid = 0
+        self.pids: list[int] = []
 
     def wait_ready(self, port: int, path: str = "/healthz", timeout: float = 60.0) -> None:
         deadline = now() + timeout
@@ -163,8 +180,9 @@ class Server:
                 status, _, _ = http_request(port, "GET", path)
                 if status == 200:
                     workers = child_pids(self.process.pid)
-                    if len(workers) == 1:
-                        self.pid = workers[0]
+                    if len(workers) == self.workers:
+                        self.pids = sorted(workers)
+                        self.pid = self.pids[0]
                         return
             except OSError:
                 pass
@@ -183,8 +201,9 @@ class Server:
                 except subprocess.TimeoutExpired:
                     self.process.kill()
                     self.process.wait(5)
-            if self.pid and Path(f"/proc/{self.pid}").exists():  # a worker the master did not take down
-                os.kill(self.pid, 9)
+            for pid in self.pids:  # a worker the master did not take down
+                if Path(f"/proc/{pid}").exists():
+                    os.kill(pid, 9)
         finally:
             self._log_file.close()
 
@@ -215,8 +234,14 @@ class Tournament:
     tid: int
     games: list[int]  # game id per board
     pairings: list[tuple[int, int]]  # (white, black) pairing numbers per board
-    fragment: str  # the standings fragment as seeded (the peer broadcasts it)
+    fragment: str  # the standings fragment as seeded (the peers broadcast it)
     schema: str | None = None  # PostgreSQL: dropped at the end
+    players: int = 2 * BOARDS
+
+    @property
+    def tracked(self) -> frozenset[int]:
+        """The pairing numbers of the boards whose results change."""
+        return frozenset(n for pair in self.pairings for n in pair)
 
 
 def prepare_database(database_url: str | None, workdir: Path) -> tuple[str, str | None]:
@@ -245,9 +270,10 @@ def drop_schema(database_url: str, schema: str) -> None:
     engine.dispose()
 
 
-def seed(database_url: str, schema: str | None) -> Tournament:
-    """Migrate, then through the services: an organizer, an eight-player Swiss, round 1 published and
-    every board 1-0 (step 0 of the Gray code), so each benchmark result is a correction."""
+def seed(database_url: str, schema: str | None, players: int = 2 * BOARDS) -> Tournament:
+    """Migrate (once per database), then through the services: an organizer (once), a Swiss of `players`
+    players, round 1 published and every board 1-0 (step 0 of the Gray code), so each benchmark result is a
+    correction. The first BOARDS boards are the ones whose results change."""
     from flask_migrate import upgrade
     from sqlalchemy import select
 
@@ -259,53 +285,73 @@ def seed(database_url: str, schema: str | None) -> Tournament:
     from chessweb.tournaments.registration import PlayerDetails
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench-seed", "BROKER_URL": "memory://"})
+    if players < 2 * BOARDS or players % 2:
+        raise ValueError(f"players must be even and at least {2 * BOARDS}")
     with app.app_context():
         upgrade()
-        organizer = User(email=ORGANIZER_EMAIL, display_name="Bench Organizer", role=Role.ORGANIZER)
-        organizer.set_password(ORGANIZER_PASSWORD)
-        db.session.add(organizer)
-        db.session.flush()
-        db.session.add(NotificationPreference(user_id=organizer.id))
-        db.session.commit()
+        organizer = db.session.scalar(select(User).where(User.email == ORGANIZER_EMAIL))
+        if organizer is None:
+            organizer = User(email=ORGANIZER_EMAIL, display_name="Bench Organizer", role=Role.ORGANIZER)
+            organizer.set_password(ORGANIZER_PASSWORD)
+            db.session.add(organizer)
+            db.session.flush()
+            db.session.add(NotificationPreference(user_id=organizer.id))
+            db.session.commit()
         tid = settings.create_tournament(settings.TournamentSettings(
-            name="Fan-out Open", format=TournamentFormat.SWISS, start_date=date(2026, 5, 1), planned_rounds=5),
-            organizer.id)
-        for i in range(2 * BOARDS):
-            registration.add_player(tid, PlayerDetails(name=f"Player {i + 1:02d}", rating=2400 - 20 * i),
+            name=f"Fan-out Open ({players} players)", format=TournamentFormat.SWISS, start_date=date(2026, 5, 1),
+            planned_rounds=5), organizer.id)
+        for i in range(players):
+            registration.add_player(tid, PlayerDetails(name=f"Player {i + 1:03d}", rating=2600 - 2 * i),
                                     organizer.id, account_email="")
         registration.assign_pairing_numbers(tid, organizer.id)
         rounds.publish_round(tid, rounds.pair_next_round(tid, organizer.id), organizer.id)
         games = list(db.session.scalars(select(Game).join(Round).where(Round.tournament_id == tid)
                                         .order_by(Game.board)))
-        assert len(games) == BOARDS and all(g.black_id is not None for g in games)
+        assert len(games) == players // 2 and all(g.black_id is not None for g in games)
         numbers = dict(db.session.execute(select(Registration.id, Registration.pairing_number)
                                           .where(Registration.tournament_id == tid)).all())
-        pairings = [(numbers[g.white_id], numbers[g.black_id]) for g in games]
+        pairings = [(numbers[g.white_id], numbers[g.black_id]) for g in games[:BOARDS]]
         for game in games:
             results.set_result(tid, game.id, RESULTS[0], organizer.id)
-        realtime.flush(30)
+        realtime.flush(60)
         fragment = live.standings_fragments(tid)[0].html
-        assert standings_points(fragment) == points_of(gray_state(0), pairings), "standings do not parse"
-        game_ids = [g.id for g in games]
+        tournament = Tournament(database_url, tid, [g.id for g in games[:BOARDS]], pairings, fragment, schema,
+                                players)
+        assert standings_points(fragment, tournament.tracked) == points_of(gray_state(0), pairings), \
+            "standings do not parse"
         realtime.stop(app)
         db.session.remove()
         db.engine.dispose()
-    return Tournament(database_url, tid, game_ids, pairings, fragment, schema)
+    return tournament
 
 
 # --------------------------------------------------------------------------- the two targets
 
 class Target:
-    """How to serve, connect to and publish on one of the two servers."""
+    """How to serve, connect to and publish on one of the three servers; `workers` processes hold the
+    sockets, with Redis between them (`redis_url`) when there are several."""
     name = ""
     protocol = ""
 
-    def __init__(self, tournament: Tournament, workdir: Path, clients: int) -> None:
+    def __init__(self, tournament: Tournament, workdir: Path, clients: int, workers: int = 1,
+                 redis_url: str = "") -> None:
         self.tournament = tournament
         self.workdir = workdir
         self.port = free_port()
         self.clients = clients
+        self.workers = workers
+        self.redis_url = redis_url
         self.server: Server | None = None
+
+    @property
+    def log(self) -> Path:
+        return self.workdir / f"{self.name}-{self.tournament.players}x{self.clients}w{self.workers}.log"
+
+    def worker_connections(self) -> int:
+        """Per worker: all of them, had the kernel given every connection to one worker, up to what the
+        open-files limit leaves."""
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        return min(self.clients + 1000, hard - 200)
 
     def start(self) -> None:
         raise NotImplementedError
@@ -338,10 +384,12 @@ class ChessWeb(Target):
                if not k.startswith("CHESSWEB_") and k not in ("REDIS_URL", "DATABASE_URL", "SECRET_KEY")}
         env.update({"DATABASE_URL": self.tournament.database_url, "SECRET_KEY": uuid.uuid4().hex,
                     "CHESSWEB_ENV": "production", "CHESSWEB_PROXY_FIX_X_FOR": "0",  # direct clients, no proxy
-                    "BIND": f"{HOST}:{self.port}", "WEB_CONCURRENCY": "1",
-                    "WORKER_CONNECTIONS": str(self.clients + 1000), "PYTHONPATH": str(ROOT)})
+                    "BIND": f"{HOST}:{self.port}", "WEB_CONCURRENCY": str(self.workers),
+                    "WORKER_CONNECTIONS": str(self.worker_connections()), "PYTHONPATH": str(ROOT)})
+        if self.workers > 1:
+            env.update({"REDIS_URL": self.redis_url, "CHESSWEB_BROKER_PREFIX": f"fanout-{uuid.uuid4().hex[:8]}"})
         self.server = Server(self.name, [sys.executable, "-m", "gunicorn", "--no-control-socket", "app:app"],
-                             ROOT, env, self.workdir / f"{self.name}-{self.clients}.log")
+                             ROOT, env, self.log, self.workers)
         self.server.wait_ready(self.port)
 
     def ws_path(self) -> str:
@@ -383,7 +431,20 @@ class ChessWeb(Target):
         return status
 
     def step_of(self, payload: str) -> tuple[int, ...] | int:
-        return standings_points(payload)
+        return standings_points(payload, self.tournament.tracked)
+
+
+SEQ = re.compile(r'data-seq=\\?"(\d+)')
+
+
+def peer_step(payload: str) -> int:
+    """The post a peer's message answers (-1: its greeting, which precedes every post)."""
+    match = SEQ.search(payload)
+    if match is None:
+        if len(payload) < 100:
+            return -1
+        raise ValueError(f"no data-seq in {payload[:200]!r}")
+    return int(match.group(1))
 
 
 class SocketIOPeer(Target):
@@ -393,12 +454,13 @@ class SocketIOPeer(Target):
     def start(self) -> None:
         fragment_file = self.workdir / "fragment.html"
         fragment_file.write_text(self.tournament.fragment, encoding="utf-8")
-        env = {**os.environ, "PEER_FRAGMENT_FILE": str(fragment_file), "PYTHONPATH": str(ROOT / "bench" / "peers")}
+        env = {**os.environ, "PEER_FRAGMENT_FILE": str(fragment_file), "PYTHONPATH": str(ROOT / "bench" / "peers"),
+               "PEER_REDIS_URL": self.redis_url if self.workers > 1 else ""}
         # cwd is the peer's folder, so gunicorn does not read the app's gunicorn.conf.py.
         self.server = Server(self.name, [
-            sys.executable, "-m", "gunicorn", "--no-control-socket", "--worker-class", "gevent", "--workers", "1",
-            "--worker-connections", str(self.clients + 1000), "--bind", f"{HOST}:{self.port}",
-            "socketio_peer:app"], ROOT / "bench" / "peers", env, self.workdir / f"{self.name}-{self.clients}.log")
+            sys.executable, "-m", "gunicorn", "--no-control-socket", "--worker-class", "gevent", "--workers",
+            str(self.workers), "--worker-connections", str(self.worker_connections()), "--bind",
+            f"{HOST}:{self.port}", "socketio_peer:app"], ROOT / "bench" / "peers", env, self.log, self.workers)
         self.server.wait_ready(self.port)
 
     def ws_path(self) -> str:
@@ -409,10 +471,34 @@ class SocketIOPeer(Target):
         return status
 
     def step_of(self, payload: str) -> tuple[int, ...] | int:
-        match = re.search(r'data-seq=\\"(\d+)\\"', payload)
-        if match is None:
-            raise ValueError(f"no data-seq in {payload[:200]!r}")
-        return int(match.group(1))
+        return peer_step(payload)
+
+
+class WebsocketsPeer(Target):
+    name = "websockets"
+    protocol = "chessweb"  # the first message is a greeting that marks the client as watching, as our snapshot
+
+    def start(self) -> None:
+        fragment_file = self.workdir / "fragment.html"
+        fragment_file.write_text(self.tournament.fragment, encoding="utf-8")
+        env = {**os.environ, "PEER_FRAGMENT_FILE": str(fragment_file), "REDIS_URL": self.redis_url}
+        self.server = Server(self.name, [
+            sys.executable, str(ROOT / "bench" / "peers" / "websockets_peer.py"), "--port", str(self.port),
+            "--processes", str(self.workers)], ROOT, env, self.log, self.workers)
+        self.server.wait_ready(self.port)
+
+    def ws_path(self) -> str:
+        return "/"
+
+    def publish(self, step: int) -> int:
+        status, _, _ = http_request(self.port, "GET", f"/publish?seq={step}")
+        return status
+
+    def step_of(self, payload: str) -> tuple[int, ...] | int:
+        return peer_step(payload)
+
+
+TARGETS: dict[str, type[Target]] = {"chessweb": ChessWeb, "socketio": SocketIOPeer, "websockets": WebsocketsPeer}
 
 
 def _csrf(html: str) -> str:
@@ -425,7 +511,7 @@ def _csrf(html: str) -> str:
 # --------------------------------------------------------------------------- load generators
 
 class LoadGenerators:
-    def __init__(self, target: Target, clients: int, count: int, workdir: Path) -> None:
+    def __init__(self, target: Target, clients: int, count: int, workdir: Path, deflate: bool = False) -> None:
         self.processes: list[subprocess.Popen[str]] = []
         self.outputs: list[Path] = []
         share = [clients // count + (1 if i < clients % count else 0) for i in range(count)]
@@ -435,7 +521,7 @@ class LoadGenerators:
             self.processes.append(subprocess.Popen(
                 [sys.executable, str(ROOT / "bench" / "fanout_loadgen.py"), "--port", str(target.port),
                  "--path", target.ws_path(), "--clients", str(n), "--protocol", target.protocol,
-                 "--connect-timeout", str(60 + n / 50), "--out", str(out)],
+                 "--connect-timeout", str(60 + n / 50), "--out", str(out), *(["--deflate"] if deflate else [])],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True))
 
     @property
@@ -506,14 +592,14 @@ class Run:
             assert target.server is not None
             target.prepare()
             time.sleep(1)
-            server_pid = target.server.pid
-            rss_before = proc_rss(server_pid)
-            generators = LoadGenerators(target, self.clients, args.generators, target.workdir)
+            server_pids = target.server.pids
+            rss_before = sum(proc_rss(pid) for pid in server_pids)
+            generators = LoadGenerators(target, self.clients, self.generators(), target.workdir, args.deflate)
             connect = generators.wait_ready(timeout=120 + self.clients / 50)
             time.sleep(args.settle)
-            rss_after = proc_rss(server_pid)
+            rss_after = sum(proc_rss(pid) for pid in server_pids)
             for rate in args.rates:
-                self.phases.append(self.run_phase(rate, server_pid, generators.pids))
+                self.phases.append(self.run_phase(rate, server_pids, generators.pids))
             time.sleep(args.drain)
             received = generators.collect()
         finally:
@@ -522,20 +608,25 @@ class Run:
             target.stop()
         return self.analyse(received, connect, rss_before, rss_after)
 
+    def generators(self) -> int:
+        """--generators, or more where one process would pass the open-files limit."""
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        return max(self.args.generators, -(-self.clients // (hard - 500)))
+
     def publish(self) -> tuple[int, float, float, int]:
         self.step += 1
         sent = now()
         status = self.target.publish(self.step)
         return self.step, sent, now(), status
 
-    def run_phase(self, rate: float, server_pid: int, loadgen_pids: list[int]) -> Phase:
+    def run_phase(self, rate: float, server_pids: list[int], loadgen_pids: list[int]) -> Phase:
         step, sent, _, status = self.publish()  # warm-up: not measured
         if status >= 400:
             raise RuntimeError(f"{self.target.name}: publishing failed with {status}")
         self.warmups.append((step, sent))
         time.sleep(self.args.drain)
         phase = Phase(rate)
-        cpu0, gen0 = proc_cpu(server_pid), sum(proc_cpu(p) for p in loadgen_pids)
+        cpu0, gen0 = sum(proc_cpu(p) for p in server_pids), sum(proc_cpu(p) for p in loadgen_pids)
         phase.started = now()
         count = max(1, round(rate * self.args.duration))
         for i in range(count):
@@ -545,7 +636,7 @@ class Run:
             phase.sends.append(self.publish())
         time.sleep(self.args.drain)
         phase.ended = now()
-        phase.server_cpu = proc_cpu(server_pid) - cpu0
+        phase.server_cpu = sum(proc_cpu(p) for p in server_pids) - cpu0
         phase.loadgen_cpu = sum(proc_cpu(p) for p in loadgen_pids) - gen0
         return phase
 
@@ -560,16 +651,18 @@ class Run:
             pairings = self.target.tournament.pairings
             for step, sent in sorted(sent_at.items()):
                 by_state.setdefault(points_of(gray_state(step), pairings), []).append((sent, step))
-        clients: list[list[tuple[float, int]]] = []
+        clients: list[list[tuple[float, int, int]]] = []  # per client: (received at, step, bytes on the wire)
         for part in received:
             steps = [self._place(self.target.step_of(p), by_state) for p in part["payloads"]]
+            sizes = part["wire_sizes"]
             for frames in part["clients"]:
                 if frames:
-                    clients.append([(t, self._when(steps[n], t, by_state)) for t, n in frames])
+                    clients.append([(t, self._when(steps[n], t, by_state), sizes[n]) for t, n in frames])
         figures = []
         for phase in self.phases:
             figures.append(self._phase_figures(phase, clients, connect["ready"]))
-        return {"target": self.target.name, "clients": self.clients, "connected": connect["ready"],
+        return {"target": self.target.name, "players": self.target.tournament.players,
+                "workers": self.target.workers, "clients": self.clients, "connected": connect["ready"],
                 "connect_failed": connect["failed"], "connect_seconds": round(connect["connect_seconds"], 2),
                 "connect_failures": connect["failures"], "memory_per_connection_kb":
                     round((rss_after - rss_before) / max(1, connect["ready"]) / 1024, 1),
@@ -591,13 +684,16 @@ class Run:
         i = bisect.bisect_right(placed, (at, float("inf"))) - 1
         return placed[i][1] if i >= 0 else -1
 
-    def _phase_figures(self, phase: Phase, clients: list[list[tuple[float, int]]], connected: int) -> dict[str, Any]:
+    def _phase_figures(self, phase: Phase, clients: list[list[tuple[float, int, int]]],
+                       connected: int) -> dict[str, Any]:
         steps = [(step, sent) for step, sent, _, _ in phase.sends]
         latencies: list[float] = []
         per_step: dict[int, list[float]] = {step: [] for step, _ in steps}
-        frames = 0
+        frames = wire = 0
         for received in clients:
-            frames += sum(1 for t, _ in received if phase.started <= t <= phase.ended)
+            in_phase = [size for t, _, size in received if phase.started <= t <= phase.ended]
+            frames += len(in_phase)
+            wire += sum(in_phase)
             j = 0
             for step, sent in steps:
                 while j < len(received) and received[j][1] < step:
@@ -620,6 +716,7 @@ class Run:
             "max_ms": ms(latencies[-1] if latencies else None),
             "delivery": round(len(latencies) / expected, 5) if expected else None,
             "frames_per_result": round(frames / expected, 3) if expected else None,
+            "kb_per_result": round(wire / expected / 1000, 2) if expected else None,
             "post_p50_ms": ms(quantile(post, 0.5)), "post_p99_ms": ms(quantile(post, 0.99)),
             "server_cpu_s": round(phase.server_cpu, 2),
             "server_cpu_per_recipient_us": round(1e6 * phase.server_cpu / frames, 1) if frames else None,
@@ -642,9 +739,10 @@ def ms(value: float | None) -> float | None:
 
 # --------------------------------------------------------------------------- report
 
-COLUMNS = [("target", "target", 9), ("clients", "N", 6), ("rate", "rate/s", 6), ("p50_ms", "p50 ms", 8),
-           ("p99_ms", "p99 ms", 8), ("max_ms", "max ms", 8), ("delivery", "deliv.", 7),
-           ("frames_per_result", "frames/res", 10), ("post_p50_ms", "POST p50", 9), ("post_p99_ms", "POST p99", 9),
+COLUMNS = [("target", "target", 10), ("players", "P", 4), ("clients", "N", 6), ("workers", "w", 2),
+           ("rate", "rate/s", 6), ("p50_ms", "p50 ms", 8), ("p99_ms", "p99 ms", 8), ("max_ms", "max ms", 8),
+           ("delivery", "deliv.", 7), ("frames_per_result", "frames/res", 10), ("kb_per_result", "KB/res", 7),
+           ("post_p50_ms", "POST p50", 9), ("post_p99_ms", "POST p99", 9),
            ("server_cpu_per_recipient_us", "CPU/rcpt µs", 11), ("server_cpu_share", "srv CPU", 8),
            ("memory_per_connection_kb", "KiB/conn", 8), ("loadgen_cpu_share", "gen CPU", 8),
            ("p50_growth", "growth", 7)]
@@ -668,77 +766,175 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def ratios(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Ours divided by the peer's, per client count and rate (below 1: we do better)."""
-    peer = {(r["clients"], r["rate"]): r for r in rows if r["target"] == "socketio"}
+def _ratio(ours: Any, theirs: Any) -> float | None:
+    return round(ours / theirs, 2) if ours and theirs else None
+
+
+def summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One line per event size, spectator count, worker count and rate: ChessWeb beside both peers."""
+    by_target = {(r["target"], r["players"], r["clients"], r["workers"], r["rate"]): r for r in rows}
     out = []
     for row in rows:
-        other = peer.get((row["clients"], row["rate"]))
-        if row["target"] != "chessweb" or other is None:
+        if row["target"] != "chessweb":
             continue
-        entry: dict[str, Any] = {"clients": row["clients"], "rate": row["rate"]}
-        for key in ("p50_ms", "p99_ms", "max_ms", "server_cpu_per_recipient_us", "memory_per_connection_kb",
-                    "loadgen_cpu_share"):
-            entry[key] = round(row[key] / other[key], 2) if row.get(key) and other.get(key) else None
-        out.append(entry)
+        key = (row["players"], row["clients"], row["workers"], row["rate"])
+        socketio, websockets = by_target.get(("socketio", *key), {}), by_target.get(("websockets", *key), {})
+        out.append({"players": row["players"], "clients": row["clients"], "workers": row["workers"],
+                    "rate": row["rate"], "p50_ms": row["p50_ms"], "p99_ms": row["p99_ms"],
+                    "socketio_p99_ms": socketio.get("p99_ms"), "websockets_p99_ms": websockets.get("p99_ms"),
+                    "vs_socketio": _ratio(row["p99_ms"], socketio.get("p99_ms")),
+                    "vs_websockets": _ratio(row["p99_ms"], websockets.get("p99_ms")),
+                    "delivery": row["delivery"], "connect_failed": row["connect_failed"],
+                    "peer_delivery": min((p["delivery"] for p in (socketio, websockets) if p.get("delivery")),
+                                         default=None),
+                    "kb_per_result": row["kb_per_result"], "socketio_kb_per_result": socketio.get("kb_per_result"),
+                    "cpu_per_recipient_us": row["server_cpu_per_recipient_us"],
+                    "socketio_cpu_per_recipient_us": socketio.get("server_cpu_per_recipient_us"),
+                    "kib_per_connection": row["memory_per_connection_kb"],
+                    "socketio_kib_per_connection": socketio.get("memory_per_connection_kb")})
     return out
 
 
-def goals(rows: list[dict[str, Any]], ratio_rows: list[dict[str, Any]]) -> list[str]:
-    lines = []
-    ours = [r for r in rows if r["target"] == "chessweb"]
-    for entry in ratio_rows:
-        if entry["clients"] == 10000 and entry["p99_ms"] is not None:
-            ok = entry["p99_ms"] <= GOALS["p99_vs_peer_at_10000"]
-            lines.append(f"p99 at 10,000 and {entry['rate']}/s is {entry['p99_ms']} × the peer's "
-                         f"(goal ≤ {GOALS['p99_vs_peer_at_10000']}): {'met' if ok else 'MISSED'}")
-    for row in ours:
-        if row["clients"] == 5000 and row["p99_ms"] is not None:
-            ok = row["p99_ms"] < GOALS["p99_ms_at_5000"]
-            lines.append(f"p99 at 5,000 and {row['rate']}/s is {row['p99_ms']} ms (goal < 400): "
-                         f"{'met' if ok else 'MISSED'}")
-    for row in ours:
-        ok = row["delivery"] == 1.0 and row["connect_failed"] == 0
-        lines.append(f"delivery at {row['clients']} and {row['rate']}/s: {row['delivery']} of client×result pairs, "
-                     f"{row['connect_failed']} clients not connected: {'met' if ok else 'MISSED'}")
-    for row in ours:
-        if row["clients"] == 10000 and row["rate"] == 2 and row["p50_growth"] is not None:
-            ok = row["p50_growth"] <= 1.5
-            lines.append(f"2/s at 10,000: median latency of the last third of results / first third = "
-                         f"{row['p50_growth']} (goal: no growth, ≤ 1.5): {'met' if ok else 'MISSED'}")
-    return lines
+SUMMARY = [("players", "players", 7), ("clients", "N", 6), ("workers", "w", 2), ("rate", "rate/s", 6),
+           ("p50_ms", "p50 ms", 7), ("p99_ms", "p99 ms", 7), ("socketio_p99_ms", "FSIO p99", 8),
+           ("websockets_p99_ms", "ws p99", 7), ("vs_socketio", "÷FSIO", 6), ("vs_websockets", "÷ws", 6),
+           ("delivery", "deliv.", 7), ("kb_per_result", "KB/res", 7), ("socketio_kb_per_result", "FSIO KB", 7),
+           ("cpu_per_recipient_us", "µs/rcpt", 7), ("socketio_cpu_per_recipient_us", "FSIO µs", 7),
+           ("kib_per_connection", "KiB/sock", 8), ("socketio_kib_per_connection", "FSIO KiB", 8)]
+
+
+def print_summary(lines: list[dict[str, Any]]) -> None:
+    print(" ".join(f"{title:>{width}}" for _, title, width in SUMMARY))
+    for line in lines:
+        print(" ".join(f"{_fmt(line.get(key)):>{width}}" for key, _, width in SUMMARY))
+
+
+def goals(lines: list[dict[str, Any]]) -> list[str]:
+    """Issue 13's verdicts, one per goal and line of the summary."""
+    verdicts = []
+
+    def verdict(text: str, ok: bool | None) -> None:
+        if ok is not None:
+            verdicts.append(f"{text}: {'met' if ok else 'MISSED'}")
+
+    for line in lines:
+        at = f"{line['players']} players, {line['clients']:,} spectators, {line['workers']} worker(s), {line['rate']}/s"
+        vs_fsio, vs_ws = line["vs_socketio"], line["vs_websockets"]
+        verdict(f"{at}: p99 {line['p99_ms']} ms is {vs_fsio} × Flask-SocketIO's (goal ≤ {GOALS['p99_vs_socketio']})",
+                None if vs_fsio is None else vs_fsio <= GOALS["p99_vs_socketio"])
+        verdict(f"{at}: p99 is {vs_ws} × the asyncio reference's (goal ≤ {GOALS['p99_vs_websockets']})",
+                None if vs_ws is None else vs_ws <= GOALS["p99_vs_websockets"])
+        if line["clients"] == 10000:
+            verdict(f"{at}: p99 is {vs_fsio} × Flask-SocketIO's (goal at 10,000 ≤ "
+                    f"{GOALS['p99_vs_socketio_at_10000']})",
+                    None if vs_fsio is None else vs_fsio <= GOALS["p99_vs_socketio_at_10000"])
+        if line["clients"] >= 50000:
+            verdict(f"{at}: p99 {line['p99_ms']} ms (goal ≤ {GOALS['p99_ms_at_50000']:.0f} ms)",
+                    line["p99_ms"] is not None and line["p99_ms"] <= GOALS["p99_ms_at_50000"])
+        if line["players"] >= 300:
+            verdict(f"{at}: a viewer receives {line['kb_per_result']} KB per result (goal ≤ "
+                    f"{GOALS['kb_per_result_at_300']:.0f} KB)",
+                    line["kb_per_result"] is not None and line["kb_per_result"] <= GOALS["kb_per_result_at_300"])
+        verdict(f"{at}: delivery {line['delivery']} of spectator×result pairs, {line['connect_failed']} not "
+                "connected", line["delivery"] == GOALS["delivery"] and line["connect_failed"] == 0)
+    return verdicts
 
 
 # --------------------------------------------------------------------------- main
 
+@dataclass(frozen=True)
+class RunSpec:
+    players: int
+    clients: int
+    workers: int
+
+    @classmethod
+    def parse(cls, text: str) -> RunSpec:
+        """PLAYERSxCLIENTS[wWORKERS], e.g. 300x5000 or 40x50000w4."""
+        match = re.fullmatch(r"(\d+)x(\d+)(?:w(\d+))?", text.strip())
+        if match is None:
+            raise ValueError(f"{text!r} is not PLAYERSxCLIENTS[wWORKERS]")
+        return cls(int(match.group(1)), int(match.group(2)), int(match.group(3) or 1))
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", default="1000,5000,10000", help="comma-separated client counts")
-    parser.add_argument("--rates", default="1,2", help="results per second, comma-separated")
+    parser.add_argument("--runs", default=DEFAULT_RUNS,
+                        help=f"comma-separated PLAYERSxCLIENTS[wWORKERS] (default {DEFAULT_RUNS})")
+    parser.add_argument("--rates", default="1", help="results per second, comma-separated")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of results per rate")
-    parser.add_argument("--targets", default="chessweb,socketio", help="chessweb, socketio or both")
-    parser.add_argument("--generators", type=int, default=2, help="load-generator processes")
-    parser.add_argument("--database-url", default="", help="PostgreSQL URL (default: a SQLite file)")
+    parser.add_argument("--targets", default="chessweb,socketio,websockets",
+                        help="comma-separated: chessweb, socketio, websockets")
+    parser.add_argument("--generators", type=int, default=2, help="load-generator processes (at least)")
+    parser.add_argument("--no-deflate", dest="deflate", action="store_false",
+                        help="clients offer no permessage-deflate (browsers do offer it)")
+    parser.add_argument("--database-url", default="", help="PostgreSQL URL for one-worker runs (default: SQLite)")
     parser.add_argument("--settle", type=float, default=3.0, help="seconds between connecting and measuring")
     parser.add_argument("--drain", type=float, default=4.0, help="seconds to wait after the last result")
-    parser.add_argument("--quick", action="store_true", help="200 clients, 5 s per rate, short pauses")
+    parser.add_argument("--quick", action="store_true", help="40 players, 200 clients, 5 s per rate, short pauses")
     parser.add_argument("--out", default="", help="JSON file (default bench/results/fanout-<date>.json)")
     args = parser.parse_args()
     if args.quick:
-        args.clients, args.duration, args.settle, args.drain = "200", 5.0, 1.0, 1.5
-    args.clients = [int(c) for c in args.clients.split(",")]
+        args.runs, args.duration, args.settle, args.drain = "40x200", 5.0, 1.0, 1.5
+    try:
+        args.runs = [RunSpec.parse(r) for r in args.runs.split(",")]
+    except ValueError as error:
+        parser.error(str(error))
     args.rates = [float(r) for r in args.rates.split(",")]
     args.targets = [t.strip() for t in args.targets.split(",")]
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-    if any(t not in ("chessweb", "socketio") for t in args.targets):
-        parser.error("targets are chessweb and socketio")
-    if any(not 1 <= c <= hard - 500 for c in args.clients):
-        parser.error(f"client counts must be between 1 and {hard - 500} (one server process, open-files limit {hard})")
-    if any(c / args.generators > hard - 100 for c in args.clients) or not 1 <= args.generators <= 8:
-        parser.error("too many clients per load generator; raise --generators (1 to 8)")
+    if any(t not in TARGETS for t in args.targets):
+        parser.error(f"targets are {', '.join(TARGETS)}")
+    for run in args.runs:
+        if not 1 <= run.workers <= 16 or run.players < 2 * BOARDS or run.players % 2 or run.players > 2000:
+            parser.error(f"{run}: 1 to 16 workers, an even number of players from {2 * BOARDS} to 2,000")
+        if not 1 <= run.clients / run.workers <= hard - 1000:
+            parser.error(f"{run}: at most {hard - 1000} clients per worker (open-files limit {hard})")
+    if not 1 <= args.generators <= 16:
+        parser.error("1 to 16 load generators")
     if any(not 0 < r <= 20 for r in args.rates) or not 1 <= args.duration <= 600:
         parser.error("rates must be in (0, 20] per second and the duration 1 to 600 s")
     return args
+
+
+class Databases:
+    """Where each run's tournament lives: one-worker runs on a SQLite file (or --database-url), runs across
+    workers on a private PostgreSQL with a private Redis between the workers (tests/servers.py). Each event
+    size is seeded once per database; the Gray code goes on from where the last run left it."""
+
+    def __init__(self, args: argparse.Namespace, workdir: Path) -> None:
+        self.args, self.workdir = args, workdir
+        self.single_url, self.single_schema = prepare_database(args.database_url, workdir)
+        self.private: Any = None
+        self.tournaments: dict[tuple[bool, int], Tournament] = {}
+        self.steps: dict[tuple[bool, int], int] = {}
+
+    def tournament(self, run: RunSpec) -> tuple[Tournament, str]:
+        """The run's tournament and the Redis URL its workers share ("" for one worker)."""
+        scaled = run.workers > 1
+        if scaled and self.private is None:
+            from tests.servers import PrivatePostgres, PrivateRedis
+            root = self.workdir / "servers"
+            root.mkdir()
+            for folder in (self.workdir, root):  # PostgreSQL runs as another account when this runs as root
+                folder.chmod(0o755)
+            self.private = (PrivatePostgres(root / "postgresql").start(), PrivateRedis(root / "redis").start())
+        key = (scaled, run.players)
+        if key not in self.tournaments:
+            url, schema = (self.private[0].url, None) if scaled else (self.single_url, self.single_schema)
+            self.tournaments[key] = seed(url, schema, run.players)
+            print(f"{run.players} players on {'PostgreSQL' if scaled or schema else 'SQLite'}: standings fragment "
+                  f"{len(self.tournaments[key].fragment.encode()):,} bytes", flush=True)
+        return self.tournaments[key], self.private[1].url if scaled else ""
+
+    def stop(self) -> None:
+        if self.single_schema:
+            drop_schema(self.args.database_url, self.single_schema)
+        for server in reversed(self.private or ()):
+            try:
+                server.stop()
+            except Exception as error:  # noqa: BLE001 - stopping what is left; say what failed
+                print(f"stopping {type(server).__name__}: {error}", file=sys.stderr)
 
 
 def main() -> None:
@@ -746,41 +942,37 @@ def main() -> None:
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # inherited by the servers and load generators
     workdir = Path(tempfile.mkdtemp(prefix="chessweb-fanout-"))
-    database_url, schema = prepare_database(args.database_url, workdir)
+    databases = Databases(args, workdir)
     started = datetime.now(UTC)
     runs: list[dict[str, Any]] = []
-    step = 0
+    print(f"{os.cpu_count()} CPUs; open-files limit {hard}; clients offer permessage-deflate: {args.deflate}",
+          flush=True)
     try:
-        tournament = seed(database_url, schema)
-        print(f"standings fragment: {len(tournament.fragment.encode())} bytes; database: "
-              f"{'PostgreSQL' if schema else 'SQLite'}; {os.cpu_count()} CPUs; open-files limit {hard}", flush=True)
-        for clients in args.clients:
+        for spec in args.runs:
+            tournament, redis_url = databases.tournament(spec)
+            key = (spec.workers > 1, spec.players)
             for name in args.targets:
-                target = (ChessWeb if name == "chessweb" else SocketIOPeer)(tournament, workdir, clients)
-                run = Run(target, clients, args, step if name == "chessweb" else 0)
+                target = TARGETS[name](tournament, workdir, spec.clients, spec.workers, redis_url)
+                run = Run(target, spec.clients, args, databases.steps.get(key, 0) if name == "chessweb" else 0)
                 result = run.execute()
                 if name == "chessweb":
-                    step = run.step
+                    databases.steps[key] = run.step
                 runs.append(result)
                 print_table(rows_of([result]))
                 sys.stdout.flush()
     finally:
-        if schema:
-            drop_schema(args.database_url, schema)
+        databases.stop()
     rows = rows_of(runs)
-    ratio_rows = ratios(rows)
+    lines = summary(rows)
     print("\nAll runs:")
     print_table(rows)
-    if ratio_rows:
-        print("\nChessWeb ÷ Flask-SocketIO peer (below 1: ChessWeb does better):")
-        print(f"{'N':>6} {'rate/s':>6} {'p50':>6} {'p99':>6} {'max':>6} {'CPU/rcpt':>9} {'KiB/conn':>8} {'gen CPU':>8}")
-        for r in ratio_rows:
-            print(f"{r['clients']:>6} {r['rate']:>6} {_fmt(r['p50_ms']):>6} {_fmt(r['p99_ms']):>6} "
-                  f"{_fmt(r['max_ms']):>6} {_fmt(r['server_cpu_per_recipient_us']):>9} "
-                  f"{_fmt(r['memory_per_connection_kb']):>8} {_fmt(r['loadgen_cpu_share']):>8}")
-    print("\nCPU/rcpt: the worker's CPU over a phase (POSTs and renders included) ÷ frames delivered; "
-          "KiB/conn: RSS growth ÷ sockets. The fan-out alone: bench/socket_cost.py.")
-    verdicts = goals(rows, ratio_rows)
+    print("\nCPU/rcpt: the workers' CPU over a phase (POSTs and renders included) ÷ frames delivered; "
+          "KiB/conn: RSS growth ÷ sockets; KB/res: what one viewer received per result, on the wire.")
+    if lines:
+        print("\nIssue 13's table: ChessWeb beside Flask-SocketIO (FSIO) and the asyncio `websockets` reference (ws), "
+              "measured in this run; ÷: ChessWeb's p99 divided by the peer's (below 1: ChessWeb does better)")
+        print_summary(lines)
+    verdicts = goals(lines)
     if verdicts:
         print("\nGoals:")
         for line in verdicts:
@@ -789,10 +981,9 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"started": started.isoformat(), "machine": {
         "cpus": os.cpu_count(), "python": platform.python_version(), "open_files": hard},
-        "args": {k: v for k, v in vars(args).items() if k != "database_url"},
-        "database": "postgresql" if schema else "sqlite",
-        "fragment_bytes": len(tournament.fragment.encode()), "runs": runs, "ratios": ratio_rows,
-        "goals": verdicts}, indent=1))
+        "args": {k: (v if k != "runs" else [str(r) for r in v]) for k, v in vars(args).items()
+                 if k != "database_url"},
+        "runs": runs, "summary": lines, "goals": verdicts}, indent=1))
     print(f"\nwritten to {out}")
     shutil.rmtree(workdir, ignore_errors=True)
 

@@ -1,10 +1,13 @@
 """Load generator for bench/fanout.py: thousands of raw WebSocket clients in one process, one epoll loop.
 
-Each client does a minimal RFC 6455 handshake (no extensions offered, so no compression), answers pings
-and, for the Socket.IO peer, speaks just enough Engine.IO v4 (`40` to join, `3` for every `2`). Every text
-message received after connecting is recorded as (CLOCK_MONOTONIC time, payload number): the clock is
-shared by every process on the host, so the orchestrator compares it with the time it sent each result.
-Identical payloads get the same number and are stored once, so the orchestrator can read what they say.
+Each client does a minimal RFC 6455 handshake, answers pings and, for the Socket.IO peer, speaks just enough
+Engine.IO v4 (`40` to join, `3` for every `2`). With --deflate it offers permessage-deflate as browsers do
+(RFC 7692), asking for no context takeover either way, so every message is a deflate stream of its own and
+identical messages arrive as identical bytes: each distinct compressed payload is inflated once per process.
+Every text message received after connecting is recorded as (CLOCK_MONOTONIC time, payload number): the clock
+is shared by every process on the host, so the orchestrator compares it with the time it sent each result.
+Identical payloads get the same number and are stored once, with the bytes they took on the wire, so the
+orchestrator can read what they say and count what a viewer received.
 
 Protocol with the orchestrator: one JSON line on stdout when every client is connected (or failed);
 then it waits for `stop` on stdin, writes everything it recorded to --out and prints one more line.
@@ -25,9 +28,12 @@ import socket
 import struct
 import sys
 import time
+import zlib
 
 CONNECT, HANDSHAKE, OPEN, READY, CLOSED = range(5)
 OP_TEXT, OP_CLOSE, OP_PING, OP_PONG = 0x1, 0x8, 0x9, 0xA
+RSV1 = 0x40  # "this message is compressed" (RFC 7692 §6)
+DEFLATE_OFFER = "permessage-deflate; client_no_context_takeover; server_no_context_takeover"
 
 
 def now() -> float:
@@ -74,9 +80,12 @@ class LoadGenerator:
         self.concurrency = args.concurrency
         self.failures: list[str] = []
         self.closed_by_server = 0
+        self.wire_sizes: dict[int, int] = {}  # payload number -> bytes on the wire (frame header included)
+        self.inflated: dict[bytes, bytes] = {}  # compressed payload -> the message it carries
+        extensions = f"Sec-WebSocket-Extensions: {DEFLATE_OFFER}\r\n" if args.deflate else ""
         self.request = (f"GET {self.path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nUpgrade: websocket\r\n"
                         "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: {key}\r\n"
-                        "User-Agent: chessweb-bench\r\n\r\n")
+                        f"{extensions}User-Agent: chessweb-bench\r\n\r\n")
 
     # ----------------------------------------------------------------- connecting
 
@@ -166,7 +175,8 @@ class LoadGenerator:
         buf = client.buffer + data if client.buffer else data
         pos, size = 0, len(buf)
         while size - pos >= 2:
-            opcode = buf[pos] & 0x0F
+            first = buf[pos]
+            opcode = first & 0x0F
             length = buf[pos + 1] & 0x7F
             start = pos + 2
             if length == 126:
@@ -182,18 +192,28 @@ class LoadGenerator:
             end = start + length
             if end > size:
                 break
-            self.on_frame(client, opcode, buf[start:end], at)  # servers here never fragment a message
+            payload = buf[start:end]
+            if first & RSV1:
+                payload = self.inflate(payload)
+            self.on_frame(client, opcode, payload, at, end - pos)  # servers here never fragment a message
             pos = end
             if client.state == CLOSED:
                 return
         client.buffer = buf[pos:] if pos < size else b""
 
-    def on_frame(self, client: Client, opcode: int, payload: bytes, at: float) -> None:
+    def inflate(self, compressed: bytes) -> bytes:
+        """A compressed message's text (RFC 7692 §7.2.2), inflated once per distinct payload."""
+        text = self.inflated.get(compressed)
+        if text is None:
+            text = self.inflated[compressed] = zlib.decompressobj(-15).decompress(compressed + b"\x00\x00\xff\xff")
+        return text
+
+    def on_frame(self, client: Client, opcode: int, payload: bytes, at: float, wire: int) -> None:
         if opcode == OP_TEXT:
             if self.socketio:
-                self.on_engineio(client, payload, at)
+                self.on_engineio(client, payload, at, wire)
             else:
-                self.record(client, payload, at)  # the first one is the snapshot: subscribed from then on
+                self.record(client, payload, at, wire)  # the first one is the snapshot: subscribed from then on
                 client.state = READY
         elif opcode == OP_PING:
             self.send(client, client_frame(OP_PONG, payload))
@@ -201,10 +221,10 @@ class LoadGenerator:
             self.closed_by_server += client.state >= READY
             self.fail(client, f"close frame {payload[:2].hex()}")
 
-    def on_engineio(self, client: Client, payload: bytes, at: float) -> None:
+    def on_engineio(self, client: Client, payload: bytes, at: float, wire: int) -> None:
         kind = payload[:1]
         if kind == b"4" and payload[1:2] == b"2":  # a Socket.IO event
-            self.record(client, payload, at)
+            self.record(client, payload, at, wire)
         elif kind == b"2":  # Engine.IO ping
             self.send(client, client_frame(OP_TEXT, b"3"))
         elif kind == b"0":  # Engine.IO open: join the default namespace
@@ -212,10 +232,11 @@ class LoadGenerator:
         elif payload[:2] == b"40":  # namespace joined (the room is joined in the peer's connect handler)
             client.state = READY
 
-    def record(self, client: Client, payload: bytes, at: float) -> None:
+    def record(self, client: Client, payload: bytes, at: float, wire: int) -> None:
         number = self.payloads.get(payload)
         if number is None:
             number = self.payloads[payload] = len(self.payloads)
+            self.wire_sizes[number] = wire
         client.received.append((at, number))
 
     def send(self, client: Client, frame: bytes) -> None:
@@ -265,6 +286,7 @@ class LoadGenerator:
     def dump(self) -> dict[str, object]:
         names = sorted(self.payloads, key=self.payloads.__getitem__)
         return {"payloads": [p.decode("utf-8", errors="replace") for p in names],
+                "wire_sizes": [self.wire_sizes[self.payloads[p]] for p in names],
                 "clients": [c.received for c in self.clients], "failures": self.failures[:20],
                 "failed": len(self.failures), "closed_by_server": self.closed_by_server}
 
@@ -276,6 +298,7 @@ def main() -> None:
     parser.add_argument("--path", required=True)
     parser.add_argument("--clients", type=int, required=True)
     parser.add_argument("--protocol", choices=("chessweb", "socketio"), required=True)
+    parser.add_argument("--deflate", action="store_true", help="offer permessage-deflate, as browsers do")
     parser.add_argument("--concurrency", type=int, default=100, help="handshakes in flight")
     parser.add_argument("--connect-timeout", type=float, default=120.0)
     parser.add_argument("--out", required=True)

@@ -4,6 +4,8 @@ Every client joins one room on connect; `POST /publish` (form field `seq`) emits
 ChessWeb pushes for its standings (read once from the file named by PEER_FRAGMENT_FILE), tagged with
 `data-seq` so the load generator can tell which post it reflects. No database, no rendering: the
 fan-out alone, written the way a Flask-SocketIO app usually writes it (emit to a room in the view).
+With PEER_REDIS_URL set (several gunicorn workers), emits go through Redis to every worker: Flask-SocketIO's
+own message queue.
 
     PEER_FRAGMENT_FILE=standings.html gunicorn -k gevent -w 1 --chdir bench/peers socketio_peer:app
 """
@@ -20,7 +22,8 @@ FRAGMENT = Path(os.environ["PEER_FRAGMENT_FILE"]).read_text(encoding="utf-8")
 
 app = Flask(__name__)
 # Without gevent-websocket installed, python-engineio serves WebSockets with simple-websocket, as flask-sock does.
-socketio = SocketIO(app, async_mode="gevent", cors_allowed_origins=[])
+socketio = SocketIO(app, async_mode="gevent", cors_allowed_origins=[],
+                    message_queue=os.environ.get("PEER_REDIS_URL") or None)
 
 
 def tagged(seq: int) -> str:
