@@ -15,6 +15,8 @@ from .messages import Message
 from .failures import log_failure
 
 log = logging.getLogger(__name__)
+#: a job that runs longer is logged: the jobs run one at a time, so every live update queued behind it waited
+SLOW_JOB_SECONDS = 0.25
 
 Job = Callable[[], list[Message]]
 
@@ -109,6 +111,7 @@ class Worker:
                 self._pending.setdefault(key, job)
 
     def _execute(self, key: str, job: Job) -> None:
+        started = time.monotonic()
         try:
             with self.app.app_context():
                 messages = job()
@@ -117,3 +120,6 @@ class Worker:
         except Exception as error:
             metrics.JOB_FAILURES.inc()
             log_failure(log, "realtime: after-commit job %r failed", key, error=error)
+        elapsed = time.monotonic() - started
+        if elapsed > SLOW_JOB_SECONDS:  # every live update queued behind it waited as long
+            log.warning("realtime: job %r took %.2f s", key, elapsed)

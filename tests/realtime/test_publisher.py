@@ -153,6 +153,26 @@ def test_a_failing_job_is_logged_and_the_worker_goes_on(clients, live_app, caplo
     assert "after-commit job 'broken' failed" in caplog.text
 
 
+def test_a_slow_job_is_logged(clients, live_app, caplog):
+    """Jobs run one at a time: every live update queued behind a slow one waits as long, so it is named (a
+    0.5 s live job, every 17 s, was how a full garbage collection showed itself)."""
+    import time
+
+    from chessweb.realtime import publisher
+    ws, _ = open_json(clients, "game:1")
+
+    def slow() -> list:
+        time.sleep(publisher.SLOW_JOB_SECONDS + 0.1)
+        return []
+
+    add_user("jon")
+    realtime.after_commit("slow", slow)
+    realtime.after_commit("accounts", CountingJob())
+    db.session.commit()
+    assert recv_json(ws)["data"] == {"accounts": 1}
+    assert "job 'slow' took" in caplog.text
+
+
 def test_after_commit_outside_an_app_context_says_so():
     with pytest.raises(RuntimeError, match="application context"):
         realtime.after_commit("x", list)
