@@ -511,6 +511,10 @@ def _csrf(html: str) -> str:
 # --------------------------------------------------------------------------- load generators
 
 class LoadGenerators:
+    """`count` load-generator processes sharing `clients`; past 20,000 clients each one connects from its own
+    loopback address (127.0.0.10, .11, ...), since one source address has one ephemeral port range (28,000
+    ports here) towards the server."""
+
     def __init__(self, target: Target, clients: int, count: int, workdir: Path, deflate: bool = False) -> None:
         self.processes: list[subprocess.Popen[str]] = []
         self.outputs: list[Path] = []
@@ -521,7 +525,8 @@ class LoadGenerators:
             self.processes.append(subprocess.Popen(
                 [sys.executable, str(ROOT / "bench" / "fanout_loadgen.py"), "--port", str(target.port),
                  "--path", target.ws_path(), "--clients", str(n), "--protocol", target.protocol,
-                 "--connect-timeout", str(60 + n / 50), "--out", str(out), *(["--deflate"] if deflate else [])],
+                 "--connect-timeout", str(60 + n / 50), "--out", str(out), *(["--deflate"] if deflate else []),
+                 *(["--source", f"127.0.0.{10 + i}"] if clients > 20000 else [])],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True))
 
     @property
@@ -724,6 +729,8 @@ class Run:
             "loadgen_cpu_share": round(phase.loadgen_cpu / wall, 3),
             "p50_growth": round(statistics.median(medians[-third:]) / statistics.median(medians[:third]), 2)
             if len(medians) >= 3 else None,
+            # Per result, in order: its median and slowest latency (a slow result shows which one, and when).
+            "per_result_ms": [(ms(statistics.median(v)), ms(max(v))) for _, v in sorted(per_step.items()) if v],
         }
 
 
@@ -872,6 +879,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--settle", type=float, default=3.0, help="seconds between connecting and measuring")
     parser.add_argument("--drain", type=float, default=4.0, help="seconds to wait after the last result")
     parser.add_argument("--quick", action="store_true", help="40 players, 200 clients, 5 s per rate, short pauses")
+    parser.add_argument("--keep-logs", action="store_true", help="keep the servers' logs (and the work directory)")
     parser.add_argument("--out", default="", help="JSON file (default bench/results/fanout-<date>.json)")
     args = parser.parse_args()
     if args.quick:
@@ -985,7 +993,10 @@ def main() -> None:
                  if k != "database_url"},
         "runs": runs, "summary": lines, "goals": verdicts}, indent=1))
     print(f"\nwritten to {out}")
-    shutil.rmtree(workdir, ignore_errors=True)
+    if args.keep_logs:
+        print(f"server logs kept in {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

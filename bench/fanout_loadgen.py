@@ -32,6 +32,7 @@ import zlib
 
 CONNECT, HANDSHAKE, OPEN, READY, CLOSED = range(5)
 OP_TEXT, OP_CLOSE, OP_PING, OP_PONG = 0x1, 0x8, 0x9, 0xA
+IP_BIND_ADDRESS_NO_PORT = 24  # linux/in.h; not exported by Python's socket module
 RSV1 = 0x40  # "this message is compressed" (RFC 7692 §6)
 DEFLATE_OFFER = "permessage-deflate; client_no_context_takeover; server_no_context_takeover"
 
@@ -71,7 +72,7 @@ class Client:
 
 class LoadGenerator:
     def __init__(self, args: argparse.Namespace) -> None:
-        self.host, self.port, self.path = args.host, args.port, args.path
+        self.host, self.port, self.path, self.source = args.host, args.port, args.path, args.source
         self.socketio = args.protocol == "socketio"
         self.clients = [Client(i) for i in range(args.clients)]
         self.by_fd: dict[int, Client] = {}
@@ -93,6 +94,11 @@ class LoadGenerator:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setblocking(False)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.source:
+            # Loopback has one ephemeral port range (28,000 ports here) per source and destination address:
+            # beyond it, clients come from another 127.x address; the port is picked at connect.
+            sock.setsockopt(socket.IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1)
+            sock.bind((self.source, 0))
         # Closing with RST at the end leaves no TIME_WAIT behind: the next run needs the ports again.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         err = sock.connect_ex((self.host, self.port))
@@ -298,13 +304,14 @@ def main() -> None:
     parser.add_argument("--path", required=True)
     parser.add_argument("--clients", type=int, required=True)
     parser.add_argument("--protocol", choices=("chessweb", "socketio"), required=True)
+    parser.add_argument("--source", default="", help="the clients' source address (127.x.y.z; default: any)")
     parser.add_argument("--deflate", action="store_true", help="offer permessage-deflate, as browsers do")
     parser.add_argument("--concurrency", type=int, default=100, help="handshakes in flight")
     parser.add_argument("--connect-timeout", type=float, default=120.0)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        parser.error("the load generator only connects to this machine")
+    if args.host not in ("127.0.0.1", "localhost", "::1") or (args.source and not args.source.startswith("127.")):
+        parser.error("the load generator only connects to this machine, from loopback addresses")
     limit = raise_open_files_limit()
     if args.clients + 50 > limit:
         parser.error(f"{args.clients} clients need more than the open-files limit of {limit}")
