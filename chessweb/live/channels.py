@@ -101,8 +101,7 @@ def game(game_id: int) -> str:
 
 def tournament(tournament_id: int, part: str | None = None) -> str:
     """`tournament:<id>`, or one of its parts (`games`, `standings`, `crosstable`, `notices`, `arbiter`);
-    ValueError for an unknown
-    part."""
+    ValueError for an unknown part."""
     if part is None:
         return f"tournament:{_id(tournament_id)}"
     if part not in TOURNAMENT_PARTS:

@@ -4,7 +4,9 @@ for every viewer and every process).
 
 Channels (names in chessweb/live/channels.py): `tournament:<id>` (header, players, watching),
 `tournament:<id>:games` (scoreboard), `tournament:<id>:standings` (standings, provisional standings),
-`tournament:<id>:crosstable` (the crosstable page), `tournament:<id>:player:<n>` (a player's page), `game:<id>` (live board). The tournament list's channel, `tournaments:all`, is the overview area's (overview.py).
+`tournament:<id>:crosstable` (the crosstable page), `tournament:<id>:player:<n>` (a player's page),
+`game:<id>` (live board). The tournament list's channel, `tournaments:all`, is the overview area's
+(overview.py).
 """
 from __future__ import annotations
 
