@@ -270,6 +270,23 @@ def drop_schema(database_url: str, schema: str) -> None:
     engine.dispose()
 
 
+def bench_organizer() -> Any:
+    """The benchmark's organizer account (a models.User), made once per database; in an app context."""
+    from sqlalchemy import select
+
+    from chessweb.extensions import db
+    from chessweb.models import NotificationPreference, Role, User
+    organizer = db.session.scalar(select(User).where(User.email == ORGANIZER_EMAIL))
+    if organizer is None:
+        organizer = User(email=ORGANIZER_EMAIL, display_name="Bench Organizer", role=Role.ORGANIZER)
+        organizer.set_password(ORGANIZER_PASSWORD)
+        db.session.add(organizer)
+        db.session.flush()
+        db.session.add(NotificationPreference(user_id=organizer.id))
+        db.session.commit()
+    return organizer
+
+
 def seed(database_url: str, schema: str | None, players: int = 2 * BOARDS) -> Tournament:
     """Migrate (once per database), then through the services: an organizer (once), a Swiss of `players`
     players, round 1 published and every board 1-0 (step 0 of the Gray code), so each benchmark result is a
@@ -279,7 +296,7 @@ def seed(database_url: str, schema: str | None, players: int = 2 * BOARDS) -> To
 
     from chessweb import create_app
     from chessweb.extensions import db
-    from chessweb.models import Game, NotificationPreference, Registration, Role, Round, TournamentFormat, User
+    from chessweb.models import Game, Registration, Round, TournamentFormat
     from chessweb.realtime import realtime
     from chessweb.tournaments import live, registration, results, rounds, settings
     from chessweb.tournaments.registration import PlayerDetails
@@ -289,14 +306,7 @@ def seed(database_url: str, schema: str | None, players: int = 2 * BOARDS) -> To
         raise ValueError(f"players must be even and at least {2 * BOARDS}")
     with app.app_context():
         upgrade()
-        organizer = db.session.scalar(select(User).where(User.email == ORGANIZER_EMAIL))
-        if organizer is None:
-            organizer = User(email=ORGANIZER_EMAIL, display_name="Bench Organizer", role=Role.ORGANIZER)
-            organizer.set_password(ORGANIZER_PASSWORD)
-            db.session.add(organizer)
-            db.session.flush()
-            db.session.add(NotificationPreference(user_id=organizer.id))
-            db.session.commit()
+        organizer = bench_organizer()
         tid = settings.create_tournament(settings.TournamentSettings(
             name=f"Fan-out Open ({players} players)", format=TournamentFormat.SWISS, start_date=date(2026, 5, 1),
             planned_rounds=5), organizer.id)

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from fanout import (HOST, ORGANIZER_EMAIL, ORGANIZER_PASSWORD, Server, _csrf,  # noqa: E402 - bench/ is on the path
+from fanout import (HOST, ORGANIZER_EMAIL, ORGANIZER_PASSWORD, Server, _csrf, bench_organizer,  # noqa: E402 - bench/ is on the path
                     free_port, http_request)
 
 from tournament_engine import MISHAPS, RESULTS  # noqa: E402
@@ -42,19 +42,13 @@ def seed_database(path: Path, trf: str) -> int:
 
     from chessweb import create_app
     from chessweb.extensions import db
-    from chessweb.models import NotificationPreference, Role, User
     from chessweb.realtime import realtime
     from chessweb.tournaments import interchange
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "bench", "BROKER_URL": "memory://"})
     with app.app_context():
         upgrade()
-        organizer = User(email=ORGANIZER_EMAIL, display_name="Bench Organizer", role=Role.ORGANIZER)
-        organizer.set_password(ORGANIZER_PASSWORD)
-        db.session.add(organizer)
-        db.session.flush()
-        db.session.add(NotificationPreference(user_id=organizer.id))
-        db.session.commit()
+        organizer = bench_organizer()
         tid = interchange.import_trf(trf, organizer.id)
         if "realtime" in app.extensions:
             realtime.stop(app)
