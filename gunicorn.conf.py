@@ -91,7 +91,7 @@ def post_worker_init(worker: Worker) -> None:
     # a dozen frame records and a dict per greenlet, and each WebSocket holds two greenlets for its lifetime.
     gevent.config.track_greenlet_tree = False
     # A full garbage collection scans every object of every socket (0.45 s at 5,000): the app loaded now,
-    # and what survives, are frozen out of its sight, and all of it collected every 15 minutes instead.
+    # and what survives, are frozen out of its sight, and all of it collected once in a while instead.
     from chessweb.realtime import collector
     collector.start(float(os.environ.get("CHESSWEB_GC_FREEZE_SECONDS") or collector.FREEZE_SECONDS),
                     float(os.environ.get("CHESSWEB_GC_FULL_SECONDS") or collector.FULL_SECONDS))
