@@ -18,7 +18,8 @@ MAX_ID = 2**31 - 1
 # A page that needs an inline <style> marks it with `nonce="{{ csp_nonce() }}"`.
 CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'self'", "script-src 'self'", "style-src 'self'{style_nonce}", "img-src 'self' data:",
-    "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'"))
+    "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'",
+    "frame-ancestors {frame_ancestors}"))
 # RFC 6797: browsers remember for this long (two years) to use HTTPS only; sent when the cookies are Secure,
 # i.e. the site is meant to be HTTPS-only (browsers ignore it on plain HTTP, section 8.1).
 STRICT_TRANSPORT_SECURITY = "max-age=63072000"
@@ -52,6 +53,15 @@ def install(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 
 
+def content_security_policy(frame_ancestors: str = "'none'") -> str:
+    """This response's Content-Security-Policy (CSP Level 3): scripts, styles, images and the socket from this
+    site only, inline <style> with this response's nonce, and framing by `frame_ancestors` (a CSP source list;
+    none but for the embeddable widget)."""
+    nonce = g.get("csp_nonce")
+    return CONTENT_SECURITY_POLICY.format(style_nonce=f" 'nonce-{nonce}'" if nonce else "",
+                                          frame_ancestors=frame_ancestors)
+
+
 def csp_nonce() -> str:
     """This response's nonce for inline <style> elements (made on first use; the CSP then allows it)."""
     if "csp_nonce" not in g:
@@ -71,9 +81,7 @@ def _protective_headers(response: Response) -> Response:
     # No page may be framed by another site (one-click POST buttons could be clickjacked).
     if "frame-ancestors" not in response.headers.get("Content-Security-Policy", ""):  # unless a view opted in
         response.headers.setdefault("X-Frame-Options", "DENY")
-    nonce = g.get("csp_nonce")
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY.format(
-        style_nonce=f" 'nonce-{nonce}'" if nonce else ""))
+    response.headers.setdefault("Content-Security-Policy", content_security_policy())
     if request.is_secure or current_app.config.get("SESSION_COOKIE_SECURE"):
         response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from ..extensions import db
 from ..live import channels
 from ..models import Tournament
+from ..security import content_security_policy
 from ..tournaments import queries
 from ..tournaments.web import live_url
 
@@ -37,7 +38,8 @@ def _theme() -> str:
 def _framable(html: str) -> Response:
     response = Response(html, mimetype="text/html")
     ancestors = str(current_app.config.get("EMBED_FRAME_ANCESTORS", "*"))
-    response.headers["Content-Security-Policy"] = f"frame-ancestors {ancestors}"
+    # The whole policy, framing aside: a framed page runs scripts from this site only, like every other page.
+    response.headers["Content-Security-Policy"] = content_security_policy(ancestors)
     return response
 
 
