@@ -11,7 +11,6 @@ network and, under gunicorn, the wait behind whatever else the worker is doing.
 """
 from __future__ import annotations
 
-import re
 import resource
 import statistics
 import tempfile
@@ -19,8 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-ORGANIZER_EMAIL, ORGANIZER_PASSWORD = "bench-arbiter@chessweb.example", "bench-arbiter-pass-2026"
-CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+from fanout import ORGANIZER_EMAIL, ORGANIZER_PASSWORD, _csrf, bench_organizer  # bench/ is on the path
 
 
 @dataclass(frozen=True)
@@ -40,13 +38,6 @@ def _cpu_with_children() -> float:
     return time.process_time() + children.ru_utime + children.ru_stime
 
 
-def _csrf(html: str) -> str:
-    match = CSRF_INPUT.search(html)
-    if not match:
-        raise RuntimeError("no CSRF token on the page")
-    return match.group(1) or match.group(2)
-
-
 def measure_arbiter_round(trf: str, repeat: int, database_url: str | None = None) -> ArbiterTiming:
     """Import `trf` (a Swiss whose next round is to be paired), then pair that round `repeat` times over HTTP.
 
@@ -57,7 +48,7 @@ def measure_arbiter_round(trf: str, repeat: int, database_url: str | None = None
 
     from chessweb import create_app
     from chessweb.extensions import db
-    from chessweb.models import Game, NotificationPreference, Registration, Role, Round, User
+    from chessweb.models import Game, Registration, Round
     from chessweb.realtime import realtime
     from chessweb.tournaments import interchange, rounds
 
@@ -67,13 +58,7 @@ def measure_arbiter_round(trf: str, repeat: int, database_url: str | None = None
         try:
             with app.app_context():
                 upgrade()
-                organizer = User(email=ORGANIZER_EMAIL, display_name="Bench Arbiter", role=Role.ORGANIZER)
-                organizer.set_password(ORGANIZER_PASSWORD)
-                db.session.add(organizer)
-                db.session.flush()
-                db.session.add(NotificationPreference(user_id=organizer.id))
-                db.session.commit()
-                organizer_id = organizer.id
+                organizer_id = bench_organizer().id
                 tid = interchange.import_trf(trf, organizer_id).tournament_id
                 db.session.remove()
             client = app.test_client()
