@@ -1,2 +1,2 @@
 """The dashboard tests reuse the tournament fixtures (organizer, players, cheap password hashes)."""
-from ..tournaments.conftest import cheap_password_hashes, login, org_client, organizer, players  # noqa: F401
+from ..tournaments.conftest import login, org_client, organizer, players  # noqa: F401

@@ -83,7 +83,9 @@ def test_a_process_killed_between_claim_and_publish_loses_nothing(app, organizer
             RealtimeEvent.scope == channels.tournament(tid), RealtimeEvent.type == EventType.GAME_COMPLETED)).all()
         assert len(result_events) == 1
         claimed = {row.event_id: row.claimed_by for row in pending()}
-        assert claimed.get(result_events[0]) == dead_server
+        # Still the dead process's claim, unless this process's periodic sweep already took it over (a local
+        # process that is gone loses its claims at once; on a loaded machine the sweep can come first).
+        assert claimed.get(result_events[0]) in (dead_server, app.extensions["realtime"].server_id)
 
         # This process's sweep takes the claim over once its lease ran out, and publishes.
         while True:

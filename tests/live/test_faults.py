@@ -14,7 +14,7 @@ import pytest
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(seconds=80)  # the longest test: first, see tests/conftest.py
 
 
 def test_every_client_ends_at_the_committed_state_after_each_fault():

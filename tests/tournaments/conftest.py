@@ -7,22 +7,12 @@ from datetime import date
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.security import generate_password_hash
 
 from chessweb.models import Role, TournamentFormat, User
 from chessweb.tournaments import registration, rounds, settings
 from chessweb.tournaments.registration import PlayerDetails
 
-from .. import conftest as shared
 from ..conftest import AuthActions, make_user
-
-# Accounts made here check their password with a cheap scrypt: logins are not what these tests are about.
-CHEAP_HASH = generate_password_hash(shared.PASSWORD, method="scrypt:1024:8:1")
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(shared, "PASSWORD_HASH", CHEAP_HASH)
 
 
 @pytest.fixture

@@ -162,7 +162,7 @@ def production_database(postgres_url: str) -> Iterator[str]:
         yield url
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=25)
 def test_the_sockets_of_the_importing_worker_keep_answering_during_a_big_import(production_database: str,
                                                                                 tmp_path: Path):
     """trf-import-cpu-worker-kill: a 0.8 MB TRF (1,994 players, 31 rounds: seconds of parsing and 33,000 rows)
