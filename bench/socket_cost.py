@@ -122,7 +122,8 @@ def main() -> None:
         kib = grown["rss_per_connection"] / 1024
         print(f"{ready['ready']} idle sockets (+{args.warmup} warm-up), {ready['failed']} failed; worker RSS "
               f"{before['rss'] / 2**20:.1f} -> {grown['rss'] / 2**20:.1f} MiB")
-        print(f"memory per idle socket: {kib:.1f} KiB (goal ≤ {GOAL_KIB:.0f})")
+        print(f"memory per idle socket: {kib:.1f} KiB (goal ≤ {GOAL_KIB:.0f}), of which "
+              f"{grown['greenlet_stack_per_connection'] / 1024:.1f} KiB is greenlets' saved C stacks")
         print("Python objects per connection:",
               ", ".join(f"{k} {v}" for k, v in list(grown["objects_per_connection"].items())[:25]))
         if args.trace:

@@ -28,6 +28,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import greenlet
+
 TRACE = int(os.environ.get("SOCKET_PROBE_TRACE") or 0)  # frames per traceback; tracing starts at `mark`
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -47,10 +49,16 @@ def _types() -> Counter[str]:
     return Counter(type(o).__qualname__ for o in gc.get_objects())
 
 
+def _greenlet_stacks() -> int:
+    """Bytes of C stack saved on the heap by the greenlets switched out now (greenlet's `_stack_saved`)."""
+    return sum(o._stack_saved for o in gc.get_objects() if isinstance(o, greenlet.greenlet))
+
+
 def mark() -> dict[str, Any]:
     gc.collect()
     _state["rss"] = _rss()
     _state["types"] = _types()
+    _state["stacks"] = _greenlet_stacks()
     if TRACE:
         tracemalloc.stop()
         tracemalloc.start(TRACE)  # only what is allocated from now on is traced: the growth
@@ -64,6 +72,7 @@ def diff(limit: int = 40) -> dict[str, Any]:
     n = max(1, len(core.connections()))
     out: dict[str, Any] = {"rss": _rss(), "connections": len(core.connections())}
     out["rss_per_connection"] = (out["rss"] - _state["rss"]) / n
+    out["greenlet_stack_per_connection"] = (_greenlet_stacks() - _state["stacks"]) / n
     grown = _types() - _state["types"]
     out["objects_per_connection"] = {name: round(count / n, 2) for name, count in grown.most_common(limit)}
     if TRACE:

@@ -19,7 +19,7 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,6 +142,27 @@ class StampedBuffer(list[Any]):
             return frame, self._stamps.pop(0)
 
 
+class _HandshakeDone:
+    """Stands in for wsproto's H11Handshake once the connection is open, where WSConnection only ever asks it for
+    events (there are none left: simple-websocket took the handshake's request before the socket was ours)."""
+    __slots__ = ()
+
+    @staticmethod
+    def events() -> Iterator[Any]:
+        return iter(())
+
+
+HANDSHAKE_DONE = _HandshakeDone()
+
+
+def forget_handshake(ws: Any) -> None:
+    """Let the finished HTTP/1.1 handshake go: wsproto keeps it (an h11 parser and an event queue, about 1.8 KB)
+    for the socket's whole life, though the open connection never uses it again. Thousands of sockets a process."""
+    connection = getattr(ws, "ws", None)
+    if connection is not None and getattr(connection, "connection", None) is not None:
+        connection.handshake = HANDSHAKE_DONE
+
+
 def permessage_deflate_negotiated(ws: Any) -> bool:
     """Whether the handshake enabled compression with a window the shared compressed frames fit (wsproto has no
     public accessor for it). A peer that asked for a smaller server window gets plain frames, which RFC 7692 §6
@@ -180,6 +201,7 @@ class Connection:
         ws.sock = LockedSocket(self._raw, self._write_lock, on_close=self._wake)
         # With compression, big messages go as the frame compressed once for every such socket (frames.py).
         self.deflate = permessage_deflate_negotiated(ws)
+        forget_handshake(ws)
         # gevent's socket can try a send without waiting (timeout 0.0), so whoever queues a frame while the
         # writer is idle may write it at once if it fits in the socket's buffer (see _write_now).
         self._direct = type(self._raw).__module__.startswith("gevent")

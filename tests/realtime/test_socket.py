@@ -7,6 +7,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from chessweb.realtime import Event, Fragment, realtime
+from chessweb.realtime.connection import HANDSHAKE_DONE
 
 from . import liveapp
 from .conftest import WAIT, open_json, recv_json, wait_for
@@ -221,3 +222,19 @@ def test_excess_messages_get_errors_and_sustained_abuse_closes_with_4429_not_the
     kinds = [m["type"] for m in replies]
     assert kinds[:5] == ["pong"] * 5
     assert "error" in kinds and {m["code"] for m in replies if m["type"] == "error"} == {"rate_limited"}
+
+
+def test_an_open_socket_lets_its_handshake_go_and_still_talks_both_ways(clients, live_app, player):
+    """The finished HTTP/1.1 handshake (an h11 parser and an event queue) is not kept for the socket's life; the
+    socket keeps receiving frames, answering them and getting what is published."""
+    liveapp.STATE["game:3"] = [frag("game:3", "game-3", 1)]
+    ws, _ = open_json(clients, user_id=player.id)
+    [connection] = wait_for(live_app.extensions["realtime"].connections, what="the server side")
+    assert connection.ws.ws.handshake is HANDSHAKE_DONE
+    ws.send(json.dumps({"type": "subscribe", "channel": "game:3"}))
+    assert recv_json(ws)["version"] == 1
+    assert recv_json(ws) == {"type": "subscribed", "channels": ["game:3"]}
+    realtime.publish(frag("game:3", "game-3", 2))
+    assert recv_json(ws)["version"] == 2
+    ws.send(json.dumps({"type": "ping", "id": 3}))
+    assert recv_json(ws) == {"type": "pong", "id": 3}
