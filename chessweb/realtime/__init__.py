@@ -19,9 +19,10 @@ Close codes (RFC 6455 §7.4.1) say what happened, and so whether a browser recon
 1013 too slow to keep up; 1008 only for "no longer allowed to watch" and 4429 for a client that floods us.
 
 Modules: messages (Fragment, Event), frames, wire (the protocol as pydantic models), protocol (client frames,
-limits), outbox, connection (one writer per socket), reader (simple-websocket's reader, cheap under gevent), hub (fan-out, versions, snapshot cache), broker,
-presence, storage (the interface for what is stored, given by the app), records (connection rows, delivery counts), publisher (after commit),
-session and endpoint (/ws), core (one app's threads), metrics. Nothing here imports the app: see
+limits), outbox, connection (one writer per socket), reader (simple-websocket's reader, cheap under gevent),
+hub (fan-out, versions, snapshot cache), broker, presence, storage (the interface for what is stored, given by
+the app), records (connection rows, delivery counts), publisher (after commit), session and endpoint (/ws),
+core (one app's threads), collector (the socket processes' garbage collection), metrics. Nothing here imports the app: see
 docs/ARCHITECTURE.md for the data flow.
 """
 from __future__ import annotations
@@ -73,7 +74,7 @@ class Realtime:
             "ping_interval": None,
             # Larger client messages are refused by simple-websocket with close code 1009.
             "max_message_size": int(app.config.get("WS_MAX_MESSAGE_BYTES") or 4096),
-            # Under gevent a bare greenlet and gevent's Event: a monkey-patched Thread and Event cost KiBs a socket.
+            # Under gevent a Greenlet and gevent's Event: a monkey-patched Thread and Event cost KiBs a socket.
             "thread_class": reader.ReaderThread,
             "event_class": reader.reader_event,
         }

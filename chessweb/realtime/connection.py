@@ -156,7 +156,7 @@ HANDSHAKE_DONE = _HandshakeDone()
 
 
 def forget_handshake(ws: Any) -> None:
-    """Let the finished HTTP/1.1 handshake go: wsproto keeps it (an h11 parser and an event queue, about 1.8 KB)
+    """Let the finished HTTP/1.1 handshake go: wsproto keeps it (an h11 parser and an event queue, about 2 KB)
     for the socket's whole life, though the open connection never uses it again. Thousands of sockets a process."""
     connection = getattr(ws, "ws", None)
     if connection is not None and getattr(connection, "connection", None) is not None:
