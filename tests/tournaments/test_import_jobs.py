@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import statistics
 import sys
 import threading
 import time
@@ -215,7 +216,10 @@ def _import_while_pinging(database_url: str, tmp_path: Path) -> None:
         print(f"import of {len(data)} bytes: {answer['done'] - started:.1f} s; pongs within {max(waits):.3f} s")
         took = answer["done"] - started
         assert took > 1.0, f"the import took {took:.1f} s: too fast to tell anything"
-        assert len(waits) >= 3 and max(waits) < 0.5, (
+        # Imported in the worker, a pong waits about as long as the import itself. On a loaded machine the worker
+        # can still miss the CPU for a moment (0.6 s once, while three browsers ran), so the bound is a tenth of
+        # the import, and never under 0.5 s.
+        assert len(waits) >= 3 and max(waits) < max(0.5, took / 10) and statistics.median(waits) < 0.1, (
             f"pongs waited up to {max(waits):.2f} s during an import of {took:.1f} s: {waits}")
         db.session.expire_all()
         tid = db.session.scalars(select(Tournament.id).where(Tournament.organizer_id == organizer.id)).one()
