@@ -24,7 +24,10 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 from sqlalchemy import create_engine, text
+from werkzeug.routing import Rule
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
@@ -233,9 +236,53 @@ class IsolatedClient(FlaskClient):
             return super().open(*args, **kwargs)
 
 
+class SharedTemplateCode(BytecodeCache):
+    """Jinja's compiled templates, shared by the apps of one test process. Each test makes its own app, whose
+    Jinja environment would parse and compile again every template it renders (about 0.1 s of CPU a test).
+    Jinja keys each entry by template name and a checksum of its source, so an edited template is compiled anew."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CODE = SharedTemplateCode()
+
+
+def _share_url_builders() -> None:
+    """werkzeug compiles two URL builders per rule (an AST, then `compile`) for every app: 80 of the 90 ms that
+    `create_app` costs, and each test makes an app. A builder is a plain function of (rule, values), bound to
+    its rule afterwards (`Rule.compile`), and is made from the rule's text, parsed parts and defaults alone; so
+    the apps of one test process share them. Tests only: production makes one app per process."""
+    original = Rule._compile_builder
+    builders: dict[tuple[Any, ...], Callable[..., Any]] = {}
+
+    def compile_builder(rule: Rule, append_unknown: bool = True) -> Callable[..., Any]:
+        defaults = sorted((str(k), repr(v), type(rule._converters.get(k)).__name__)
+                          for k, v in (rule.defaults or {}).items())
+        key = (rule.rule, repr(rule._trace), repr(defaults), append_unknown)
+        builder = builders.get(key)
+        if builder is None:
+            builder = builders[key] = original(rule, append_unknown)
+        return builder
+
+    Rule._compile_builder = compile_builder  # type: ignore[method-assign]
+
+
+_share_url_builders()
+
+
 @pytest.fixture
 def app(app_config: dict[str, Any]) -> Iterator[Flask]:
     app = create_app(app_config)
+    app.jinja_env.bytecode_cache = TEMPLATE_CODE
     app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
