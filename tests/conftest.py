@@ -89,9 +89,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=_expected_seconds, reverse=True)  # stable: the file order otherwise
     workers = getattr(config, "workerinput", {}).get("workercount", 1)
     if workers > 1:
-        # pytest-xdist's worksteal hands worker i the i-th contiguous quarter, and an idle worker steals from the
-        # end of another's queue. Dealt like cards, each worker's quarter starts with its share of the longest
-        # tests, and the short ones come last, where stealing balances them.
+        # pytest-xdist's worksteal hands worker i the i-th contiguous share of the collection, and an idle worker
+        # steals from the end of another's queue. Dealt like cards, each worker's share starts with its part of
+        # the longest tests, and the short ones come last, where stealing balances them.
         items[:] = [item for start in range(workers) for item in items[start::workers]]
 
 
