@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import io
 import socket
-import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask
+
+from .realtime.reader import gevent_patched
 
 CHUNK = 64 * 1024
 
@@ -93,7 +94,7 @@ def _deadline(seconds: float, sock: socket.socket | None) -> Iterator[None]:
     reader loops over many small recv() calls, so a timeout per recv() would never fire for a byte every few
     seconds. Elsewhere the socket's own timeout bounds each wait (a thread per request, so the cap matters less).
     """
-    if _gevent_patched():
+    if gevent_patched("socket"):
         import gevent
         timeout = gevent.Timeout(seconds, BodyTooSlow)
         timeout.start()
@@ -115,11 +116,6 @@ def _deadline(seconds: float, sock: socket.socket | None) -> Iterator[None]:
                 sock.settimeout(prior)
             except OSError:
                 pass
-
-
-def _gevent_patched() -> bool:
-    module = sys.modules.get("gevent.monkey")
-    return module is not None and module.is_module_patched("socket")
 
 
 def _declared_length(environ: dict[str, Any]) -> int | None:

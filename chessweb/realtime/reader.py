@@ -7,17 +7,21 @@ Without gevent (the development server, tests) the standard classes are used, as
 """
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
 
 
-def _gevent_patched() -> bool:
-    try:
-        from gevent import monkey
-    except ImportError:
-        return False
-    return bool(monkey.is_module_patched("threading"))
+def gevent_patched(module: str) -> bool:
+    """Whether gevent's monkey-patching replaced the standard `module` ("threading", "socket") in this process.
+
+    Never imports gevent: a process that patches imported `gevent.monkey` at its start, and in any other one the
+    answer is no. Importing it here, lazily and from a request's thread, let another thread see the module half
+    initialized (no `is_module_patched` yet) and fail."""
+    monkey = sys.modules.get("gevent.monkey")
+    is_patched = getattr(monkey, "is_module_patched", None)
+    return bool(is_patched is not None and is_patched(module))
 
 
 class ReaderThread:
@@ -33,7 +37,7 @@ class ReaderThread:
         self.name = "simple-websocket reader"
 
     def start(self) -> None:
-        if _gevent_patched():
+        if gevent_patched("threading"):
             import gevent
             self._runner = gevent.spawn(self._target)
         else:
@@ -55,7 +59,7 @@ class ReaderThread:
 def reader_event() -> Any:
     """`event_class` for simple_websocket.Server: gevent's Event under gevent, else `threading.Event`. Both have
     `set`, `clear`, `is_set` and `wait(timeout) -> bool` (True when set)."""
-    if _gevent_patched():
+    if gevent_patched("threading"):
         from gevent.event import Event
         return Event()
     return threading.Event()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import types
 from pathlib import Path
 
 from chessweb.realtime import reader
@@ -55,3 +56,14 @@ def test_without_gevent_they_are_a_daemon_thread_and_a_threading_event():
 def test_every_socket_of_the_app_gets_them(app):
     options = app.config["SOCK_SERVER_OPTIONS"]  # flask-sock passes these to each simple_websocket.Server
     assert options["thread_class"] is reader.ReaderThread and options["event_class"] is reader.reader_event
+
+
+def test_asking_never_imports_gevent_and_a_half_imported_monkey_counts_as_unpatched(monkeypatch):
+    """Found in CI: the reader imported gevent.monkey lazily in a request's thread, and the slow-body middleware,
+    in another thread, found it half initialized (no `is_module_patched` yet): a 500 on a login POST."""
+    probe = ("import sys; from chessweb.realtime import reader; "
+             "assert reader.gevent_patched('threading') is False and 'gevent.monkey' not in sys.modules; print('ok')")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stdout + done.stderr
+    monkeypatch.setitem(sys.modules, "gevent.monkey", types.ModuleType("gevent.monkey"))  # as while importing
+    assert reader.gevent_patched("socket") is False and reader.gevent_patched("threading") is False
