@@ -1,2 +1,2 @@
-"""The dashboard tests reuse the tournament fixtures (organizer, players, cheap password hashes)."""
+"""The dashboard tests reuse the tournament fixtures (organizer, players, logged-in clients)."""
 from ..tournaments.conftest import login, org_client, organizer, players  # noqa: F401
