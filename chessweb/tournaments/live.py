@@ -24,6 +24,7 @@ from ..live import channels
 from ..live.channels import KIND_GAME, KIND_TOURNAMENT, Channel
 from ..live.consumers import CommittedEvent
 from ..live.fragments import fragment as make_fragment
+from ..live.reads import one_snapshot
 from ..live.router import Area
 from ..models import EventType, Game, Registration, Round, RoundStatus, Tournament
 from ..permissions import can_manage, can_view
@@ -91,7 +92,14 @@ def authorize(user: UserInfo, channel: Channel) -> bool:
 # --------------------------------------------------------------------------- what a channel shows now
 
 def snapshot(channel: Channel) -> list[Fragment]:
-    """Every fragment of the channel as it is now, rendered for whoever connects (no viewer inside)."""
+    """Every fragment of the channel as it is now, rendered for whoever connects (no viewer inside), all read
+    in one snapshot of the database (so each version names exactly the state its fragment shows)."""
+    assert channel.id is not None
+    with one_snapshot():
+        return _snapshot(channel)
+
+
+def _snapshot(channel: Channel) -> list[Fragment]:
     assert channel.id is not None
     try:
         if channel.kind == KIND_GAME:
@@ -166,10 +174,16 @@ def affected_by(events: Sequence[CommittedEvent], game_rounds: dict[int, int]) -
 def publish_events(tournament_id: int, events: Sequence[CommittedEvent]) -> Iterator[Message]:
     """The messages a batch of one tournament's committed events produces: a privacy re-check first when
     access may have changed, then the events themselves (for JSON clients), then each affected fragment once,
-    each yielded as soon as it is rendered.
+    each yielded as soon as it is rendered. Everything is read in one snapshot of the database: a result committed
+    meanwhile is in a fragment's version if and only if it is in its content, and its own job renders it next.
     """
     if not events:
         return
+    with one_snapshot():
+        yield from _publish_events(tournament_id, events)
+
+
+def _publish_events(tournament_id: int, events: Sequence[CommittedEvent]) -> Iterator[Message]:
     game_ids = {e.entity_id for e in events if e.entity_type == "game" and e.entity_id is not None}
     game_rounds = dict(db.session.execute(
         select(Game.id, Round.number).join(Round, Game.round_id == Round.id)

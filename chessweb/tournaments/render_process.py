@@ -6,7 +6,7 @@ A result in a 2,000-player Swiss re-renders the standings, the crosstable, every
 `LIVE_RENDER_CHILD_MIN_PLAYERS` registrations (0: never), `RenderProcessArea` (the app's tournament area) hands
 the batch of committed events to a `python -m chessweb.tournaments.render_process` child, which builds the app on
 the same database (as the TRF import's child does, chessweb/jobs.py) and runs the very same
-`live.publish_events`: the same messages, the same versions (each read before its content, in the child), the
+`live.publish_events`: the same messages, the same versions (read in one snapshot with their content), the
 same bytes. The parent waits on the child's pipe (cooperative under gevent), puts the child's whole-page renders
 into its own render cache (so the page views after the result are lookups, as after a render here), and
 publishes the messages as before. A page view of such a tournament that misses the render cache has its
