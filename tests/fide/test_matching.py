@@ -37,7 +37,7 @@ def random_graph(rng: random.Random, index: int) -> networkx.Graph:
     return graph
 
 
-@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("seed", range(4))
 def test_max_weight_matching_is_networkx_pair_for_pair(seed: int):
     rng = random.Random(seed)
     for index in range(150):
@@ -51,7 +51,7 @@ def test_max_weight_matching_is_networkx_pair_for_pair(seed: int):
             assert list(ours) == list(theirs), (seed, index, maxcardinality)
 
 
-@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("seed", range(4))
 def test_min_weight_matching_is_networkx_pair_for_pair(seed: int):
     """What gacrux calls: the maximum-cardinality matching of least weight, on the inverted-weight graph."""
     rng = random.Random(1000 + seed)
