@@ -75,14 +75,16 @@ DATABASE_FIXTURES = frozenset({"database_url", "test_database", "postgres_url"})
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The PostgreSQL pass runs again only what touches the database: the SQLite pass ran the rest. End-to-end
+    """The PostgreSQL pass runs again only what touches the database (and is not marked any_database): the
+    SQLite pass ran the rest. End-to-end
     tests (marked slow, up to two minutes each) go first, the longest first and spread over the workers, so the
     workers that finish early take the short ones (pytest-xdist's worksteal) instead of one worker starting a
     long test at the end."""
     if config.option.database == "postgresql":
         keep, drop = [], []
         for item in items:
-            (keep if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())) else drop).append(item)
+            touches = DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+            (keep if touches and item.get_closest_marker("any_database") is None else drop).append(item)
         if drop:
             config.hook.pytest_deselected(items=drop)
             items[:] = keep

@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from itertools import combinations
 
+import pytest
 from sqlalchemy import select
 
 from chessweb.extensions import db
@@ -118,6 +119,7 @@ def test_forty_player_swiss_from_registration_to_final_standings(org_client, log
     assert "After round 5" in client.get(f"/tournaments/{tid}/standings").get_data(as_text=True)
 
 
+@pytest.mark.any_database  # the Swiss above runs the whole flow on PostgreSQL too; the Berger tables are pure code
 def test_ten_player_round_robin_from_registration_to_final_standings(org_client, login, client):
     rng = random.Random(10)
     org = org_client
