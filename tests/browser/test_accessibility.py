@@ -87,8 +87,9 @@ def violations(page) -> list[str]:
     if not page.evaluate("typeof axe !== 'undefined'"):
         page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
     found = page.evaluate("""async () => {
-        const result = await axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-                                                resultTypes: ["violations"]});
+        const result = await axe.run(document, {
+            runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+            resultTypes: ["violations"]});
         return result.violations.flatMap(v => v.nodes.map(n => v.id + ": " + n.target.join(" ")));
     }""")
     return list(found)
