@@ -91,6 +91,9 @@ class Hub:
         self._complete: set[str] = set()  # channels whose cache holds a whole snapshot
         self._as_of: dict[str, int] = {}  # channel -> the version its last snapshot was rendered at (or after)
         self._render_locks: dict[str, threading.Lock] = {}  # one snapshot render per channel at a time
+        # (channel, key, format) -> (fragment, its frame): the newest fragment of each key, encoded once for every
+        # socket it goes to, on a fan-out and on each connect's snapshot alike
+        self._frames: dict[tuple[str, str, str], tuple[Fragment, Item]] = {}
         self._generation = 0  # bumped by resync: snapshots rendered before it must not seed the cache
         self._catch_up_queued = False  # a catch_up waits in the queue: the broker's polls do not pile up
         self._catch_up_next = 0.0  # time.monotonic() before which a requested catch_up is skipped
@@ -196,6 +199,8 @@ class Hub:
     def _forget(self, channel: str) -> None:
         # Nobody here watches it: its cache would only go stale. A new subscriber renders a fresh snapshot.
         self._cache.pop(channel, None)
+        for frame_key in [k for k in self._frames if k[0] == channel]:
+            del self._frames[frame_key]
         self._complete.discard(channel)
         self._as_of.pop(channel, None)
         self._render_locks.pop(channel, None)
@@ -294,6 +299,7 @@ class Hub:
         """Forget everything cached, render every watched channel afresh and offer it to its connections."""
         with self._lock:
             self._cache.clear()
+            self._frames.clear()
             self._complete.clear()
             self._as_of.clear()
             self._versions.clear()
@@ -383,8 +389,7 @@ class Hub:
         self._cache.setdefault(fragment.channel, {})[fragment.key] = fragment
         return True
 
-    @staticmethod
-    def _fan_out_fragment(fragment: Fragment, targets: list[Subscriber]) -> None:
+    def _fan_out_fragment(self, fragment: Fragment, targets: list[Subscriber]) -> None:
         encoded: dict[str, Item] = {}
         key, version = fragment.key, fragment.version
         with metrics.batch():  # the writes made here are counted once, at the end
@@ -392,8 +397,23 @@ class Hub:
                 fmt = subscriber.format
                 item = encoded.get(fmt)
                 if item is None:
-                    item = encoded[fmt] = encode_fragment(fragment, fmt)
+                    item = encoded[fmt] = self.frame(fragment, fmt)
                 subscriber.offer_fragment(key, version, item)
+
+    def frame(self, fragment: Fragment, fmt: str) -> Item:
+        """`fragment` encoded as a frame in `fmt` ("html" or "json"), once: every later call with the same fragment
+        object (the cached one a connect's snapshot sends, or the one just fanned out) gets the same bytes, so
+        800 pages reconnecting after a worker died cost one encoding and one compression, not 800."""
+        frame_key = (fragment.channel, fragment.key, fmt)
+        known = self._frames.get(frame_key)
+        if known is not None and known[0] is fragment:
+            return known[1]
+        item = encode_fragment(fragment, fmt)
+        with self._lock:
+            cached = self._cache.get(fragment.channel, {}).get(fragment.key)
+            if cached is fragment:  # only what the cache holds: a fragment it dropped is not kept alive here
+                self._frames[frame_key] = (fragment, item)
+        return item
 
 
 def same_content(old: Fragment, new: Fragment) -> bool:

@@ -13,7 +13,6 @@ from .connection import CLOSE_INTERNAL_ERROR, CLOSE_TOO_MANY_MESSAGES, Connectio
 from .core import Core
 from .failures import log_failure
 from .frames import text_frame
-from .hub import encode_fragment
 from .outbox import Encoded, Item
 from .protocol import Ping, ProtocolError, Subscribe, TokenBucket, Unsubscribe, Verdict
 from .storage import ConnectionRecord
@@ -103,7 +102,7 @@ class LiveSession:
             self._reply(protocol.error("unavailable", "current state could not be loaded", channel))
             return True
         for fragment in fragments:
-            item = encode_fragment(fragment, self.format)
+            item = self.core.hub.frame(fragment, self.format)
             # A resent snapshot is not a new delivery of the event that once produced it.
             self.connection.offer_fragment(fragment.key, fragment.version, Item(item.encoded), force=True)
         return True

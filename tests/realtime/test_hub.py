@@ -81,6 +81,38 @@ def test_json_and_html_clients_get_their_format_encoded_once():
         "type": "broadcast", "channel": "game:42", "key": "game-42", "version": 1, "data": {"v": 1}}
 
 
+def test_a_snapshot_is_encoded_once_for_every_connect_and_is_the_fan_outs_frame(monkeypatch):
+    """800 pages reconnecting after a worker died used to cost 800 encodings (and compressions) of the same
+    standings; now the frame of a cached fragment is made once, by the fan-out or the first connect."""
+    from chessweb.realtime import hub as hub_module
+    encodings = []
+    real = hub_module.encode_fragment
+    monkeypatch.setattr(hub_module, "encode_fragment", lambda f, fmt: encodings.append((f.key, fmt)) or real(f, fmt))
+    hub = Hub(Snapshots({"tournament:7:standings": [frag(3)]}))
+    watcher = Recorder()
+    hub.attach(watcher, "tournament:7:standings")
+    first = [hub.frame(f, "html") for f in hub.current("tournament:7:standings")]
+    again = [hub.frame(f, "html") for f in hub.current("tournament:7:standings")]
+    assert encodings == [("standings-7", "html")] and first[0].encoded.frame is again[0].encoded.frame
+
+    hub.deliver(frag(4))  # a new version: encoded once for the fan-out, and that frame is what a connect gets
+    fanned_out = watcher.outbox.take_all()[-1].encoded.frame
+    connect = [hub.frame(f, "html") for f in hub.current("tournament:7:standings")]
+    assert connect[0].encoded.frame is fanned_out
+    assert encodings == [("standings-7", "html"), ("standings-7", "html")]
+    assert [hub.frame(f, "json") for f in hub.current("tournament:7:standings")][0].encoded.text.startswith("{")
+    assert encodings[-1] == ("standings-7", "json")
+
+
+def test_a_frame_is_kept_only_for_what_the_cache_holds():
+    hub = Hub(Snapshots())
+    hub.attach(Recorder(), "tournament:7:standings")
+    hub.deliver(frag(5))
+    stray = frag(4)  # not the cached fragment: encoded, not kept
+    assert hub.frame(stray, "html").encoded.text == stray.html
+    assert all(kept is not stray for kept, _item in hub._frames.values())
+
+
 def test_user_channels_are_user_messages_for_json_clients():
     hub = Hub(Snapshots())
     sub = Recorder("json")
