@@ -29,6 +29,9 @@ from .helpers import games_of
 from .test_pairing_jobs import niceness
 
 THRESHOLD = 8
+# Seconds for the live jobs to settle. A big event's first render starts the render process (a new interpreter that
+# builds the app): 10 s once on a loaded machine, and a page view made meanwhile found that render in the cache.
+SETTLE = 60
 START = 6 * WAIT  # a generous bound for a result whose render starts the render process (on a loaded machine)
 
 
@@ -91,7 +94,7 @@ def test_a_big_tournaments_result_is_rendered_by_the_render_process_with_the_sam
         app, organizer, live_server, monkeypatch):
     tid = setup_tournament(organizer, THRESHOLD, name="Render Open")
     start_round(tid, organizer)
-    realtime.flush()
+    assert realtime.flush(SETTLE)
     game = games_of(tid, 1)[0]
     real_publish_events = live.publish_events
     monkeypatch.setattr(render_process, "publish_events", _broken)  # this process must not render it
@@ -118,7 +121,7 @@ def test_the_html_pushed_is_the_html_rendered_here(app, organizer, live_server):
     from ..live.test_channels import open_ws
     tid = setup_tournament(organizer, THRESHOLD, name="Bytes Open")
     start_round(tid, organizer)
-    realtime.flush()
+    assert realtime.flush(SETTLE)
     game = games_of(tid, 1)[0]
     with open_ws(live_server, f"tournament:{tid}:standings", fmt="html") as browser:
         first = browser.recv(timeout=WAIT)  # the connect's snapshot
@@ -135,7 +138,7 @@ def test_the_html_pushed_is_the_html_rendered_here(app, organizer, live_server):
 def test_a_killed_render_process_is_replaced_and_the_next_result_arrives(app, organizer, live_server):
     tid = setup_tournament(organizer, THRESHOLD + 2, name="Phoenix Open")
     start_round(tid, organizer)
-    realtime.flush()
+    assert realtime.flush(SETTLE)
     first, second = games_of(tid, 1)[:2]
     process = app.extensions["render_process"]
     with _open(live_server, tid) as ws:
@@ -158,7 +161,7 @@ def test_a_killed_render_process_is_replaced_and_the_next_result_arrives(app, or
 def test_a_small_tournament_renders_here(app, organizer, live_server, monkeypatch):
     tid = setup_tournament(organizer, THRESHOLD - 1, name="Small Open")
     start_round(tid, organizer)
-    realtime.flush()
+    assert realtime.flush(SETTLE)
     game = games_of(tid, 1)[0]
     with _open(live_server, tid) as ws:
         results.set_result(tid, game.id, "1-0", organizer.id)
@@ -172,7 +175,7 @@ def test_a_first_view_of_a_big_tournaments_page_is_rendered_by_the_render_proces
     tid = setup_tournament(organizer, THRESHOLD, name="Cold Open")
     start_round(tid, organizer)
     results.set_result(tid, games_of(tid, 1)[0].id, "1-0", organizer.id)
-    realtime.flush()  # the result's live render is done (it filled the cache) ...
+    assert realtime.flush(SETTLE)  # the result's live render is done (it filled the cache) ...
     app.extensions["fragment_cache"] = render_cache.RenderCache(render_cache.DEFAULT_BYTES)  # ... and forgotten
     revision = live.queries.load_tournament(tid).revision
     monkeypatch.setattr(views, "render_fragment", _broken)  # this process must not render the page's fragments
@@ -202,7 +205,7 @@ def test_concurrent_cold_views_cost_one_render(app, organizer, live_server, monk
     import requests
     tid = setup_tournament(organizer, THRESHOLD, name="Crowd Open")
     start_round(tid, organizer)
-    realtime.flush()
+    assert realtime.flush(SETTLE)
     app.extensions["fragment_cache"] = render_cache.RenderCache(render_cache.DEFAULT_BYTES)
     exchanges: list[dict[str, Any]] = []
     exchange = render_process.RenderProcess._exchange
