@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import datetime, timezone
 from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
 
 import pytest
 from flask import Flask
@@ -32,8 +32,8 @@ from .helpers import games_of
 
 
 def _result_event(tid: int, game_id: int) -> CommittedEvent:
-    return CommittedEvent(id=1, type=EventType.GAME_COMPLETED.value, scope=channels.tournament(tid), entity_type="game",
-                          entity_id=game_id, payload={}, target_user_ids=[], actor_id=None,
+    return CommittedEvent(id=1, type=EventType.GAME_COMPLETED.value, scope=channels.tournament(tid),
+                          entity_type="game", entity_id=game_id, payload={}, target_user_ids=[], actor_id=None,
                           created_at=datetime.now(timezone.utc))
 
 
@@ -52,8 +52,8 @@ _READS_TOURNAMENT = re.compile(r"^SELECT .*\sFROM tournament\b", re.S)
 
 @pytest.fixture
 def commit_during_first_read(app: Flask) -> Iterator[Callable[[Callable[[], None]], None]]:
-    """Arm a change that another thread commits right after this thread's first read of the tournaments
-    table, that is, between the version a render reads and the rows it renders."""
+    """Arm a change that another thread commits right after this thread's first read of the tournament table,
+    that is, between the version a render reads and the rows it renders."""
     armed: list[Callable[[], None]] = []
     me = threading.get_ident()
 
@@ -61,11 +61,11 @@ def commit_during_first_read(app: Flask) -> Iterator[Callable[[Callable[[], None
         if armed and threading.get_ident() == me and _READS_TOURNAMENT.search(statement):
             change = armed.pop()
 
-            def other_process() -> None:
+            def another_writer() -> None:  # as another request or process would, on its own connection
                 with app.app_context():
                     change()
                     db.session.remove()
-            writer = threading.Thread(target=other_process)
+            writer = threading.Thread(target=another_writer)
             writer.start()
             writer.join(30)
 
@@ -83,7 +83,7 @@ def test_a_result_committed_mid_render_is_in_both_content_and_version_or_in_neit
     organizer_id = organizer.id
     first, second = (game.id for game in games_of(tid, 1)[:2])
     results.set_result(tid, first, "1-0", organizer_id)
-    assert app.extensions["realtime"].flush(10)  # its own publication is not part of this test
+    assert app.extensions["realtime"].flush(60)  # its own publication is not part of this test
     before = queries.load_tournament(tid).revision
     db.session.remove()
 
