@@ -76,10 +76,9 @@ DATABASE_FIXTURES = frozenset({"database_url", "test_database", "postgres_url"})
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The PostgreSQL pass runs again only what touches the database (and is not marked any_database): the
-    SQLite pass ran the rest. End-to-end
-    tests (marked slow, up to two minutes each) go first, the longest first and spread over the workers, so the
-    workers that finish early take the short ones (pytest-xdist's worksteal) instead of one worker starting a
-    long test at the end."""
+    SQLite pass ran the rest. End-to-end tests (marked slow, up to two minutes each) go first, the longest first
+    and spread over the workers, so the workers that finish early take the short ones (pytest-xdist's
+    worksteal) instead of one worker starting a long test at the end."""
     if config.option.database == "postgresql":
         keep, drop = [], []
         for item in items:
