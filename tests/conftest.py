@@ -26,7 +26,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, MetaData, create_engine, text
+from sqlalchemy.pool import NullPool
 from werkzeug.routing import Rule
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
@@ -142,6 +143,22 @@ class TestDatabase:
     url: str
     template: Path | None = None  # SQLite: migrated file copied per test
     schema: str | None = None     # PostgreSQL: schema of this test run
+    tables: tuple[str, ...] = ()  # PostgreSQL: the schema's tables, each after every table it references
+
+    def empty(self, engine: Engine) -> None:
+        """PostgreSQL: delete every row a test wrote and restart the sequences it advanced, in one transaction.
+
+        TRUNCATE of every table made a new file for each of them and waited for an exclusive lock on each: a
+        quarter of the PostgreSQL pass's time. Most tests write to a few small tables, so finding those (one
+        query) and deleting their rows, children first, costs a few milliseconds."""
+        with engine.begin() as conn:
+            written = set(conn.scalars(text(" UNION ALL ".join(
+                f"SELECT '{table}' WHERE EXISTS (SELECT FROM \"{table}\")" for table in self.tables))))
+            for table in reversed(self.tables):
+                if table in written:
+                    conn.execute(text(f'DELETE FROM "{table}"'))
+            conn.execute(text("SELECT setval(format('%I.%I', schemaname, sequencename), 1, false) "
+                              "FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL"))
 
 
 def _upgrade(url: str) -> None:
@@ -166,7 +183,12 @@ def test_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
         yield TestDatabase(url="", template=template)
         return
     with migrated_schema(request.getfixturevalue("postgres_url")) as url:
-        yield TestDatabase(url=url, schema=url.rsplit("%3D", 1)[1])
+        engine = create_engine(url)
+        schema = MetaData()
+        schema.reflect(bind=engine)
+        engine.dispose()
+        tables = tuple(t.name for t in schema.sorted_tables if t.name != "alembic_version")
+        yield TestDatabase(url=url, schema=url.rsplit("%3D", 1)[1], tables=tables)
 
 
 @contextmanager
@@ -196,12 +218,8 @@ def database_url(test_database: TestDatabase, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{path}"
         return
     yield test_database.url
-    engine = create_engine(test_database.url)
-    with engine.begin() as conn:
-        tables = [row[0] for row in conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'alembic_version'"))]
-        if tables:
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    engine = create_engine(test_database.url, poolclass=NullPool)
+    test_database.empty(engine)
     engine.dispose()
 
 
