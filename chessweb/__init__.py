@@ -13,14 +13,15 @@ __version__ = "0.1.0"
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config layers, extensions, blueprints, the live core."""
     # Imported here, not above: a pairing child process (chessweb.jobs) imports this package and needs neither.
-    from flask import Flask
     from sqlalchemy import event
 
-    app = Flask(__name__, instance_relative_config=True,
-                template_folder="../templates", static_folder="../static")
-    from . import config, security
+    from .static_files import FingerprintedStatic
+    app = FingerprintedStatic(__name__, instance_relative_config=True,
+                              template_folder="../templates", static_folder="../static")
+    from . import config, security, static_files
     config.load(app, test_config)
     security.install(app)
+    static_files.install(app)
 
     from .extensions import csrf, db, login_manager, migrate, sock
     db.init_app(app)
