@@ -8,7 +8,9 @@ import os
 import secrets
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from flask import Flask, has_app_context
 
@@ -29,6 +31,8 @@ Snapshot = Callable[[str], list[Fragment]]
 CurrentVersion = Callable[[str], "int | None"]
 OnPresence = Callable[[str, int], None]
 RESTART_REASON = "server restarting"
+# True while a socket's connect sequence runs (`Core.one_session`); per thread, and per greenlet under gevent.
+_SESSION_HELD: ContextVar[bool] = ContextVar("chessweb_realtime_session_held", default=False)
 
 
 def make_server_id() -> str:
@@ -142,13 +146,33 @@ class Core:
 
     # ----------------------------------------------------------------- app callbacks, in an app context
 
+    @contextmanager
+    def one_session(self) -> Iterator[None]:
+        """Run the app callbacks of one socket's connect sequence (authorize, current version and, when the
+        cache is behind, the snapshot of each channel) in one database session, given back at the end.
+
+        The callbacks then share the session's identity map: a page's channels of one tournament read its row
+        once per connect, not twice per channel (issue 14: one cheap query per connect per tournament). It is
+        held for milliseconds; a socket never keeps a connection for its lifetime."""
+        token = _SESSION_HELD.set(True)
+        try:
+            yield
+        finally:
+            _SESSION_HELD.reset(token)
+            self.storage.release()
+
+    def release(self) -> None:
+        """Give back this thread's database session, unless a connect sequence holds it (`one_session`)."""
+        if not _SESSION_HELD.get():
+            self.storage.release()
+
     def snapshot(self, channel: str) -> list[Fragment]:
         """The app's current fragments of a channel; the database session is released afterwards."""
         if has_app_context():
             try:
                 return list(self._app_snapshot(channel))
             finally:
-                self.storage.release()
+                self.release()
         with self.app.app_context():
             return list(self._app_snapshot(channel))
 
@@ -159,7 +183,7 @@ class Core:
             try:
                 return self._app_current_version(channel)
             finally:
-                self.storage.release()
+                self.release()
         with self.app.app_context():
             return self._app_current_version(channel)
 

@@ -62,7 +62,8 @@ class LiveSession:
             try:
                 # State first, on every connect: that is how a reconnecting client heals what it missed.
                 self._reply(protocol.connected(self.session_id, self.user.id), json_only=True)
-                added = [channel for channel in dict.fromkeys(self.requested) if self._subscribe(channel)]
+                with core.one_session():
+                    added = [channel for channel in dict.fromkeys(self.requested) if self._subscribe(channel)]
                 self._reply(protocol.subscribed(added), json_only=True)
                 self._subscriptions_changed()
             except Exception:  # a bug: seen, counted, and a close the client reconnects on (1011)
@@ -175,4 +176,4 @@ class LiveSession:
         try:
             return fn(*args)
         finally:
-            self.core.storage.release()
+            self.core.release()

@@ -73,10 +73,22 @@ def _by_tournament(events: Sequence[CommittedEvent]) -> dict[int, list[Committed
 
 # --------------------------------------------------------------------------- who may join
 
+def _tournament(tournament_id: int) -> Tournament | None:
+    """`Session.get` of the tournament, whose row then stays in the session's identity map while it lasts.
+
+    The identity map holds a row only while something references it, and `authorize` keeps none: the session's
+    `info` does, so the channels of a page's connect sequence (`Core.one_session`) share one read of their
+    tournament. A commit or rollback expires the row as usual, and `get` then reads it again (None if gone)."""
+    tournament = db.session.get(Tournament, tournament_id)
+    if tournament is not None:
+        db.session.info.setdefault("live_tournaments", {})[tournament_id] = tournament
+    return tournament
+
+
 def authorize(user: UserInfo, channel: Channel) -> bool:
     """May this user receive this tournament or game channel? Refused channels get an error, never data."""
     if channel.kind == KIND_TOURNAMENT:
-        tournament = db.session.get(Tournament, channel.id)
+        tournament = _tournament(channel.id)
         if channel.part == "arbiter":
             return tournament is not None and can_manage(user, tournament)
         return tournament is not None and can_view(user, tournament)
@@ -122,10 +134,13 @@ def _snapshot(channel: Channel) -> list[Fragment]:
 def current_version(channel: Channel) -> int | None:
     """The revision of the channel's tournament now (one primary-key read), or None when there is none.
 
-    The live core compares it with its cached snapshot on every connect: behind means re-render."""
+    The live core compares it with its cached snapshot on every connect: behind means re-render. In a connect
+    sequence (`Core.one_session`) a tournament channel takes the row that `authorize` read moments before, so
+    each tournament is read once per connect however many of its channels the page has."""
     assert channel.id is not None
     if channel.kind == KIND_TOURNAMENT:
-        return db.session.scalar(select(Tournament.revision).where(Tournament.id == channel.id))
+        tournament = _tournament(channel.id)
+        return None if tournament is None else tournament.revision
     return db.session.scalar(select(Tournament.revision).join(Round, Round.tournament_id == Tournament.id)
                              .join(Game, Game.round_id == Round.id).where(Game.id == channel.id))
 
