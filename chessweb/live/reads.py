@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy.pool import StaticPool
 
 from ..extensions import db
 
 _INSIDE = "chessweb.live.one_snapshot"  # key in Session.info while a snapshot is open
+_SHARED = "chessweb.live.one_snapshot.shared"  # key in Session.info: reads shared within the open snapshot
 
 
 @contextmanager
@@ -37,8 +39,19 @@ def one_snapshot() -> Iterator[None]:
     elif engine.dialect.name == "sqlite" and not isinstance(engine.pool, StaticPool):
         session.connection().exec_driver_sql("BEGIN")
     session.info[_INSIDE] = True
+    session.info[_SHARED] = {}
     try:
         yield
     finally:
         session.info.pop(_INSIDE, None)
+        session.info.pop(_SHARED, None)
         session.rollback()
+
+
+def shared_reads() -> dict[Any, Any] | None:
+    """A dict that lives as long as the open `one_snapshot()`, None outside one.
+
+    Every read inside a snapshot sees the same committed state, so what one render of the batch loaded (a
+    tournament with its players, rounds and games) can serve the other renders of that batch as it is."""
+    session = db.session()
+    return session.info.get(_SHARED) if session.info.get(_INSIDE) else None

@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..extensions import db
 from ..fide import pgn
 from ..fide.standings import StandingRow, format_value, standings
+from ..live.reads import shared_reads
 from ..models import (Game, GameResult, Registration, RegistrationStatus, Round, RoundStatus, Tournament,
                       TournamentFormat, TournamentStatus)
 from . import crosstable as tables
@@ -132,7 +133,15 @@ def player_order(p: PlayerView) -> tuple:
 def load_tournament(tournament_id: int, *, with_rounds: bool = True) -> Tournament:
     """The tournament with its players and their byes (and rounds and games), in at most five queries.
 
-    Each context below loads it, or takes it as `loaded` when a page shows several of them."""
+    Each context below loads it, or takes it as `loaded` when a page shows several of them. Inside one database
+    snapshot (`live.reads.one_snapshot`: a live batch or a connect's render) it is loaded once and shared by
+    every fragment rendered there: the standings, the player pages, the arbiter's panels and the players'
+    boxes of one result loaded it six times."""
+    shared = shared_reads()
+    if shared is not None:
+        known = shared.get(("tournament", tournament_id))
+        if known is not None and (known[1] or not with_rounds):
+            return known[0]
     options = [selectinload(Tournament.registrations).selectinload(Registration.bye_requests)]
     if with_rounds:
         options.append(selectinload(Tournament.rounds).selectinload(Round.games))
@@ -141,6 +150,8 @@ def load_tournament(tournament_id: int, *, with_rounds: bool = True) -> Tourname
                                    .execution_options(populate_existing=True))
     if tournament is None:
         raise NotFound(f"tournament {tournament_id}")
+    if shared is not None:
+        shared[("tournament", tournament_id)] = (tournament, with_rounds)
     return tournament
 
 

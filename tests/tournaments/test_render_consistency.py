@@ -28,7 +28,7 @@ from chessweb.tournaments.live import publish_events, snapshot
 
 from ..conftest import make_user
 from .conftest import setup_tournament, start_round
-from .helpers import games_of
+from .helpers import games_of, queries_of_this_thread
 
 
 def _result_event(tid: int, game_id: int) -> CommittedEvent:
@@ -102,3 +102,21 @@ def test_a_result_committed_mid_render_is_in_both_content_and_version_or_in_neit
         assert not same_content(standings, fresh[f"standings-{tid}"]), "content of the newer revision, older version"
     else:
         assert standings.html == fresh[f"standings-{tid}"].html
+
+
+def test_a_results_batch_loads_the_tournament_once_for_all_its_fragments(app: Flask) -> None:
+    """The standings, the player pages, the scoreboard round, the arbiter's panels and the players' boxes of one
+    result share one load of the tournament (`load_tournament` inside `one_snapshot`); each used to load it."""
+    organizer = make_user(Role.ORGANIZER)
+    tid = setup_tournament(organizer, 8)
+    start_round(tid, organizer)
+    game = games_of(tid, 1)[0].id
+    results.set_result(tid, game, "1-0", organizer.id)
+    assert app.extensions["realtime"].flush(60)
+    db.session.remove()
+    with queries_of_this_thread() as statements, url_context():
+        rendered = _by_publish(tid, game)
+    keys = {f.key for f in rendered}
+    assert {f"standings-{tid}", f"game-{game}"} <= keys and any(k.startswith("arbiter") for k in keys), keys
+    loads = [s for s in statements if re.search(r"FROM registration\b.*\bIN\b", s, re.S)]  # selectinload of players
+    assert len(loads) == 1, f"{len(loads)} loads of the tournament's players for one batch"
