@@ -15,10 +15,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Imported here, not above: a pairing child process (chessweb.jobs) imports this package and needs neither.
     from sqlalchemy import event
 
-    from .static_files import FingerprintedStatic
-    app = FingerprintedStatic(__name__, instance_relative_config=True,
-                              template_folder="../templates", static_folder="../static")
     from . import config, security, static_files
+    app = static_files.FingerprintedStatic(__name__, instance_relative_config=True,
+                                           template_folder="../templates", static_folder="../static")
     config.load(app, test_config)
     security.install(app)
     static_files.install(app)

@@ -136,7 +136,7 @@ def load_tournament(tournament_id: int, *, with_rounds: bool = True) -> Tourname
     Each context below loads it, or takes it as `loaded` when a page shows several of them. Inside one database
     snapshot (`live.reads.one_snapshot`: a live batch or a connect's render) it is loaded once and shared by
     every fragment rendered there: the standings, the player pages, the arbiter's panels and the players'
-    boxes of one result loaded it six times."""
+    boxes of one result loaded it seven times."""
     shared = shared_reads()
     if shared is not None:
         known = shared.get(("tournament", tournament_id))
