@@ -46,7 +46,9 @@ class AppProcess:
             stdout=self._log_file, stderr=subprocess.STDOUT)
 
     def wait_ready(self) -> None:
-        deadline = time.monotonic() + 30
+        # A bound for "it starts", not a speed: a worker's boot imports the whole app, which took over 30 s once
+        # on a loaded CI machine.
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise AssertionError(f"process {self.name} exited:\n{self.tail()}")
