@@ -4,6 +4,7 @@ A chart costs tens of milliseconds, so the health tick redraws them only every C
 the SVG in between."""
 from __future__ import annotations
 
+import html
 import re
 import sys
 from typing import Any
@@ -25,6 +26,7 @@ _STYLE = Style(background="transparent", plot_background="transparent", foregrou
 
 
 _STYLE_ELEMENT = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
+_SCRIPT_ELEMENT = re.compile(r"<script[^>]*>.*?</script>", re.S)  # pygal's config, even with js=[]
 _STYLE_ATTRIBUTE = re.compile(r'\sstyle="[^"]*"')
 _CHART_UUID = re.compile(r'id="chart-([0-9a-f-]{36})"')
 _CSS: dict[str, str] = {}  # chart name -> pygal's stylesheet for it (the same for every render)
@@ -51,8 +53,12 @@ def line_chart(name: str, title: str, history: list[dict[str, Any]], series: dic
     if found:  # pygal names every id and CSS selector of the chart after a random uuid: make them stable
         svg = svg.replace(found.group(1), name)
     # The tooltip group's style="opacity: 0" (and any style attribute) would be refused too: as CSS instead.
-    _CSS[name] = "\n".join(_STYLE_ELEMENT.findall(svg) + [f"#chart-{name} .tooltip {{ opacity: 0; }}"])
-    svg = _STYLE_ATTRIBUTE.sub("", _STYLE_ELEMENT.sub("", svg))
+    # The <style> text is XML character data (`.graph &gt; .background`): as a stylesheet it is unescaped, or
+    # the browser drops those rules and the background takes the grey of the text, which hides the labels.
+    _CSS[name] = "\n".join([html.unescape(css) for css in _STYLE_ELEMENT.findall(svg)]
+                           + [f"#chart-{name} .tooltip {{ opacity: 0; }}"])
+    # pygal's inline <script> (its tooltip configuration) is refused by the CSP, a console error per chart.
+    svg = _STYLE_ATTRIBUTE.sub("", _SCRIPT_ELEMENT.sub("", _STYLE_ELEMENT.sub("", svg)))
     # role=img makes the drawing one image to assistive technology (WCAG 1.1.1); its name carries the newest
     # value of each series, so a screen reader user gets the figure the picture shows, not only its title.
     newest_values = ", ".join(f"{label} {round(values[-1], 1):g}" for label, values in series.items() if values)

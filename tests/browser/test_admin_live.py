@@ -10,6 +10,7 @@ from chessweb.models import Role
 from ..conftest import make_user
 from ..realtime.conftest import wait_for
 from ..tournaments.conftest import setup_tournament, start_round
+from .test_accessibility import health_history
 from .test_live_pages import log_in, wait_live
 
 pytestmark = pytest.mark.slow
@@ -129,3 +130,18 @@ def test_the_connections_table_follows_a_second_browser_without_reload(app, live
     expect(spectator_row).to_have_count(0)
     expect(page.locator("#admin-connections-total")).to_have_text(str(total - 1))
     assert page.evaluate("window.__notReloaded") is True
+
+
+def test_the_health_charts_are_drawn_under_the_sites_own_policy(app, live_server, new_page):
+    """Under the site's Content-Security-Policy (which the accessibility test bypasses to inject axe): no console
+    error (pygal's inline script was refused), and the charts' stylesheet applies: each chart's background is
+    see-through, not the grey of its labels (which hid them) when its rule (`.graph &gt; .background`) is dropped."""
+    admin = make_user(Role.ADMIN, name="Ada Admin")
+    health_history(app)
+    page = new_page()
+    log_in(page, live_server.url, admin.email)
+    page.goto(f"{live_server.url}/admin/system")
+    expect(page.locator("#system-charts svg")).to_have_count(3)
+    fills = page.evaluate("""[...document.querySelectorAll('#system-charts .graph > .background')]
+                             .map(e => getComputedStyle(e).fill)""")
+    assert len(fills) == 3 and all(fill in ("transparent", "rgba(0, 0, 0, 0)") for fill in fills), fills

@@ -296,6 +296,7 @@ def test_the_charts_carry_no_inline_style_and_their_stylesheet_comes_from_the_si
         # Nor a style attribute: pygal's tooltip had style="opacity: 0", refused (a console error) each time
         # the charts were pushed to an admin page.
         assert " style=" not in svg
+        assert "<script" not in svg  # pygal's configuration script: the CSP refuses it (a console error)
     admin = make_user(Role.ADMIN)
     admin_client, _ = _cookie(app, admin)
     page = admin_client.get("/admin/system").get_data(as_text=True)
@@ -305,6 +306,8 @@ def test_the_charts_carry_no_inline_style_and_their_stylesheet_comes_from_the_si
     text = css.get_data(as_text=True)
     assert all(f"#chart-{name} " in text for name in drawn) and ".line{" in text.replace(" ", "")
     assert all(f"#chart-{name} .tooltip {{ opacity: 0; }}" in text for name in drawn)
+    # CSS, not the SVG's XML-escaped text: `.graph &gt; .background` would be dropped (a grey background).
+    assert "&gt;" not in text and "&amp;" not in text and "#chart-connections .graph > .background" in text
     participant_client, _ = _cookie(app, make_user(Role.PARTICIPANT))
     assert participant_client.get("/admin/system/charts.css").status_code == 403
     realtime.stop(app)
