@@ -70,3 +70,27 @@ def test_metrics_is_prometheus_text(app, client):
     for name in ("python_info", "chessweb_ws_fanout_latency_seconds_bucket", 'chessweb_ws_sockets{state="anonymous"}',
                  "chessweb_ws_messages_published_total", "# TYPE chessweb_notifications_total counter"):
         assert name in text, name
+
+
+def test_every_setting_the_readme_exports_is_one_the_app_reads(monkeypatch):
+    """The production recipe's `export NAME=...` lines name settings the app reads: the README once told admins to
+    export METRICS_TOKEN, which is ignored (only DATABASE_URL, REDIS_URL and SECRET_KEY go without the CHESSWEB_
+    prefix), so the scrape got 403 "set METRICS_TOKEN" with the right token."""
+    import re
+    import secrets
+    from pathlib import Path
+
+    from flask import Flask
+
+    from chessweb import config
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    names = re.findall(r"^export ([A-Z_]+)=", readme, re.M)
+    assert len(names) >= 4 and "DATABASE_URL" in names, names  # the recipe is still where this test looks
+    for name in names:
+        monkeypatch.setenv("SECRET_KEY", "required-in-production")
+        marker = f"readme{secrets.token_hex(6)}"
+        monkeypatch.setenv(name, f"postgresql://{marker}@db/x" if name.endswith("_URL") else marker)
+        app = Flask(__name__)
+        config.load(app, None)
+        assert any(marker in str(value) for value in app.config.values()), f"{name} is exported but never read"
+        monkeypatch.delenv(name)
