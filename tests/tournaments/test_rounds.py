@@ -1,6 +1,8 @@
 """Pairing rounds through the pages: drafts first, Berger and Dutch, byes, manual changes, publishing."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select, text
 
@@ -98,6 +100,11 @@ def test_swiss_gives_requested_and_pairing_allocated_byes(org_client, organizer)
     # Seven players are left to pair: three boards and the pairing-allocated bye for the lowest-ranked.
     assert len(byes) == 3 and byes[entries[8].id] == GameResult.BYE_PAIRING
     assert len([g for g in games if g.black_id is not None]) == 3
+    # The arbiter's result entry says which bye is which (it called all three "set by the pairing").
+    page = org_client.get(f"/tournaments/{tid}/rounds/1").get_data(as_text=True)
+    bye_rows = re.findall(r'<tr id="board-\d+" class="bye[^"]*">(.*?)</tr>', page, re.S)
+    notes = sorted(re.search(r'<span class="muted">([^<]+)</span>\s*</td>\s*$', row).group(1) for row in bye_rows)
+    assert notes == ["pairing-allocated bye", "requested bye", "requested bye"], notes
 
 
 def test_odd_swiss_field_gets_one_pairing_allocated_bye(org_client, organizer, client):
