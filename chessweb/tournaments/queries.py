@@ -104,6 +104,16 @@ class RoundView:
         return sum(1 for g in self.games if g.result.is_final)
 
     @property
+    def games_played(self) -> int:
+        """The boards with two players: what "n of m results" counts (a bye is no game, and it is final from
+        the pairing on), the same count as the provisional standings'."""
+        return sum(1 for g in self.games if not g.is_bye)
+
+    @property
+    def results_in(self) -> int:
+        return sum(1 for g in self.games if not g.is_bye and g.result.is_final)
+
+    @property
     def revision(self) -> int:
         """The version of the round's pairing (rounds.draft_revision): the latest of its boards'."""
         return max((g.revision for g in self.games), default=0)
