@@ -27,6 +27,12 @@ def config_errors_in_one_line() -> Iterator[None]:
         raise click.ClickException(" ".join(str(error).split())) from None
 
 
+def _not_a_server(app: Flask) -> None:
+    """A command's process serves no page: no health samples or alerts from it (seeding the demo used a whole
+    core, and the admins found a CPU alert from it in their notification centre)."""
+    app.extensions["monitoring"].enabled = False
+
+
 def register(app: Flask) -> None:
     @app.cli.command("create-user")
     @click.option("--email", required=True)
@@ -36,6 +42,7 @@ def register(app: Flask) -> None:
     @click.password_option(help="Prompted for when not given.")
     def create_user_command(email: str, display_name: str, role: str, password: str) -> None:
         """Create an account, e.g. an admin: flask create-user --email a@b.c --name Ann --role ADMIN"""
+        _not_a_server(app)
         try:
             user = create_user(email, display_name, password, Role(role.upper()))
             db.session.commit()
@@ -52,6 +59,7 @@ def register(app: Flask) -> None:
                   help="Seed outside development anyway (the demo passwords are published in the README).")
     def seed_demo_command(public_ok: bool) -> None:
         """Fill an EMPTY database with demo accounts and tournaments; print the demo logins (development only)."""
+        _not_a_server(app)
         from .demo import LOGINS, is_seeded, seed_demo
         development = app.config["ENV"] == "development"
         if not development and not public_ok:

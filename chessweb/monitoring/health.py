@@ -172,9 +172,13 @@ class Monitor:
         self._charts_due = 0.0
         # connections.connections_state() last pushed
         self._connections_state: tuple[int, int, int, int] | None = None
+        # False in a command-line process (`flask seed-demo`): it serves no one, and its own CPU is no alert.
+        self.enabled = True
 
     def tick(self) -> list[Message]:
         """Sample, and if this process leads the tick, render the health fragment (returned for publishing)."""
+        if not self.enabled:
+            return []
         sample = samples.process_sample(self.app)
         try:
             self.store.write(sample)
