@@ -27,15 +27,19 @@ docs/ARCHITECTURE.md for the data flow.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 
 from .connection import UserInfo
+from .failures import log_failure
 from .messages import Event, Fragment, Message, MessageError, Recheck
 from .publisher import Job
 from .storage import MemoryStorage, Storage
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from .core import Core
@@ -114,6 +118,20 @@ class Realtime:
         core = self._core()
         core.ensure_started()
         return core.presence.watching(channel)
+
+    def watched(self, channels: list[str], app: Flask | None = None) -> set[str]:
+        """Those of `channels` that a connection watches: here (at once), or in another process (as its
+        presence last reported, up to a debounce late: an area that skips a channel nobody watched re-sends
+        it when the count changes, `Area.presence`). All of them when the presence store cannot be read."""
+        core = self._core(app)
+        local = core.hub.local_counts()
+        elsewhere = [channel for channel in channels if not local.get(channel)]
+        try:
+            totals = core.presence.store.totals(elsewhere) if elsewhere else {}
+        except Exception as error:
+            log_failure(log, "realtime: reading presence failed; taking every channel as watched", error=error)
+            return set(channels)
+        return {channel for channel in channels if local.get(channel) or totals.get(channel)}
 
     def start(self, app: Flask | None = None) -> None:
         """Start the background threads now (otherwise the first connection or publish starts them)."""

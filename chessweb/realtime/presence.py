@@ -33,6 +33,10 @@ class PresenceStore(ABC):
     def total(self, channel: str) -> int:
         """The channel's count summed over every live process."""
 
+    def totals(self, channels: list[str]) -> dict[str, int]:
+        """`total` of each channel, in one round trip where the store can."""
+        return {channel: self.total(channel) for channel in channels}
+
     def close(self) -> None:
         """Withdraw this process's counts."""
 
@@ -105,11 +109,21 @@ class RedisPresenceStore(PresenceStore):
             self._client.srem(self._servers, *dead)
 
     def total(self, channel: str) -> int:
+        return self.totals([channel])[channel]
+
+    def totals(self, channels: list[str]) -> dict[str, int]:
+        found = dict.fromkeys(channels, 0)
+        if not channels:
+            return found
         servers = [s.decode() for s in self._client.smembers(self._servers)]
         pipe = self._client.pipeline()
         for server in servers:
-            pipe.hget(self._prefix + server, channel)
-        return sum(int(value) for value in pipe.execute() if value is not None)
+            pipe.hmget(self._prefix + server, channels)
+        for values in pipe.execute():
+            for channel, value in zip(channels, values):
+                if value is not None:
+                    found[channel] += int(value)
+        return found
 
     def close(self) -> None:
         try:

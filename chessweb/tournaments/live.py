@@ -53,12 +53,20 @@ class TournamentArea(Area):
 
     def publish(self, tournament_id: int, events: Sequence[CommittedEvent]) -> Iterable[Message]:
         """The messages of one tournament's batch: `publish_events`, here (render_process.py renders big
-        events in another process)."""
-        return publish_events(tournament_id, events)
+        events in another process), with the player pages that someone watches."""
+        return publish_events(tournament_id, events, watched=realtime.watched)
 
     def presence(self, channel: Channel, watching: int) -> list[Message]:
         if channel.kind == KIND_TOURNAMENT and channel.part is None and channel.id is not None:
             return [watching_fragment(channel.id, watching)]
+        if channel.part == "player" and watching and channel.id is not None and channel.number is not None:
+            # A batch renders the player pages someone watches; another process's watcher is known up to a
+            # debounce late, so a batch may have skipped this page just after it rendered its snapshot. Its
+            # count is reported after that batch: send the page as it is now (not newer: the outbox drops it).
+            try:
+                return [player_fragment(channel.id, channel.number)]
+            except queries.NotFound:
+                return []
         return []
 
 
@@ -186,19 +194,28 @@ def affected_by(events: Sequence[CommittedEvent], game_rounds: dict[int, int]) -
     return affected
 
 
-def publish_events(tournament_id: int, events: Sequence[CommittedEvent]) -> Iterator[Message]:
+Watched = Callable[[list[str]], set[str]]  # of these channel names, the ones a connection watches
+
+
+def publish_events(tournament_id: int, events: Sequence[CommittedEvent], *,
+                   watched: Watched | None = None) -> Iterator[Message]:
     """The messages a batch of one tournament's committed events produces: a privacy re-check first when
     access may have changed, then the events themselves (for JSON clients), then each affected fragment once,
     each yielded as soon as it is rendered. Everything is read in one snapshot of the database: a result committed
     meanwhile is in a fragment's version if and only if it is in its content, and its own job renders it next.
+
+    `watched` (`realtime.watched`): only the player pages it names are rendered (a result moves every player's
+    page, and they were half of a 300-player batch's CPU); None renders all (the render process, which cannot
+    see the sockets).
     """
     if not events:
         return
     with one_snapshot():
-        yield from _publish_events(tournament_id, events)
+        yield from _publish_events(tournament_id, events, watched)
 
 
-def _publish_events(tournament_id: int, events: Sequence[CommittedEvent]) -> Iterator[Message]:
+def _publish_events(tournament_id: int, events: Sequence[CommittedEvent],
+                    watched: Watched | None = None) -> Iterator[Message]:
     game_ids = {e.entity_id for e in events if e.entity_type == "game" and e.entity_id is not None}
     game_rounds = dict(db.session.execute(
         select(Game.id, Round.number).join(Round, Game.round_id == Round.id)
@@ -215,7 +232,7 @@ def _publish_events(tournament_id: int, events: Sequence[CommittedEvent]) -> Ite
         yield Recheck(channels=tuple(private))
     for event in events:
         yield _event_message(tournament_id, event)
-    yield from render_affected(tournament_id, affected, last_event)
+    yield from render_affected(tournament_id, affected, last_event, watched)
     for fragment in _arbiter_and_players(tournament_id, events, game_ids):
         yield _with_event(fragment, last_event)
 
@@ -254,7 +271,8 @@ def _private_channels(tournament_id: int) -> list[str]:
     return channels.tournament_channels(tournament_id, list(games), list(numbers))
 
 
-def render_affected(tournament_id: int, affected: Affected, event_id: int | None) -> Iterator[Fragment]:
+def render_affected(tournament_id: int, affected: Affected, event_id: int | None,
+                    watched: Watched | None = None) -> Iterator[Fragment]:
     """Render each affected fragment once, yielding each as soon as it is rendered. A container goes before
     the parts inside it, so a client that applies them in order never shows an older part over a newer one;
     otherwise the most watched go first (standings and scoreboard before the many player pages)."""
@@ -272,9 +290,8 @@ def render_affected(tournament_id: int, affected: Affected, event_id: int | None
     for game_id in sorted(affected.games):
         renders.append(lambda g=game_id: game_fragment(g))
     if affected.standings:
-        # Not gated on presence: it is reported up to a second late, and a page that just connected would
-        # keep an old state. One shared computation, one small render per player.
-        renders.append(lambda: player_fragments(tournament_id))
+        # The watched ones (all without `watched`): one shared computation, one small render per player.
+        renders.append(lambda: player_fragments(tournament_id, watched))
     for render in renders:
         try:
             result = render()
@@ -383,12 +400,20 @@ def standings_fragments(tournament_id: int) -> list[Fragment]:
     return out
 
 
-def player_fragments(tournament_id: int) -> list[Fragment]:
+def player_fragments(tournament_id: int, watched: Watched | None = None) -> list[Fragment]:
     """Every player page's fragment (`player-<id>-<n>`), each on its own `tournament:<id>:player:<n>`: a result
     moves scores, ranks and opponents' tie-break parts of many players at once, so every page is re-rendered
-    (one shared computation), and each goes only to the sockets showing that page."""
+    (one shared computation), and each goes only to the sockets showing that page. With `watched`, only the
+    pages it names (a page nobody shows is rendered when someone opens it)."""
     loaded = queries.load_tournament(tournament_id)
-    return [_player_fragment(loaded, ctx) for ctx in queries.player_contexts(tournament_id, loaded=loaded)]
+    numbers = sorted(r.pairing_number for r in loaded.registrations if r.pairing_number is not None)
+    if watched is not None:
+        names = {channels.player(tournament_id, n): n for n in numbers}
+        numbers = sorted(names[name] for name in watched(list(names)))
+        if not numbers:
+            return []
+    return [_player_fragment(loaded, ctx)
+            for ctx in queries.player_contexts(tournament_id, loaded=loaded, numbers=numbers)]
 
 
 def player_fragment(tournament_id: int, number: int) -> Fragment:

@@ -457,12 +457,14 @@ def player_context(tournament_id: int, number: int, *, loaded: Tournament | None
     return _PlayerPages(tournament, players).context(number)
 
 
-def player_contexts(tournament_id: int, *, loaded: Tournament | None = None) -> list[dict[str, Any]]:
-    """`player_context` of every numbered player, sharing one standings and tie-break computation."""
+def player_contexts(tournament_id: int, *, loaded: Tournament | None = None,
+                    numbers: list[int] | None = None) -> list[dict[str, Any]]:
+    """`player_context` of every numbered player (or of those `numbers`), sharing one standings and tie-break
+    computation."""
     tournament = loaded or load_tournament(tournament_id)
     players = {p.number: p for p in _players(tournament).values() if p.number is not None}
     pages = _PlayerPages(tournament, players)
-    return [pages.context(n) for n in sorted(players)]
+    return [pages.context(n) for n in sorted(players) if numbers is None or n in numbers]
 
 
 class _PlayerPages:

@@ -51,9 +51,10 @@ from sqlalchemy import func, select
 
 from .. import jobs
 from ..extensions import db
+from ..live.channels import Channel
 from ..live.consumers import CommittedEvent
 from ..models import Registration
-from ..realtime import Fragment, Message
+from ..realtime import Fragment, Message, realtime
 from ..realtime.messages import from_body, to_body
 from . import render_cache
 from .live import (TournamentArea, header_fragment, publish_events, scoreboard_fragment,
@@ -249,7 +250,7 @@ class RenderProcessArea(TournamentArea):
     def publish(self, tournament_id: int, events: Sequence[CommittedEvent]) -> Iterable[Message]:
         process = process_for(tournament_id)
         if process is None:
-            return publish_events(tournament_id, events)
+            return publish_events(tournament_id, events, watched=realtime.watched)
         started = time.monotonic()
         rendered = process.render(tournament_id, events)
         cache = render_cache.cache()
@@ -258,6 +259,13 @@ class RenderProcessArea(TournamentArea):
         log.debug("tournament %d: %d messages rendered by process %d in %.2f s (%.2f s CPU)", tournament_id,
                   len(rendered.messages), rendered.pid, time.monotonic() - started, rendered.cpu)
         return rendered.messages
+
+    def presence(self, channel: Channel, watching: int) -> list[Message]:
+        # A big tournament's batches render every player page in the child: nothing to re-send, and one page
+        # rendered here would cost the process holding the sockets the whole standings computation.
+        if channel.part == "player" and channel.id is not None and process_for(channel.id) is not None:
+            return []
+        return super().presence(channel, watching)
 
 
 def init_app(app: Flask) -> None:

@@ -130,9 +130,9 @@ def test_the_standings_go_out_before_the_rest_of_the_batch_is_rendered(running, 
     release = threading.Event()
     render_player_pages = tournament_live.player_fragments
 
-    def held_back(tournament_id: int):
+    def held_back(tournament_id: int, watched=None):
         assert release.wait(2 * WAIT), "the standings never went out while the player pages were held back"
-        return render_player_pages(tournament_id)
+        return render_player_pages(tournament_id, watched)
 
     monkeypatch.setattr(tournament_live, "player_fragments", held_back)
     tid = running

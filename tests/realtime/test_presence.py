@@ -70,6 +70,19 @@ def test_redis_presence_sums_over_processes_and_forgets_a_closed_one(redis_store
     assert b.total("game:2") == 0
 
 
+def test_the_totals_of_many_channels_come_in_one_round_trip_and_match_each_total(redis_stores):
+    a, b = redis_stores("a"), redis_stores("b")
+    a.write({"tournament:1:player:1": 2, "tournament:1:player:3": 1})
+    b.write({"tournament:1:player:3": 4})
+    names = [f"tournament:1:player:{n}" for n in range(1, 5)]
+    assert a.totals(names) == {names[0]: 2, names[1]: 0, names[2]: 5, names[3]: 0}
+    assert a.totals(names) == {name: b.total(name) for name in names}
+    assert a.totals([]) == {}
+    memory = MemoryPresenceStore()
+    memory.write({names[1]: 1})
+    assert memory.totals(names) == {names[0]: 0, names[1]: 1, names[2]: 0, names[3]: 0}
+
+
 def test_redis_presence_of_a_process_that_stopped_refreshing_expires(redis_stores):
     dead, alive = redis_stores("dead", ttl=1), redis_stores("alive")
     dead.write({"game:1": 2})
