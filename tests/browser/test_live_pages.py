@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 from chessweb.models import Role
 
 from ..conftest import PASSWORD, make_user
+from ..realtime.conftest import wait_for
 from ..tournaments.conftest import setup_tournament, start_round
 from ..tournaments.helpers import games_of
 
@@ -142,6 +143,9 @@ def test_a_dropped_socket_comes_back_after_a_second_give_or_take_half(app, event
     wait_live(spectator)
     assert spectator.evaluate("[htmx.config.ws.reconnectDelay, htmx.config.ws.reconnectJitter]") == [1000, 0.5]
     core = app.extensions["realtime"]
+    # The page is live once its handshake is answered; the server's socket thread registers the connection just
+    # after (a loaded machine showed the gap).
+    wait_for(lambda: len(core.connections()) == 1, what="the server to register the page's socket")
     [connection] = core.connections()
     dropped = time.monotonic()
     connection.request_close(1012, "restart")
