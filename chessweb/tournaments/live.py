@@ -413,7 +413,7 @@ def player_fragments(tournament_id: int, watched: Watched | None = None) -> list
         if not numbers:
             return []
     return [_player_fragment(loaded, ctx)
-            for ctx in queries.player_contexts(tournament_id, loaded=loaded, numbers=numbers)]
+            for ctx in queries.player_contexts(tournament_id, loaded=loaded, numbers=set(numbers))]
 
 
 def player_fragment(tournament_id: int, number: int) -> Fragment:

@@ -6,7 +6,7 @@ dataclasses, so a macro cannot lazily load anything, and nothing in them depends
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from fractions import Fraction
@@ -458,7 +458,7 @@ def player_context(tournament_id: int, number: int, *, loaded: Tournament | None
 
 
 def player_contexts(tournament_id: int, *, loaded: Tournament | None = None,
-                    numbers: list[int] | None = None) -> list[dict[str, Any]]:
+                    numbers: Collection[int] | None = None) -> list[dict[str, Any]]:
     """`player_context` of every numbered player (or of those `numbers`), sharing one standings and tie-break
     computation."""
     tournament = loaded or load_tournament(tournament_id)

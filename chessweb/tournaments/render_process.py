@@ -54,7 +54,7 @@ from ..extensions import db
 from ..live.channels import Channel
 from ..live.consumers import CommittedEvent
 from ..models import Registration
-from ..realtime import Fragment, Message, realtime
+from ..realtime import Fragment, Message
 from ..realtime.messages import from_body, to_body
 from . import render_cache
 from .live import (TournamentArea, header_fragment, publish_events, scoreboard_fragment,
@@ -250,7 +250,7 @@ class RenderProcessArea(TournamentArea):
     def publish(self, tournament_id: int, events: Sequence[CommittedEvent]) -> Iterable[Message]:
         process = process_for(tournament_id)
         if process is None:
-            return publish_events(tournament_id, events, watched=realtime.watched)
+            return super().publish(tournament_id, events)
         started = time.monotonic()
         rendered = process.render(tournament_id, events)
         cache = render_cache.cache()

@@ -14,6 +14,7 @@ from chessweb.tournaments import results
 from ..conftest import make_user
 from ..tournaments.conftest import setup_tournament, start_round
 from ..tournaments.helpers import games_of
+from ..tournaments.test_render_consistency import _result_event
 from .test_channels import connect_sequence, open_ws, read_json, read_until
 
 
@@ -60,7 +61,7 @@ def test_without_a_socket_watching_no_player_page_is_rendered_and_the_render_pro
     assert realtime.flush()
     assert rendered_players == []
     with url_context():  # as the render process calls it: it cannot see the sockets
-        events = list(tournament_live.publish_events(tid, [_an_event(tid)]))
+        events = list(tournament_live.publish_events(tid, [_result_event(tid, games_of(tid, 1)[0].id)]))
     assert sorted(rendered_players) == sorted(f"player-{tid}-{n}" for n in range(1, 7))
     assert events
 
@@ -86,13 +87,3 @@ def test_a_page_another_process_had_not_reported_is_sent_when_its_count_is(app, 
         healed, _ = read_until(ws, lambda m: m.get("key") == f"player-{tid}-2")
     assert healed["version"] == revision
 
-
-def _an_event(tid: int):
-    from datetime import datetime, timezone
-
-    from chessweb.live import channels
-    from chessweb.live.consumers import CommittedEvent
-    from chessweb.models import EventType
-    return CommittedEvent(id=1, type=EventType.GAME_COMPLETED.value, scope=channels.tournament(tid),
-                          entity_type="game", entity_id=games_of(tid, 1)[0].id, payload={}, target_user_ids=[],
-                          actor_id=None, created_at=datetime.now(timezone.utc))
